@@ -1,0 +1,291 @@
+//! The [`PortClient`] entry type and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::auth::{Credentials, TokenCache};
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::transport::{ApiRequest, ApiResponse, Transport};
+
+/// Integration type sent in the User-Agent unless configured otherwise.
+pub const DEFAULT_INTEGRATION_TYPE: &str = "azure-devops";
+
+/// Port's API regions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Region {
+    /// Europe, `https://api.getport.io` (the default).
+    #[default]
+    Eu,
+    /// United States, `https://api.us.getport.io`.
+    Us,
+}
+
+impl Region {
+    /// The region's API base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Self::Eu => "https://api.getport.io",
+            Self::Us => "https://api.us.getport.io",
+        }
+    }
+}
+
+/// Who is writing to Port: integration type, version and identifier.
+///
+/// Port stamps every written entity's `$datasource` from the User-Agent
+/// `port-ocean/{type}/{version}/{identifier}/exporter`, and reconciliation finds this
+/// integration's entities by that stamp.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrationIdentity {
+    /// Integration type, e.g. `azure-devops`.
+    pub kind: String,
+    /// Integration version.
+    pub version: String,
+    /// Integration identifier (the installation's id in Port).
+    pub identifier: String,
+}
+
+impl IntegrationIdentity {
+    /// The User-Agent header value for this integration.
+    pub fn user_agent(&self) -> String {
+        format!(
+            "port-ocean/{}/{}/{}/exporter",
+            self.kind, self.version, self.identifier
+        )
+    }
+
+    /// The `$datasource` prefix of entities written by this integration type.
+    pub fn datasource_prefix(&self) -> String {
+        format!("port-ocean/{}/", self.kind)
+    }
+
+    /// The `$datasource` suffix of entities written by this integration installation.
+    pub fn datasource_suffix(&self) -> String {
+        format!("/{}/exporter", self.identifier)
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (name, value) in [
+            ("type", &self.kind),
+            ("version", &self.version),
+            ("identifier", &self.identifier),
+        ] {
+            if value.is_empty() || value.contains('/') || value.chars().any(char::is_control) {
+                return Err(Error::Config(format!(
+                    "integration {name} must be non-empty, without '/' or control characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Client for Port's REST API. Cheap to clone; clones share the token cache and the bound on
+/// requests in flight.
+#[derive(Clone)]
+pub struct PortClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    tokens: TokenCache,
+    identity: IntegrationIdentity,
+    max_in_flight: usize,
+    datasource_page_size: u32,
+}
+
+impl fmt::Debug for PortClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortClient")
+            .field("base_url", &self.inner.transport.base_url().as_str())
+            .field("identity", &self.inner.identity)
+            .field("tokens", &self.inner.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PortClient {
+    /// Starts building a client with the given credentials.
+    pub fn builder(credentials: Credentials) -> PortClientBuilder {
+        PortClientBuilder::new(credentials)
+    }
+
+    /// The integration this client writes as.
+    pub fn identity(&self) -> &IntegrationIdentity {
+        &self.inner.identity
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.transport.base_url().as_str()
+    }
+
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.inner.max_in_flight
+    }
+
+    pub(crate) fn datasource_page_size(&self) -> u32 {
+        self.inner.datasource_page_size
+    }
+
+    /// A request to `/v1/{segments...}`.
+    pub(crate) fn request(&self, method: reqwest::Method, segments: &[&str]) -> Result<ApiRequest> {
+        self.inner.transport.request(method, segments)
+    }
+
+    /// Sends an authenticated request.
+    pub(crate) async fn send(&self, request: &ApiRequest) -> Result<ApiResponse> {
+        self.inner
+            .transport
+            .execute(request, Some(&self.inner.tokens))
+            .await
+    }
+}
+
+/// Builder for [`PortClient`].
+#[derive(Debug)]
+#[must_use]
+pub struct PortClientBuilder {
+    credentials: Credentials,
+    base_url: String,
+    identity: IntegrationIdentity,
+    retry: RetryPolicy,
+    max_in_flight: usize,
+    timeout: Duration,
+    datasource_page_size: u32,
+}
+
+impl PortClientBuilder {
+    fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            base_url: Region::default().base_url().to_owned(),
+            identity: IntegrationIdentity {
+                kind: DEFAULT_INTEGRATION_TYPE.to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                identifier: DEFAULT_INTEGRATION_TYPE.to_owned(),
+            },
+            retry: RetryPolicy::default(),
+            max_in_flight: 50,
+            timeout: Duration::from_secs(60),
+            datasource_page_size: 5000,
+        }
+    }
+
+    /// Uses the given region's base URL.
+    pub fn region(mut self, region: Region) -> Self {
+        self.base_url = region.base_url().to_owned();
+        self
+    }
+
+    /// Uses a custom base URL (a proxy, a test server); `/v1/...` is appended to it.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Sets the integration type, version and identifier sent in the User-Agent. Defaults:
+    /// `azure-devops`, this crate's version, and the type as identifier.
+    pub fn integration(
+        mut self,
+        kind: impl Into<String>,
+        version: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> Self {
+        self.identity = IntegrationIdentity {
+            kind: kind.into(),
+            version: version.into(),
+            identifier: identifier.into(),
+        };
+        self
+    }
+
+    /// Sets the retry and pacing policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Bounds the number of requests in flight across all clones of the client (default 50).
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max.max(1);
+        self
+    }
+
+    /// Per-request timeout (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Entities per page of the datasource listing (default 5000).
+    pub fn datasource_page_size(mut self, size: u32) -> Self {
+        self.datasource_page_size = size.max(1);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<PortClient> {
+        self.identity.validate()?;
+        let base_url = Url::parse(&self.base_url)
+            .map_err(|err| Error::Config(format!("invalid base URL {:?}: {err}", self.base_url)))?;
+        let http = reqwest::Client::builder()
+            .user_agent(self.identity.user_agent())
+            .timeout(self.timeout)
+            .build()
+            .map_err(|err| Error::Config(format!("cannot build HTTP client: {err}")))?;
+        let transport = Transport::new(http, base_url, self.retry, self.max_in_flight)?;
+        Ok(PortClient {
+            inner: Arc::new(Inner {
+                transport,
+                tokens: TokenCache::new(self.credentials),
+                identity: self.identity,
+                max_in_flight: self.max_in_flight,
+                datasource_page_size: self.datasource_page_size,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_and_datasource_match() {
+        let identity = IntegrationIdentity {
+            kind: "azure-devops".into(),
+            version: "0.3.1".into(),
+            identifier: "my-ado".into(),
+        };
+        let ua = identity.user_agent();
+        assert_eq!(ua, "port-ocean/azure-devops/0.3.1/my-ado/exporter");
+        assert!(ua.starts_with(&identity.datasource_prefix()));
+        assert!(ua.ends_with(&identity.datasource_suffix()));
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let builder = || PortClient::builder(Credentials::new("id", "secret"));
+        assert!(matches!(
+            builder().integration("a/b", "1", "x").build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            builder().base_url("not a url").build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            builder().base_url("mailto:x@y").build(),
+            Err(Error::Config(_))
+        ));
+        let client = builder().region(Region::Us).build().expect("valid client");
+        assert_eq!(client.base_url(), "https://api.us.getport.io/");
+    }
+}

@@ -1,0 +1,142 @@
+//! The integration's own record in Port: mapping config, resync state, kind examples.
+
+use jiff::Timestamp;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::PortClient;
+use crate::error::Result;
+
+/// Status of a resync as reported to Port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResyncStatus {
+    /// A resync is in progress.
+    Running,
+    /// The last resync finished successfully.
+    Completed,
+    /// The last resync failed.
+    Failed,
+    /// The last resync was cancelled.
+    Aborted,
+}
+
+/// The resync state shown on the integration's page in Port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResyncState {
+    /// Current status.
+    pub status: ResyncStatus,
+    /// When the last (or current) resync started.
+    pub last_resync_start: Option<Timestamp>,
+    /// When the last resync ended; `None` while running.
+    pub last_resync_end: Option<Timestamp>,
+    /// When the next scheduled resync is due.
+    pub next_resync: Option<Timestamp>,
+    /// Scheduled resync interval, in minutes.
+    pub interval_minutes: Option<u64>,
+}
+
+impl ResyncState {
+    /// A state with the given status and no times.
+    pub fn new(status: ResyncStatus) -> Self {
+        Self {
+            status,
+            last_resync_start: None,
+            last_resync_end: None,
+            next_resync: None,
+            interval_minutes: None,
+        }
+    }
+}
+
+/// The resync-state body; Port spells the interval field `intervalInMinuets`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResyncStateBody {
+    status: ResyncStatus,
+    last_resync_start: Option<String>,
+    last_resync_end: Option<String>,
+    next_resync: Option<String>,
+    #[serde(rename = "intervalInMinuets")]
+    interval_in_minutes: Option<u64>,
+}
+
+impl From<&ResyncState> for ResyncStateBody {
+    fn from(state: &ResyncState) -> Self {
+        let text = |at: Option<Timestamp>| at.map(|at| at.to_string());
+        Self {
+            status: state.status,
+            last_resync_start: text(state.last_resync_start),
+            last_resync_end: text(state.last_resync_end),
+            next_resync: text(state.next_resync),
+            interval_in_minutes: state.interval_minutes,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IntegrationResponse {
+    integration: IntegrationRecord,
+}
+
+#[derive(Deserialize)]
+struct IntegrationRecord {
+    #[serde(default)]
+    config: Value,
+}
+
+impl PortClient {
+    /// The integration's mapping config (`integration.config` of `GET /v1/integration/{id}`),
+    /// as JSON; `Null` when Port holds none.
+    pub async fn integration_config(&self) -> Result<Value> {
+        let identifier = &self.identity().identifier;
+        let request = self.request(Method::GET, &["integration", identifier])?;
+        let response: IntegrationResponse = self.send(&request).await?.json("get integration")?;
+        Ok(response.integration.config)
+    }
+
+    /// Reports the resync state (`PATCH /v1/integration/{id}/resync-state`). Not retried.
+    pub async fn patch_resync_state(&self, state: &ResyncState) -> Result<()> {
+        let identifier = &self.identity().identifier;
+        let request = self
+            .request(Method::PATCH, &["integration", identifier, "resync-state"])?
+            .json(&ResyncStateBody::from(state))?;
+        self.send(&request).await.map(drop)
+    }
+
+    /// Posts example raw items of a kind, shown in Port's mapping editor. Not retried.
+    pub async fn post_kind_examples(&self, kind: &str, examples: &[Value]) -> Result<()> {
+        let identifier = &self.identity().identifier;
+        let request = self
+            .request(
+                Method::POST,
+                &["integration", identifier, "kinds", kind, "examples"],
+            )?
+            .json(&serde_json::json!({ "examples": examples }))?;
+        self.send(&request).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resync_state_uses_ports_field_names() {
+        let mut state = ResyncState::new(ResyncStatus::Running);
+        state.last_resync_start = Some(Timestamp::from_second(1_700_000_000).expect("valid"));
+        state.interval_minutes = Some(60);
+        assert_eq!(
+            serde_json::to_value(ResyncStateBody::from(&state)).expect("serializable"),
+            json!({
+                "status": "running",
+                "lastResyncStart": "2023-11-14T22:13:20Z",
+                "lastResyncEnd": null,
+                "nextResync": null,
+                "intervalInMinuets": 60
+            })
+        );
+    }
+}

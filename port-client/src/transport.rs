@@ -1,0 +1,224 @@
+//! Sending one API call: URL building, auth header, concurrency bound, pacing and retries.
+
+use std::sync::{Mutex, PoisonError};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, sleep_until};
+use url::Url;
+
+use crate::auth::TokenCache;
+use crate::error::{ApiError, Error, Result};
+use crate::retry::{RetryPolicy, is_retryable_status};
+
+/// One API call, ready to be sent (and re-sent on retry).
+#[derive(Debug)]
+pub(crate) struct ApiRequest {
+    method: Method,
+    url: Url,
+    body: Option<Vec<u8>>,
+    retryable: bool,
+}
+
+impl ApiRequest {
+    /// Appends a query parameter.
+    pub(crate) fn query(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        self.url.query_pairs_mut().append_pair(name, value.as_ref());
+        self
+    }
+
+    /// Sets a JSON body.
+    pub(crate) fn json(self, body: &impl Serialize) -> Result<Self> {
+        Ok(self.body(serde_json::to_vec(body).map_err(Error::Encode)?))
+    }
+
+    /// Sets an already serialized JSON body.
+    pub(crate) fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Marks the call as safe to repeat (overrides the default: GET, PUT and DELETE only).
+    pub(crate) fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub(crate) struct ApiResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// Decodes the body; `what` names the operation in the error.
+    pub(crate) fn json<T: DeserializeOwned>(&self, what: &'static str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(Error::decode(what))
+    }
+}
+
+/// The HTTP side of the client, shared by all clones.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base_url: Url,
+    retry: RetryPolicy,
+    in_flight: Semaphore,
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base_url: Url,
+        retry: RetryPolicy,
+        max_in_flight: usize,
+    ) -> Result<Self> {
+        if base_url.cannot_be_a_base() || !matches!(base_url.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "base URL must be an http(s) URL, got {base_url}"
+            )));
+        }
+        Ok(Self {
+            http,
+            base_url,
+            retry,
+            in_flight: Semaphore::new(max_in_flight.max(1)),
+            paused_until: Mutex::new(None),
+        })
+    }
+
+    /// The base URL requests are sent to.
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// A request to `{base}/v1/{segments...}`; each segment is percent-encoded.
+    pub(crate) fn request(&self, method: Method, segments: &[&str]) -> Result<ApiRequest> {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config(format!("base URL {} cannot take a path", self.base_url)))?
+            .pop_if_empty()
+            .push("v1")
+            .extend(segments);
+        let retryable = matches!(method, Method::GET | Method::PUT | Method::DELETE);
+        Ok(ApiRequest {
+            method,
+            url,
+            body: None,
+            retryable,
+        })
+    }
+
+    /// Sends a request with retries; any non-2xx final answer becomes [`Error::Api`].
+    ///
+    /// With `auth`, the request carries a bearer token; a 401 drops the token and the request is
+    /// sent once more with a fresh one.
+    pub(crate) async fn execute(
+        &self,
+        request: &ApiRequest,
+        auth: Option<&TokenCache>,
+    ) -> Result<ApiResponse> {
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let authorization = match auth {
+                Some(tokens) => Some(tokens.authorization(self).await?),
+                None => None,
+            };
+            let can_retry = request.retryable && attempt < self.retry.attempts();
+            let (status, headers, body) = match self.send_once(request, authorization.clone()).await
+            {
+                Ok(answer) => answer,
+                Err(err) if can_retry && !err.is_builder() => {
+                    let delay = self.retry.backoff(attempt);
+                    tracing::debug!(method = %request.method, path = request.url.path(), attempt, ?delay, error = %err, "retrying after connection error");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Err(err) => return Err(Error::Http(err)),
+            };
+            tracing::debug!(method = %request.method, path = request.url.path(), attempt, status = status.as_u16(), "Port response");
+            if status.is_success() {
+                return Ok(ApiResponse { status, body });
+            }
+            if status == StatusCode::UNAUTHORIZED
+                && !refreshed
+                && let (Some(tokens), Some(rejected)) = (auth, authorization.as_ref())
+            {
+                tokens.invalidate(rejected).await;
+                refreshed = true;
+                continue;
+            }
+            if can_retry && is_retryable_status(status.as_u16()) {
+                let delay = self.retry.delay_after(&headers, attempt);
+                tracing::debug!(method = %request.method, path = request.url.path(), attempt, status = status.as_u16(), ?delay, "retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            let trace_id = headers
+                .get("x-trace-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            return Err(Error::Api(Box::new(ApiError::from_body(
+                status.as_u16(),
+                &body,
+                trace_id,
+            ))));
+        }
+    }
+
+    /// One attempt: waits out any rate-limit pause, holds an in-flight permit while sending and
+    /// reading the body, and records the next pause from the response headers.
+    async fn send_once(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<HeaderValue>,
+    ) -> reqwest::Result<(StatusCode, HeaderMap, Vec<u8>)> {
+        self.wait_for_pause().await;
+        let _permit = self.in_flight.acquire().await.ok();
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone());
+        if let Some(value) = authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.into();
+        if let Some(pause) = self.retry.pause_for(&headers) {
+            tracing::debug!(?pause, "rate limit nearly reached, pausing requests");
+            let until = Instant::now() + pause;
+            let mut paused = self
+                .paused_until
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            *paused = Some(paused.map_or(until, |current| current.max(until)));
+        }
+        Ok((status, headers, body))
+    }
+
+    async fn wait_for_pause(&self) {
+        let until = *self
+            .paused_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(until) = until
+            && until > Instant::now()
+        {
+            sleep_until(until).await;
+        }
+    }
+}
