@@ -1,1 +1,56 @@
-//! placeholder
+//! A typed Azure DevOps REST client for Azure DevOps Services and Azure DevOps Server
+//! 2019/2020/2022.
+//!
+//! * [`Organization`] parses `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com`
+//!   and Server collection URLs, and knows each [`Service`]'s host (with overrides).
+//! * [`ApiProfile`] picks the api-version of every request from one table; an operation the
+//!   server lacks fails with [`Error::Unsupported`] before anything is sent.
+//! * [`Credential`]: a personal access token or an Entra ID [`ServicePrincipal`].
+//! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
+//!   bounded concurrency, pacing from rate-limit headers, [`RetryPolicy`], error
+//!   classification. Each attempt is a `debug` tracing span.
+//! * List methods return a [`Pager`]: a [`Stream`](futures::Stream) of [`Listed`] items, each the
+//!   typed model plus the JSON exactly as Azure DevOps sent it.
+//!
+//! Module map: [`organization`], [`profile`], [`credential`], [`retry`], [`pager`], [`models`],
+//! [`error`]; resource methods are documented on [`AdoClient`].
+//!
+//! ```no_run
+//! use ado_client::{AdoClient, Credential, Organization};
+//! use futures::TryStreamExt;
+//!
+//! # async fn run() -> ado_client::Result<()> {
+//! let org: Organization = "https://dev.azure.com/fabrikam".parse()?;
+//! let client = AdoClient::builder(org, Credential::pat("my-pat")).build()?;
+//! let mut repositories = client.all_repositories();
+//! while let Some(repository) = repositories.try_next().await? {
+//!     println!("{} {}", repository.item.name, repository.raw["remoteUrl"]);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+pub mod credential;
+pub mod error;
+pub mod models;
+pub mod organization;
+pub mod pager;
+pub mod profile;
+mod resources;
+pub mod retry;
+mod transport;
+
+pub use crate::client::{AdoClient, AdoClientBuilder, DEFAULT_MAX_IN_FLIGHT};
+pub use crate::credential::{
+    Credential, CredentialKind, ServicePrincipal, ServicePrincipalBuilder,
+};
+pub use crate::error::{ApiErrorBody, Error, Result};
+pub use crate::organization::{Organization, Service};
+pub use crate::pager::{Continuation, Listed, Pager};
+pub use crate::profile::{ApiProfile, Operation};
+pub use crate::resources::{
+    BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery, PullRequestStatus,
+    PullRequestTimeRange, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
+};
+pub use crate::retry::{Pacing, RetryPolicy};

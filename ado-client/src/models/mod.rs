@@ -1,0 +1,25 @@
+//! Typed models of Azure DevOps resources.
+//!
+//! Every model is `#[non_exhaustive]`, reads camelCase JSON, ignores unknown fields, and makes
+//! optional every field some api-version may leave out. Dates are kept as sent (ISO 8601;
+//! `0001-01-01T00:00:00` means "unset"). The untouched JSON of each item is always available next
+//! to the model through [`Listed::raw`](crate::Listed::raw).
+
+mod build;
+mod core;
+mod git;
+mod identity;
+mod pipelines;
+mod release;
+
+pub use self::build::{Build, BuildDefinitionReference, TimelineRecord};
+pub use self::core::{
+    IdentityRef, Project, ProjectDetails, ProjectProperty, ProjectReference, Team, TeamMember,
+    TeamReference,
+};
+pub use self::git::{GitItem, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest};
+pub use self::identity::{AccessLevel, GraphUser, UserEntitlement};
+pub use self::pipelines::{
+    Environment, EnvironmentDeploymentRecord, Pipeline, PipelineReference, PipelineRun,
+};
+pub use self::release::{Release, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference};

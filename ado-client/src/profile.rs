@@ -1,0 +1,273 @@
+//! API profiles (which Azure DevOps flavour is on the other end) and the api-version table.
+
+use std::fmt;
+
+use crate::organization::Organization;
+
+/// The Azure DevOps flavour a client talks to; it decides the `api-version` of every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiProfile {
+    /// Azure DevOps Services (api-version 7.1).
+    Cloud,
+    /// Azure DevOps Server 2019 (api-version 5.0).
+    Server2019,
+    /// Azure DevOps Server 2020 (api-version 6.0).
+    Server2020,
+    /// Azure DevOps Server 2022 (api-version 7.0).
+    Server2022,
+}
+
+impl ApiProfile {
+    /// Infers the profile from the URL: `dev.azure.com` and `*.visualstudio.com` are
+    /// [`Cloud`](Self::Cloud), anything else is [`Server2022`](Self::Server2022).
+    #[must_use]
+    pub fn infer(organization: &Organization) -> Self {
+        if organization.is_cloud() {
+            Self::Cloud
+        } else {
+            Self::Server2022
+        }
+    }
+
+    /// The api-version this profile uses for `operation`, or `None` when the server lacks it.
+    #[must_use]
+    pub fn api_version(self, operation: Operation) -> Option<&'static str> {
+        let [cloud, s2019, s2020, s2022] = operation.versions();
+        match self {
+            Self::Cloud => cloud,
+            Self::Server2019 => s2019,
+            Self::Server2020 => s2020,
+            Self::Server2022 => s2022,
+        }
+    }
+}
+
+impl fmt::Display for ApiProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Cloud => "Azure DevOps Services",
+            Self::Server2019 => "Azure DevOps Server 2019",
+            Self::Server2020 => "Azure DevOps Server 2020",
+            Self::Server2022 => "Azure DevOps Server 2022",
+        })
+    }
+}
+
+/// An Azure DevOps REST operation this crate calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GET _apis/projects`
+    ListProjects,
+    /// `GET _apis/projects/{id}`
+    GetProject,
+    /// `GET _apis/projects/{id}/properties`
+    GetProjectProperties,
+    /// `GET _apis/teams` (every team of the organization)
+    ListAllTeams,
+    /// `GET _apis/projects/{id}/teams`
+    ListProjectTeams,
+    /// `GET _apis/projects/{id}/teams/{team}/members`
+    ListTeamMembers,
+    /// `GET {vssps}/_apis/graph/users`
+    ListGraphUsers,
+    /// `GET {vsaex}/_apis/userentitlements` (search form, continuation token in the body)
+    ListUserEntitlements,
+    /// `GET {vsaex}/_apis/userentitlements` (5.x form, `top`/`skip`)
+    ListUserEntitlementsLegacy,
+    /// `GET {project}/_apis/git/repositories`
+    ListRepositories,
+    /// `GET {project}/_apis/git/repositories/{id}/items`
+    GetItem,
+    /// `GET {project}/_apis/git/policy/configurations`
+    ListPolicyConfigurations,
+    /// `GET {project}/_apis/git/pullrequests`
+    ListPullRequests,
+    /// `GET {project}/_apis/git/pullrequests` with `searchCriteria.minTime`/`maxTime`
+    ListPullRequestsByTime,
+    /// `GET {project}/_apis/build/builds`
+    ListBuilds,
+    /// `GET {project}/_apis/build/builds/{id}/timeline`
+    GetBuildTimeline,
+    /// `GET {project}/_apis/pipelines`
+    ListPipelines,
+    /// `GET {project}/_apis/pipelines/{id}/runs`
+    ListPipelineRuns,
+    /// `GET {project}/_apis/distributedtask/environments`
+    ListEnvironments,
+    /// `GET {project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords`
+    ListEnvironmentDeploymentRecords,
+    /// `GET {vsrm}/{project}/_apis/release/releases`
+    ListReleases,
+    /// `GET {vsrm}/{project}/_apis/release/deployments`
+    ListReleaseDeployments,
+}
+
+/// Columns of the table: Cloud, Server 2019, Server 2020, Server 2022.
+type Versions = [Option<&'static str>; 4];
+
+const RELEASED: Versions = [Some("7.1"), Some("5.0"), Some("6.0"), Some("7.0")];
+const SINCE_2020: Versions = [Some("7.1"), None, Some("6.0-preview.1"), Some("7.0")];
+const CLOUD_ONLY_PREVIEW: Versions = [Some("7.1-preview.1"), None, None, None];
+
+impl Operation {
+    /// The api-version table: the one place that says which version each profile sends.
+    fn versions(self) -> Versions {
+        match self {
+            Self::ListProjects
+            | Self::GetProject
+            | Self::ListProjectTeams
+            | Self::ListTeamMembers
+            | Self::ListRepositories
+            | Self::GetItem
+            | Self::ListPullRequests
+            | Self::ListBuilds
+            | Self::GetBuildTimeline
+            | Self::ListReleases
+            | Self::ListReleaseDeployments => RELEASED,
+            Self::GetProjectProperties => [
+                Some("7.1-preview.1"),
+                Some("5.0-preview.1"),
+                Some("6.0-preview.1"),
+                Some("7.0-preview.1"),
+            ],
+            Self::ListAllTeams => [
+                Some("7.1-preview.3"),
+                Some("5.0-preview.2"),
+                Some("6.0-preview.3"),
+                Some("7.0-preview.3"),
+            ],
+            Self::ListPolicyConfigurations => [
+                Some("7.1"),
+                Some("5.0-preview.1"),
+                Some("6.0-preview.1"),
+                Some("7.0"),
+            ],
+            Self::ListGraphUsers => CLOUD_ONLY_PREVIEW,
+            Self::ListUserEntitlements => [Some("7.1"), None, None, None],
+            Self::ListUserEntitlementsLegacy => [Some("5.1-preview.2"), None, None, None],
+            Self::ListPullRequestsByTime => [Some("7.1"), None, None, None],
+            Self::ListPipelines
+            | Self::ListPipelineRuns
+            | Self::ListEnvironments
+            | Self::ListEnvironmentDeploymentRecords => SINCE_2020,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::ListProjects => "listing projects",
+            Self::GetProject => "getting a project",
+            Self::GetProjectProperties => "reading project properties",
+            Self::ListAllTeams => "listing the organization's teams",
+            Self::ListProjectTeams => "listing a project's teams",
+            Self::ListTeamMembers => "listing team members",
+            Self::ListGraphUsers => "listing graph users",
+            Self::ListUserEntitlements => "listing user entitlements",
+            Self::ListUserEntitlementsLegacy => "listing user entitlements (top/skip form)",
+            Self::ListRepositories => "listing Git repositories",
+            Self::GetItem => "reading a Git item",
+            Self::ListPolicyConfigurations => "listing policy configurations",
+            Self::ListPullRequests => "listing pull requests",
+            Self::ListPullRequestsByTime => "filtering pull requests by time",
+            Self::ListBuilds => "listing builds",
+            Self::GetBuildTimeline => "reading a build timeline",
+            Self::ListPipelines => "listing pipelines",
+            Self::ListPipelineRuns => "listing pipeline runs",
+            Self::ListEnvironments => "listing environments",
+            Self::ListEnvironmentDeploymentRecords => "listing environment deployment records",
+            Self::ListReleases => "listing releases",
+            Self::ListReleaseDeployments => "listing release deployments",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_keep_their_full_suffix() {
+        assert_eq!(
+            ApiProfile::Cloud.api_version(Operation::ListAllTeams),
+            Some("7.1-preview.3")
+        );
+        assert_eq!(
+            ApiProfile::Server2019.api_version(Operation::ListAllTeams),
+            Some("5.0-preview.2")
+        );
+        assert_eq!(
+            ApiProfile::Cloud.api_version(Operation::ListGraphUsers),
+            Some("7.1-preview.1")
+        );
+        assert_eq!(
+            ApiProfile::Cloud.api_version(Operation::GetProjectProperties),
+            Some("7.1-preview.1")
+        );
+        assert_eq!(
+            ApiProfile::Server2020.api_version(Operation::ListPipelines),
+            Some("6.0-preview.1")
+        );
+    }
+
+    #[test]
+    fn servers_lack_cloud_only_and_newer_operations() {
+        for profile in [
+            ApiProfile::Server2019,
+            ApiProfile::Server2020,
+            ApiProfile::Server2022,
+        ] {
+            for op in [
+                Operation::ListGraphUsers,
+                Operation::ListUserEntitlements,
+                Operation::ListUserEntitlementsLegacy,
+                Operation::ListPullRequestsByTime,
+            ] {
+                assert_eq!(profile.api_version(op), None, "{profile} {op}");
+            }
+        }
+        for op in [
+            Operation::ListPipelines,
+            Operation::ListPipelineRuns,
+            Operation::ListEnvironments,
+            Operation::ListEnvironmentDeploymentRecords,
+        ] {
+            assert_eq!(ApiProfile::Server2019.api_version(op), None);
+            assert!(ApiProfile::Server2020.api_version(op).is_some());
+        }
+    }
+
+    #[test]
+    fn released_operations_follow_the_server_version() {
+        let versions: Vec<_> = [
+            ApiProfile::Cloud,
+            ApiProfile::Server2019,
+            ApiProfile::Server2020,
+            ApiProfile::Server2022,
+        ]
+        .into_iter()
+        .map(|p| p.api_version(Operation::ListReleases))
+        .collect();
+        assert_eq!(
+            versions,
+            [Some("7.1"), Some("5.0"), Some("6.0"), Some("7.0")]
+        );
+    }
+
+    #[test]
+    fn infers_from_the_host() {
+        let cloud = Organization::parse("https://dev.azure.com/x").expect("valid");
+        let vs = Organization::parse("https://x.visualstudio.com").expect("valid");
+        let server = Organization::parse("https://tfs/tfs/DefaultCollection").expect("valid");
+        assert_eq!(ApiProfile::infer(&cloud), ApiProfile::Cloud);
+        assert_eq!(ApiProfile::infer(&vs), ApiProfile::Cloud);
+        assert_eq!(ApiProfile::infer(&server), ApiProfile::Server2022);
+    }
+}

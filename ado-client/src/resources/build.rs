@@ -1,0 +1,122 @@
+//! Builds and build timelines.
+
+use jiff::Timestamp;
+
+use super::time_param;
+use crate::client::AdoClient;
+use crate::models::{Build, TimelineRecord};
+use crate::organization::Service;
+use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::profile::Operation;
+use crate::transport::Request;
+
+impl AdoClient {
+    /// Lists the builds of a project matching `query`.
+    pub fn builds(&self, project: &str, query: &BuildQuery) -> Pager<Build> {
+        let request = Request::new(
+            Service::Core,
+            Operation::ListBuilds,
+            [project, "_apis", "build", "builds"],
+        )
+        .query_opt("queryOrder", query.order.map(BuildQueryOrder::as_str))
+        .query_opt("minTime", query.min_time.map(time_param))
+        .query_opt("maxTime", query.max_time.map(time_param))
+        .query_opt("branchName", query.branch_name.as_deref());
+        self.list(ListSpec::new(
+            request,
+            Paging::Token {
+                top: Some(("$top", pager::TOKEN_PAGED)),
+            },
+        ))
+    }
+
+    /// Lists the records (stages, phases, jobs, tasks...) of a build's timeline; a build
+    /// without a timeline yields nothing. Filter on
+    /// [`record_type`](TimelineRecord::record_type) `Stage` for stages.
+    pub fn build_timeline(&self, project: &str, build_id: i64) -> Pager<TimelineRecord> {
+        let build_id = build_id.to_string();
+        self.list(
+            ListSpec::new(
+                Request::new(
+                    Service::Core,
+                    Operation::GetBuildTimeline,
+                    [project, "_apis", "build", "builds", &build_id, "timeline"],
+                ),
+                Paging::Single,
+            )
+            .items_in(&["records"]),
+        )
+    }
+}
+
+/// Order of [`AdoClient::builds`] (`queryOrder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuildQueryOrder {
+    /// Most recently queued first.
+    QueueTimeDescending,
+    /// Least recently queued first.
+    QueueTimeAscending,
+    /// Most recently started first.
+    StartTimeDescending,
+    /// Least recently started first.
+    StartTimeAscending,
+    /// Most recently finished first.
+    FinishTimeDescending,
+    /// Least recently finished first.
+    FinishTimeAscending,
+}
+
+impl BuildQueryOrder {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::QueueTimeDescending => "queueTimeDescending",
+            Self::QueueTimeAscending => "queueTimeAscending",
+            Self::StartTimeDescending => "startTimeDescending",
+            Self::StartTimeAscending => "startTimeAscending",
+            Self::FinishTimeDescending => "finishTimeDescending",
+            Self::FinishTimeAscending => "finishTimeAscending",
+        }
+    }
+}
+
+/// Options of [`AdoClient::builds`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct BuildQuery {
+    order: Option<BuildQueryOrder>,
+    min_time: Option<Timestamp>,
+    max_time: Option<Timestamp>,
+    branch_name: Option<String>,
+}
+
+impl BuildQuery {
+    /// No filters, server order.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sort order; it also decides which time `min_time`/`max_time` filter on.
+    pub fn order(mut self, order: BuildQueryOrder) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Only builds at or after `time`.
+    pub fn min_time(mut self, time: Timestamp) -> Self {
+        self.min_time = Some(time);
+        self
+    }
+
+    /// Only builds at or before `time`.
+    pub fn max_time(mut self, time: Timestamp) -> Self {
+        self.max_time = Some(time);
+        self
+    }
+
+    /// Only builds of this branch (`refs/heads/main`).
+    pub fn branch_name(mut self, branch: impl Into<String>) -> Self {
+        self.branch_name = Some(branch.into());
+        self
+    }
+}

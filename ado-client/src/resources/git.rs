@@ -1,0 +1,251 @@
+//! Git repositories, file content, branch policies and pull requests.
+
+use jiff::Timestamp;
+
+use super::time_param;
+use crate::client::AdoClient;
+use crate::error::Result;
+use crate::models::{GitItem, GitRepository, PolicyConfiguration, PullRequest};
+use crate::organization::Service;
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::profile::{ApiProfile, Operation};
+use crate::transport::Request;
+
+impl AdoClient {
+    /// Lists the Git repositories of a project (disabled ones included).
+    pub fn repositories(&self, project: &str) -> Pager<GitRepository> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListRepositories,
+                [project, "_apis", "git", "repositories"],
+            ),
+            Paging::Single,
+        ))
+    }
+
+    /// Lists every Git repository of the organization.
+    pub fn all_repositories(&self) -> Pager<GitRepository> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListRepositories,
+                ["_apis", "git", "repositories"],
+            ),
+            Paging::Single,
+        ))
+    }
+
+    /// Reads a file with its text content at the tip of `branch` (`main` or `refs/heads/main`).
+    /// A missing file, branch or repository is `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error other than 404.
+    pub async fn file(
+        &self,
+        project: &str,
+        repository_id: &str,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<Listed<GitItem>>> {
+        let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+        let request = Request::new(
+            Service::Core,
+            Operation::GetItem,
+            [
+                project,
+                "_apis",
+                "git",
+                "repositories",
+                repository_id,
+                "items",
+            ],
+        )
+        .query("path", path)
+        .query("versionDescriptor.version", branch)
+        .query("versionDescriptor.versionType", "branch")
+        .query("includeContent", true);
+        match self.get_listed(&request).await {
+            Ok(item) => Ok(Some(item)),
+            Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Lists the policy configurations that apply to a repository, optionally to one branch
+    /// (`refs/heads/main`).
+    ///
+    /// Uses `_apis/git/policy/configurations` on every profile. Azure DevOps Server 2019 has it
+    /// as `5.0-preview.1` without paging parameters, so there it is one request.
+    pub fn policy_configurations(
+        &self,
+        project: &str,
+        repository_id: &str,
+        ref_name: Option<&str>,
+    ) -> Pager<PolicyConfiguration> {
+        let paging = if self.profile() == ApiProfile::Server2019 {
+            Paging::Single
+        } else {
+            Paging::Token {
+                top: Some(("$top", pager::TOKEN_PAGED)),
+            }
+        };
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListPolicyConfigurations,
+                [project, "_apis", "git", "policy", "configurations"],
+            )
+            .query("repositoryId", repository_id)
+            .query_opt("refName", ref_name),
+            paging,
+        ))
+    }
+
+    /// Lists the pull requests of a project matching `query`.
+    ///
+    /// Time filters need api-version 7.1; on Azure DevOps Server they fail with
+    /// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
+    pub fn pull_requests(&self, project: &str, query: &PullRequestQuery) -> Pager<PullRequest> {
+        let timed =
+            query.min_time.is_some() || query.max_time.is_some() || query.time_range.is_some();
+        let operation = if timed {
+            Operation::ListPullRequestsByTime
+        } else {
+            Operation::ListPullRequests
+        };
+        let request = Request::new(
+            Service::Core,
+            operation,
+            [project, "_apis", "git", "pullrequests"],
+        )
+        .query_opt(
+            "searchCriteria.status",
+            query.status.map(PullRequestStatus::as_str),
+        )
+        .query_opt(
+            "searchCriteria.repositoryId",
+            query.repository_id.as_deref(),
+        )
+        .query_opt(
+            "searchCriteria.targetRefName",
+            query.target_ref_name.as_deref(),
+        )
+        .query_opt("searchCriteria.minTime", query.min_time.map(time_param))
+        .query_opt("searchCriteria.maxTime", query.max_time.map(time_param))
+        .query_opt(
+            "searchCriteria.queryTimeRangeType",
+            query.time_range.map(PullRequestTimeRange::as_str),
+        );
+        self.list(ListSpec::new(
+            request,
+            Paging::Offset {
+                top: "$top",
+                skip: "$skip",
+                size: pager::PULL_REQUESTS,
+            },
+        ))
+    }
+}
+
+/// Pull request status filter (`searchCriteria.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PullRequestStatus {
+    /// Active pull requests (the server default).
+    Active,
+    /// Abandoned pull requests.
+    Abandoned,
+    /// Completed pull requests.
+    Completed,
+    /// Every status.
+    All,
+}
+
+impl PullRequestStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Abandoned => "abandoned",
+            Self::Completed => "completed",
+            Self::All => "all",
+        }
+    }
+}
+
+/// Which time `searchCriteria.minTime`/`maxTime` apply to (`queryTimeRangeType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PullRequestTimeRange {
+    /// Creation time.
+    Created,
+    /// Closing time.
+    Closed,
+}
+
+impl PullRequestTimeRange {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Options of [`AdoClient::pull_requests`]; the default asks for the server's default (active).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct PullRequestQuery {
+    status: Option<PullRequestStatus>,
+    repository_id: Option<String>,
+    target_ref_name: Option<String>,
+    min_time: Option<Timestamp>,
+    max_time: Option<Timestamp>,
+    time_range: Option<PullRequestTimeRange>,
+}
+
+impl PullRequestQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only pull requests with this status.
+    pub fn status(mut self, status: PullRequestStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only pull requests of this repository.
+    pub fn repository_id(mut self, repository_id: impl Into<String>) -> Self {
+        self.repository_id = Some(repository_id.into());
+        self
+    }
+
+    /// Only pull requests into this branch (`refs/heads/main`).
+    pub fn target_ref_name(mut self, ref_name: impl Into<String>) -> Self {
+        self.target_ref_name = Some(ref_name.into());
+        self
+    }
+
+    /// Only pull requests whose [time range](Self::time_range) time is at or after `time`
+    /// (api-version 7.1).
+    pub fn min_time(mut self, time: Timestamp) -> Self {
+        self.min_time = Some(time);
+        self
+    }
+
+    /// Only pull requests whose [time range](Self::time_range) time is at or before `time`
+    /// (api-version 7.1).
+    pub fn max_time(mut self, time: Timestamp) -> Self {
+        self.max_time = Some(time);
+        self
+    }
+
+    /// Whether the time filters apply to creation or closing (api-version 7.1).
+    pub fn time_range(mut self, range: PullRequestTimeRange) -> Self {
+        self.time_range = Some(range);
+        self
+    }
+}

@@ -1,0 +1,45 @@
+//! Resource methods of [`AdoClient`], one module per Azure DevOps area, and their query options.
+
+mod build;
+mod core;
+mod git;
+mod identity;
+mod pipelines;
+mod release;
+
+pub use self::build::{BuildQuery, BuildQueryOrder};
+pub use self::core::PROJECT_TAG_PREFIX;
+pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+pub use self::identity::UserEntitlementQuery;
+pub use self::release::{ReleaseDeploymentQuery, ReleaseQuery};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::client::AdoClient;
+use crate::error::{Error, Result};
+use crate::pager::{ListSpec, Listed, Pager};
+use crate::transport::Request;
+
+impl AdoClient {
+    fn list<T>(&self, spec: ListSpec) -> Pager<T> {
+        Pager::new(self, spec)
+    }
+
+    /// Fetches one object, keeping its raw JSON next to the model.
+    async fn get_listed<T: DeserializeOwned>(&self, request: &Request) -> Result<Listed<T>> {
+        let response = self.inner.send(request).await?;
+        let raw: Value = self.inner.decode(&response.body, &response.endpoint)?;
+        Listed::decode(raw).map_err(|(path, source)| Error::Decode {
+            organization: self.inner.organization.name().to_owned(),
+            endpoint: response.endpoint,
+            path,
+            source,
+        })
+    }
+}
+
+/// Formats a timestamp the way Azure DevOps query parameters expect (RFC 3339, UTC).
+fn time_param(time: jiff::Timestamp) -> String {
+    time.to_string()
+}

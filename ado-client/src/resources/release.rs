@@ -1,0 +1,154 @@
+//! Classic releases and release deployments (release host `vsrm` on Azure DevOps Services).
+
+use jiff::Timestamp;
+
+use super::time_param;
+use crate::client::AdoClient;
+use crate::models::{Release, ReleaseDeployment};
+use crate::organization::Service;
+use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::profile::Operation;
+use crate::transport::Request;
+
+fn release_paging() -> Paging {
+    Paging::Token {
+        top: Some(("$top", pager::RELEASES)),
+    }
+}
+
+impl AdoClient {
+    /// Lists the releases of a project matching `query`.
+    pub fn releases(&self, project: &str, query: &ReleaseQuery) -> Pager<Release> {
+        let tags = (!query.tags.is_empty()).then(|| query.tags.join(","));
+        let request = Request::new(
+            Service::Release,
+            Operation::ListReleases,
+            [project, "_apis", "release", "releases"],
+        )
+        .query_opt("definitionId", query.definition_id)
+        .query_opt("statusFilter", query.status.as_deref())
+        .query_opt("tagFilter", tags)
+        .query_opt("sourceBranchFilter", query.source_branch.as_deref())
+        .query_opt("minCreatedTime", query.min_created_time.map(time_param))
+        .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
+        .query_opt("$expand", query.expand.as_deref());
+        self.list(ListSpec::new(request, release_paging()))
+    }
+
+    /// Lists the release deployments of a project matching `query`.
+    pub fn release_deployments(
+        &self,
+        project: &str,
+        query: &ReleaseDeploymentQuery,
+    ) -> Pager<ReleaseDeployment> {
+        let request = Request::new(
+            Service::Release,
+            Operation::ListReleaseDeployments,
+            [project, "_apis", "release", "deployments"],
+        )
+        .query_opt("definitionId", query.definition_id)
+        .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
+        .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
+        self.list(ListSpec::new(request, release_paging()))
+    }
+}
+
+/// Options of [`AdoClient::releases`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ReleaseQuery {
+    definition_id: Option<i64>,
+    status: Option<String>,
+    tags: Vec<String>,
+    source_branch: Option<String>,
+    min_created_time: Option<Timestamp>,
+    max_created_time: Option<Timestamp>,
+    expand: Option<String>,
+}
+
+impl ReleaseQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only releases of this definition.
+    pub fn definition_id(mut self, id: i64) -> Self {
+        self.definition_id = Some(id);
+        self
+    }
+
+    /// Only releases with this status (`draft`, `active`, `abandoned`).
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Only releases carrying all these tags.
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only releases built from this branch.
+    pub fn source_branch(mut self, branch: impl Into<String>) -> Self {
+        self.source_branch = Some(branch.into());
+        self
+    }
+
+    /// Only releases created at or after `time`.
+    pub fn min_created_time(mut self, time: Timestamp) -> Self {
+        self.min_created_time = Some(time);
+        self
+    }
+
+    /// Only releases created before `time`.
+    pub fn max_created_time(mut self, time: Timestamp) -> Self {
+        self.max_created_time = Some(time);
+        self
+    }
+
+    /// Extra data to include (`$expand`: `environments`, `artifacts`, `approvals`, ...).
+    pub fn expand(mut self, expand: impl Into<String>) -> Self {
+        self.expand = Some(expand.into());
+        self
+    }
+}
+
+/// Options of [`AdoClient::release_deployments`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ReleaseDeploymentQuery {
+    definition_id: Option<i64>,
+    min_modified_time: Option<Timestamp>,
+    max_modified_time: Option<Timestamp>,
+}
+
+impl ReleaseDeploymentQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only deployments of this release definition.
+    pub fn definition_id(mut self, id: i64) -> Self {
+        self.definition_id = Some(id);
+        self
+    }
+
+    /// Only deployments modified at or after `time`.
+    pub fn min_modified_time(mut self, time: Timestamp) -> Self {
+        self.min_modified_time = Some(time);
+        self
+    }
+
+    /// Only deployments modified before `time`.
+    pub fn max_modified_time(mut self, time: Timestamp) -> Self {
+        self.max_modified_time = Some(time);
+        self
+    }
+}

@@ -1,0 +1,266 @@
+//! The one request path: URL and api-version, authentication, send, classify, retry.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument as _;
+use url::Url;
+
+use crate::client::ClientInner;
+use crate::error::{ApiErrorBody, Error, Result, is_retryable_status};
+use crate::organization::Service;
+use crate::profile::Operation;
+
+/// A GET request relative to a service base URL.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) service: Service,
+    pub(crate) operation: Operation,
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(String, String)>,
+}
+
+impl Request {
+    /// A request for `operation` on `service` at the given path segments (percent-encoded
+    /// when the URL is built).
+    pub(crate) fn new<I, S>(service: Service, operation: Operation, segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            service,
+            operation,
+            segments: segments.into_iter().map(Into::into).collect(),
+            query: Vec::new(),
+        }
+    }
+
+    /// Appends a query parameter.
+    pub(crate) fn query(mut self, name: &str, value: impl ToString) -> Self {
+        self.query.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Appends a query parameter when `value` is set.
+    pub(crate) fn query_opt(self, name: &str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) endpoint: String,
+}
+
+impl ClientInner {
+    fn url(&self, request: &Request, api_version: &str) -> Result<Url> {
+        let mut url = self.organization.service_url(request.service);
+        let base = url.to_string();
+        url.path_segments_mut()
+            .map_err(|()| Error::InvalidUrl {
+                reason: format!("`{base}` cannot carry a path"),
+            })?
+            .pop_if_empty()
+            .extend(&request.segments);
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &request.query {
+                pairs.append_pair(name, value);
+            }
+            pairs.append_pair("api-version", api_version);
+        }
+        Ok(url)
+    }
+
+    /// Sends `request`, retrying per the policy, and returns the successful response.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Response> {
+        let api_version =
+            self.profile
+                .api_version(request.operation)
+                .ok_or(Error::Unsupported {
+                    operation: request.operation,
+                    profile: self.profile,
+                })?;
+        let url = self.url(request, api_version)?;
+        let endpoint = url.path().to_owned();
+        let organization = self.organization.name();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let can_retry = attempt < self.retry.max_attempts;
+            let outcome = {
+                let _permit = self.in_flight.acquire().await.map_err(|_| {
+                    Error::Config("the client's request limiter was closed".to_owned())
+                })?;
+                self.wait_for_pacing().await;
+                let authorization = self.credential.authorization(organization).await?;
+                let span = tracing::debug_span!(
+                    "ado_request",
+                    http.method = %Method::GET,
+                    url = %url,
+                    attempt,
+                    http.status = tracing::field::Empty,
+                );
+                async {
+                    let result = self
+                        .http
+                        .get(url.clone())
+                        .header(AUTHORIZATION, authorization)
+                        .header(ACCEPT, "application/json")
+                        .header(USER_AGENT, self.user_agent.clone())
+                        .send()
+                        .await;
+                    let response = match result {
+                        Ok(response) => response,
+                        Err(e) => {
+                            let e = e.without_url();
+                            tracing::debug!(error = %e, "request failed");
+                            return Err(e);
+                        }
+                    };
+                    let status = response.status();
+                    tracing::Span::current().record("http.status", status.as_u16());
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await?.to_vec();
+                    tracing::debug!(bytes = body.len(), "response");
+                    Ok((status, headers, body))
+                }
+                .instrument(span)
+                .await
+            };
+
+            let (status, headers, body) = match outcome {
+                Ok(parts) => parts,
+                Err(e) if can_retry && (e.is_connect() || e.is_timeout() || e.is_body()) => {
+                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::Transport {
+                        organization: organization.to_owned(),
+                        endpoint,
+                        source: e,
+                    });
+                }
+            };
+            if let Some(pause) = self.pacing.pause(status.is_success(), &headers) {
+                self.pause_for(pause);
+            }
+            if status.is_success() {
+                return Ok(Response {
+                    headers,
+                    body,
+                    endpoint,
+                });
+            }
+            if can_retry && is_retryable_status(status) {
+                tokio::time::sleep(self.retry.delay(attempt, &headers)).await;
+                continue;
+            }
+            return Err(self.status_error(status, &body, endpoint));
+        }
+    }
+
+    /// Decodes `body` into `T`, reporting the JSON path of a failure.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, body: &[u8], endpoint: &str) -> Result<T> {
+        let deserializer = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| Error::Decode {
+            organization: self.organization.name().to_owned(),
+            endpoint: endpoint.to_owned(),
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        })
+    }
+
+    fn status_error(&self, status: StatusCode, body: &[u8], endpoint: String) -> Error {
+        let organization = self.organization.name().to_owned();
+        let body = ApiErrorBody::parse(body);
+        if status == StatusCode::UNAUTHORIZED {
+            return Error::Unauthorized {
+                organization,
+                endpoint,
+                kind: self.credential.kind(),
+                body,
+            };
+        }
+        Error::Api {
+            organization,
+            endpoint,
+            status,
+            body,
+        }
+    }
+
+    fn pause_for(&self, pause: Duration) {
+        let until = Instant::now() + pause;
+        if let Ok(mut paused) = self.paused_until.lock()
+            && paused.is_none_or(|current| current < until)
+        {
+            *paused = Some(until);
+        }
+        tracing::debug!(
+            organization = self.organization.name(),
+            pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+            "pacing requests"
+        );
+    }
+
+    async fn wait_for_pacing(&self) {
+        let until = self.paused_until.lock().ok().and_then(|paused| *paused);
+        if let Some(until) = until.filter(|until| *until > Instant::now()) {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AdoClient, Credential, Organization};
+
+    fn inner(url: &str) -> std::sync::Arc<ClientInner> {
+        let org = Organization::parse(url).expect("valid");
+        AdoClient::builder(org, Credential::pat("x"))
+            .build()
+            .expect("client")
+            .inner
+    }
+
+    #[test]
+    fn builds_urls_with_encoded_segments_and_api_version() {
+        let client = inner("https://dev.azure.com/fabrikam");
+        let request = Request::new(
+            Service::Core,
+            Operation::ListRepositories,
+            ["My Project", "_apis", "git", "repositories"],
+        )
+        .query("$top", 10);
+        let url = client.url(&request, "7.1").expect("url");
+        assert_eq!(
+            url.as_str(),
+            "https://dev.azure.com/fabrikam/My%20Project/_apis/git/repositories?%24top=10&api-version=7.1"
+        );
+
+        let client = inner("https://fabrikam.visualstudio.com");
+        let request = Request::new(
+            Service::Release,
+            Operation::ListReleases,
+            ["p", "_apis", "release", "releases"],
+        );
+        let url = client.url(&request, "7.1").expect("url");
+        assert_eq!(
+            url.as_str(),
+            "https://fabrikam.vsrm.visualstudio.com/p/_apis/release/releases?api-version=7.1"
+        );
+    }
+}
