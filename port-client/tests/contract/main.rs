@@ -1,0 +1,9 @@
+//! Contract tests against a mock Port API.
+
+mod auth;
+mod blueprints;
+mod common;
+mod datasource;
+mod entities;
+mod integration;
+mod transport;

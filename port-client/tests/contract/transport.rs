@@ -1,0 +1,230 @@
+//! Retries, typed errors, the User-Agent and the in-flight bound.
+
+use std::time::{Duration, Instant};
+
+use port_client::{Entity, Error, ResyncState, ResyncStatus, RetryPolicy, UpsertOptions};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::{self, USER_AGENT};
+
+fn single_upsert_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ok": true,
+        "entity": {"identifier": "p1", "blueprint": "azureDevopsProject"}
+    }))
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_out_then_succeeds() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"ok": false, "error": "rate_limit", "message": "slow down"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(single_upsert_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::builder(&server)
+        .retry(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_secs(5)),
+        )
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let stored = port
+        .upsert_entity(
+            &Entity::new("azureDevopsProject", "p1"),
+            &UpsertOptions::default(),
+        )
+        .await
+        .expect("second attempt succeeds");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After not honoured"
+    );
+    assert_eq!(stored.identifier, "p1");
+}
+
+#[tokio::test]
+async fn a_422_is_a_typed_error_and_not_retried() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "ok": false,
+            "error": "blueprint_schema_mismatch",
+            "message": "property revision should be number"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::client(&server);
+    let err = port
+        .upsert_entity(
+            &Entity::new("azureDevopsProject", "p1"),
+            &UpsertOptions::default(),
+        )
+        .await
+        .expect_err("schema mismatch");
+    assert!(matches!(err, Error::Api(_)));
+    assert_eq!(err.status(), Some(422));
+    assert_eq!(err.code(), Some("blueprint_schema_mismatch"));
+    assert!(!err.is_retryable());
+    assert!(
+        err.to_string()
+            .contains("property revision should be number")
+    );
+}
+
+#[tokio::test]
+async fn retryable_statuses_stop_after_the_last_attempt() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/blueprints/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = common::client(&server)
+        .get_blueprint("flaky")
+        .await
+        .expect_err("unavailable");
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn patches_are_not_retried() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/ado-test/resync-state"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = common::client(&server)
+        .patch_resync_state(&ResyncState::new(ResyncStatus::Running))
+        .await
+        .expect_err("unavailable");
+    assert_eq!(err.status(), Some(503));
+}
+
+#[tokio::test]
+async fn every_request_carries_the_integration_user_agent() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(single_upsert_ok())
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities/p1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let port = common::client(&server);
+    port.upsert_entity(
+        &Entity::new("azureDevopsProject", "p1"),
+        &UpsertOptions::default(),
+    )
+    .await
+    .expect("upsert");
+    port.delete_entity("azureDevopsProject", "p1", true)
+        .await
+        .expect("delete");
+    let received = server.received_requests().await.expect("recording on");
+    assert_eq!(received.len(), 3);
+    for request in received {
+        let agent = request
+            .headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(
+            agent,
+            Some(USER_AGENT),
+            "{} {}",
+            request.method,
+            request.url
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/blueprints/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(100))
+                .set_body_json(json!({"blueprint": {"identifier": "slow"}})),
+        )
+        .expect(6)
+        .mount(&server)
+        .await;
+    let port = common::builder(&server)
+        .max_in_flight(2)
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let calls = (0..6).map(|_| {
+        let port = port.clone();
+        async move { port.get_blueprint("slow").await }
+    });
+    for result in futures::future::join_all(calls).await {
+        assert!(result.expect("blueprint").is_some());
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(290),
+        "more than 2 requests ran at once"
+    );
+}
+
+#[tokio::test]
+async fn low_rate_limit_remaining_pauses_the_next_request() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/blueprints/limited"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-remaining", "1")
+                .insert_header("x-ratelimit-reset", "1")
+                .set_body_json(json!({"blueprint": {"identifier": "limited"}})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let port = common::builder(&server)
+        .retry(RetryPolicy::default().max_delay(Duration::from_millis(300)))
+        .build()
+        .expect("client");
+    port.get_blueprint("limited").await.expect("first");
+    let started = Instant::now();
+    port.get_blueprint("limited").await.expect("second");
+    assert!(
+        started.elapsed() >= Duration::from_millis(280),
+        "no pause before the second request"
+    );
+}
