@@ -288,4 +288,23 @@ mod tests {
         let client = builder().region(Region::Us).build().expect("valid client");
         assert_eq!(client.base_url(), "https://api.us.getport.io/");
     }
+
+    #[test]
+    fn client_types_and_futures_are_send() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>(_: T) {}
+        send_sync::<PortClient>();
+        send_sync::<Error>();
+        send_sync::<crate::Entity>();
+        let port = PortClient::builder(Credentials::new("id", "secret"))
+            .build()
+            .expect("valid client");
+        let entities = [crate::Entity::new("bp", "id")];
+        let options = crate::UpsertOptions::default();
+        send(port.upsert_entities(&entities, &options));
+        send(port.delete_entities("bp", &["id"], true));
+        send(port.create_blueprints(&[]));
+        send(port.datasource_entities(None));
+        send(port.integration_config());
+    }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::client::PortClient;
 use crate::error::{ApiError, Error, Result};
+use crate::transport::ApiRequest;
 
 /// Most entities Port accepts in one bulk upsert.
 pub const MAX_BULK_UPSERT: usize = 20;
@@ -193,6 +194,37 @@ struct BulkDeleteResponse {
     deleted_entities: Option<Vec<String>>,
 }
 
+/// Input indices of entities of one blueprint sent in one bulk call.
+struct Batch {
+    blueprint: String,
+    indices: Vec<usize>,
+}
+
+/// Groups entities by blueprint (in order of first appearance) and splits each group into
+/// batches by count and serialized size.
+fn plan_upserts(entities: &[Entity], encoded: &[Vec<u8>]) -> Vec<Batch> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    for (index, entity) in entities.iter().enumerate() {
+        let group = *group_of.entry(&entity.blueprint).or_insert_with(|| {
+            groups.push((&entity.blueprint, Vec::new()));
+            groups.len() - 1
+        });
+        groups[group].1.push(index);
+    }
+    let mut batches = Vec::new();
+    for (blueprint, indices) in groups {
+        let sizes: Vec<usize> = indices.iter().map(|&i| encoded[i].len()).collect();
+        for range in plan_batches(&sizes, MAX_BULK_UPSERT, MAX_BODY_BYTES) {
+            batches.push(Batch {
+                blueprint: blueprint.to_owned(),
+                indices: indices[range].to_vec(),
+            });
+        }
+    }
+    batches
+}
+
 /// A unit of upsert work: a bulk call over some input indices, or a single-entity call.
 enum Work {
     Bulk(Vec<usize>),
@@ -271,27 +303,10 @@ impl PortClient {
             .collect::<Result<Vec<_>, _>>()
             .map_err(Error::Encode)?;
 
-        let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-        let mut group_of: HashMap<&str, usize> = HashMap::new();
-        for (index, entity) in entities.iter().enumerate() {
-            let group = *group_of.entry(&entity.blueprint).or_insert_with(|| {
-                groups.push((&entity.blueprint, Vec::new()));
-                groups.len() - 1
-            });
-            groups[group].1.push(index);
-        }
-
-        let batches = groups.iter().flat_map(|(blueprint, indices)| {
-            let sizes: Vec<usize> = indices.iter().map(|&i| encoded[i].len()).collect();
-            plan_batches(&sizes, MAX_BULK_UPSERT, MAX_BODY_BYTES)
-                .into_iter()
-                .map(move |range| (*blueprint, indices[range].to_vec()))
-                .collect::<Vec<_>>()
-        });
-
+        let batches = plan_upserts(entities, &encoded);
         let mut outcomes: Vec<Option<UpsertOutcome>> = vec![None; entities.len()];
         let mut results = stream::iter(batches)
-            .map(|(blueprint, indices)| self.upsert_batch(blueprint, indices, &encoded, options))
+            .map(|batch| self.upsert_batch(batch, &encoded, options))
             .buffer_unordered(self.max_in_flight());
         while let Some(batch) = results.next().await {
             for (index, outcome) in batch? {
@@ -316,11 +331,12 @@ impl PortClient {
     /// Upserts one planned batch, splitting it on 413.
     async fn upsert_batch(
         &self,
-        blueprint: &str,
-        indices: Vec<usize>,
+        batch: Batch,
         encoded: &[Vec<u8>],
         options: &UpsertOptions,
     ) -> Result<Vec<(usize, UpsertOutcome)>> {
+        let Batch { blueprint, indices } = batch;
+        let blueprint = blueprint.as_str();
         let mut outcomes = Vec::with_capacity(indices.len());
         let mut work = vec![Work::Bulk(indices)];
         while let Some(next) = work.pop() {
@@ -453,12 +469,11 @@ impl PortClient {
         identifiers: &[impl AsRef<str> + Sync],
         delete_dependents: bool,
     ) -> Result<Vec<String>> {
-        let chunks = identifiers.chunks(MAX_BULK_DELETE).map(|chunk| {
-            chunk
-                .iter()
-                .map(|id| id.as_ref().to_owned())
-                .collect::<Vec<String>>()
-        });
+        // Owned chunks, built up front, keep the returned future `Send`.
+        let chunks: Vec<Vec<String>> = identifiers
+            .chunks(MAX_BULK_DELETE)
+            .map(|chunk| chunk.iter().map(|id| id.as_ref().to_owned()).collect())
+            .collect();
         let deleted: Vec<Vec<String>> = stream::iter(chunks)
             .map(|chunk| self.delete_chunk(blueprint, chunk, delete_dependents))
             .buffered(self.max_in_flight())
@@ -490,10 +505,7 @@ fn bool_text(flag: bool) -> &'static str {
     if flag { "true" } else { "false" }
 }
 
-fn upsert_query(
-    request: crate::transport::ApiRequest,
-    options: &UpsertOptions,
-) -> crate::transport::ApiRequest {
+fn upsert_query(request: ApiRequest, options: &UpsertOptions) -> ApiRequest {
     request
         .query("upsert", "true")
         .query("merge", bool_text(options.merge))
@@ -540,6 +552,24 @@ mod tests {
             vec![0..1, 1..2, 2..3]
         );
         assert!(plan_batches(&[], 20, 100).is_empty());
+    }
+
+    #[test]
+    fn groups_by_blueprint_in_order_of_appearance() {
+        let entities = [
+            Entity::new("b", "1"),
+            Entity::new("a", "2"),
+            Entity::new("b", "3"),
+        ];
+        let encoded = vec![b"{}".to_vec(); entities.len()];
+        let planned: Vec<(String, Vec<usize>)> = plan_upserts(&entities, &encoded)
+            .into_iter()
+            .map(|batch| (batch.blueprint, batch.indices))
+            .collect();
+        assert_eq!(
+            planned,
+            vec![("b".to_owned(), vec![0, 2]), ("a".to_owned(), vec![1])]
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ use crate::error::{ApiError, Error, Result};
 use crate::retry::{RetryPolicy, is_retryable_status};
 
 /// One API call, ready to be sent (and re-sent on retry).
-#[derive(Debug)]
+///
+/// Deliberately not `Debug`: the token request's body holds the client secret.
 pub(crate) struct ApiRequest {
     method: Method,
     url: Url,
@@ -48,8 +49,7 @@ impl ApiRequest {
     }
 }
 
-/// A successful response.
-#[derive(Debug)]
+/// A successful response (not `Debug`: the token response's body holds the token).
 pub(crate) struct ApiResponse {
     pub(crate) status: StatusCode,
     pub(crate) body: Vec<u8>,
@@ -63,7 +63,6 @@ impl ApiResponse {
 }
 
 /// The HTTP side of the client, shared by all clones.
-#[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
     base_url: Url,
