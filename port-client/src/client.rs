@@ -9,6 +9,7 @@ use url::Url;
 use crate::auth::{Credentials, TokenCache};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::search::SearchQuery;
 use crate::transport::{ApiRequest, ApiResponse, Transport};
 
 /// Integration type sent in the User-Agent unless configured otherwise.
@@ -67,6 +68,14 @@ impl IntegrationIdentity {
     /// The `$datasource` suffix of entities written by this integration installation.
     pub fn datasource_suffix(&self) -> String {
         format!("/{}/exporter", self.identifier)
+    }
+
+    /// A query matching only entities written by this integration installation (by
+    /// `$datasource`); add rules to it to search among them.
+    pub fn datasource_query(&self) -> SearchQuery {
+        SearchQuery::all()
+            .rule("$datasource", "contains", self.datasource_prefix())
+            .rule("$datasource", "contains", self.datasource_suffix())
     }
 
     fn validate(&self) -> Result<()> {
@@ -268,6 +277,15 @@ mod tests {
         assert_eq!(ua, "port-ocean/azure-devops/0.3.1/my-ado/exporter");
         assert!(ua.starts_with(&identity.datasource_prefix()));
         assert!(ua.ends_with(&identity.datasource_suffix()));
+        assert_eq!(
+            serde_json::to_value(identity.datasource_query().rule("$blueprint", "=", "b"))
+                .expect("serializable"),
+            serde_json::json!({"combinator": "and", "rules": [
+                {"property": "$datasource", "operator": "contains", "value": "port-ocean/azure-devops/"},
+                {"property": "$datasource", "operator": "contains", "value": "/my-ado/exporter"},
+                {"property": "$blueprint", "operator": "=", "value": "b"}
+            ]})
+        );
     }
 
     #[test]

@@ -123,6 +123,8 @@ impl Transport {
         request: &ApiRequest,
         auth: Option<&TokenCache>,
     ) -> Result<ApiResponse> {
+        let method = &request.method;
+        let path = request.url.path();
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
@@ -137,13 +139,16 @@ impl Transport {
                 Ok(answer) => answer,
                 Err(err) if can_retry && !err.is_builder() => {
                     let delay = self.retry.backoff(attempt);
-                    tracing::debug!(method = %request.method, path = request.url.path(), attempt, ?delay, error = %err, "retrying after connection error");
+                    tracing::debug!(
+                        %method, path, attempt, ?delay, error = %err,
+                        "retrying after connection error"
+                    );
                     tokio::time::sleep(delay).await;
                     continue;
                 }
                 Err(err) => return Err(Error::Http(err)),
             };
-            tracing::debug!(method = %request.method, path = request.url.path(), attempt, status = status.as_u16(), "Port response");
+            tracing::debug!(%method, path, attempt, status = status.as_u16(), "Port response");
             if status.is_success() {
                 return Ok(ApiResponse { status, body });
             }
@@ -157,7 +162,7 @@ impl Transport {
             }
             if can_retry && is_retryable_status(status.as_u16()) {
                 let delay = self.retry.delay_after(&headers, attempt);
-                tracing::debug!(method = %request.method, path = request.url.path(), attempt, status = status.as_u16(), ?delay, "retrying");
+                tracing::debug!(%method, path, attempt, status = status.as_u16(), ?delay, "retrying");
                 tokio::time::sleep(delay).await;
                 continue;
             }
