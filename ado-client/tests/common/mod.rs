@@ -1,0 +1,146 @@
+//! Shared helpers for the contract tests.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use ado_client::{
+    AdoClient, AdoClientBuilder, ApiProfile, Credential, Organization, Pacing, RetryPolicy, Service,
+};
+use serde_json::Value;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
+
+/// The PAT every test client uses.
+pub const PAT: &str = "test-pat-0123456789";
+
+/// `Authorization` header sent for [`PAT`]: `Basic base64(":" + PAT)`.
+pub fn basic_auth() -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(":{PAT}"))
+    )
+}
+
+/// Reads a fixture as JSON (key order preserved).
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The items of a `{count, value}` fixture.
+pub fn fixture_items(name: &str) -> Vec<Value> {
+    match fixture(name).get("value") {
+        Some(Value::Array(items)) => items.clone(),
+        _ => panic!("{name} has no value array"),
+    }
+}
+
+/// Answers any request no other mock matched with a loud 418 naming the request.
+struct Unexpected;
+
+impl Respond for Unexpected {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        ResponseTemplate::new(418).set_body_json(serde_json::json!({
+            "message": format!("unexpected request: {} {}", request.method, request.url),
+            "typeKey": "UnexpectedRequest",
+        }))
+    }
+}
+
+/// A mock server with the catch-all mounted at the lowest priority.
+pub async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(Unexpected)
+        .with_priority(u8::MAX)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A GET mock on `path` with the expected api-version and PAT header.
+pub fn get(path_: &str, api_version: &str) -> MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(path_))
+        .and(query_param("api-version", api_version))
+        .and(header("authorization", basic_auth().as_str()))
+}
+
+/// A `{count, value}` body.
+pub fn list_body(items: &[Value]) -> Value {
+    serde_json::json!({ "count": items.len(), "value": items })
+}
+
+/// Fast retries and no pacing, so tests stay quick.
+pub fn fast(builder: AdoClientBuilder) -> AdoClientBuilder {
+    builder
+        .retry_policy(RetryPolicy::new(
+            3,
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
+        .pacing(Pacing::disabled())
+}
+
+/// `https://dev.azure.com/fabrikam` with every service host pointed at the mock server.
+pub fn dev_azure_org(server: &MockServer) -> Organization {
+    let base = server.uri();
+    Organization::parse("https://dev.azure.com/fabrikam")
+        .and_then(|o| o.with_service_url(Service::Core, &format!("{base}/{{organization}}")))
+        .and_then(|o| {
+            o.with_service_url(Service::Release, &format!("{base}/vsrm/{{organization}}"))
+        })
+        .and_then(|o| o.with_service_url(Service::Graph, &format!("{base}/vssps/{{organization}}")))
+        .and_then(|o| {
+            o.with_service_url(
+                Service::Entitlements,
+                &format!("{base}/vsaex/{{organization}}"),
+            )
+        })
+        .expect("valid organization")
+}
+
+/// `https://fabrikam.visualstudio.com` with every service host pointed at the mock server.
+pub fn visualstudio_org(server: &MockServer) -> Organization {
+    let base = server.uri();
+    Organization::parse("https://fabrikam.visualstudio.com")
+        .and_then(|o| o.with_service_url(Service::Core, &format!("{base}/vs/{{organization}}")))
+        .and_then(|o| {
+            o.with_service_url(
+                Service::Release,
+                &format!("{base}/vs-vsrm/{{organization}}"),
+            )
+        })
+        .expect("valid organization")
+}
+
+/// A cloud client (`dev.azure.com` form) on the mock server.
+pub fn cloud_client(server: &MockServer) -> AdoClient {
+    fast(AdoClient::builder(
+        dev_azure_org(server),
+        Credential::pat(PAT),
+    ))
+    .build()
+    .expect("client")
+}
+
+/// A Server client on `{mock}/tfs/DefaultCollection` with the given profile.
+pub fn server_client(server: &MockServer, profile: ApiProfile) -> AdoClient {
+    let org = Organization::parse(&format!("{}/tfs/DefaultCollection", server.uri()))
+        .expect("valid collection URL");
+    fast(AdoClient::builder(org, Credential::pat(PAT)))
+        .api_profile(profile)
+        .build()
+        .expect("client")
+}
+
+/// Collects a stream, failing the test on the first error.
+pub async fn collect<T>(
+    stream: impl futures::Stream<Item = ado_client::Result<ado_client::Listed<T>>>,
+) -> Vec<ado_client::Listed<T>> {
+    use futures::TryStreamExt as _;
+    stream.try_collect().await.unwrap_or_else(|e| panic!("{e}"))
+}
