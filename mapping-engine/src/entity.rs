@@ -1,0 +1,85 @@
+//! What one raw item becomes: a Port entity, or the reason it is not one.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A Port entity holding exactly the keys its mapping sets.
+///
+/// `identifier`, `team` and relation values may be search queries (objects),
+/// which Port resolves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entity {
+    /// Identifier (a string, or a search query).
+    pub identifier: Value,
+    /// Blueprint identifier.
+    pub blueprint: Value,
+    /// Title, when mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<Value>,
+    /// Team, when mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<Value>,
+    /// Icon, when mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Value>,
+    /// Properties, when mapped, in mapping order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Map<String, Value>>,
+    /// Relations, when mapped, in mapping order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relations: Option<Map<String, Value>>,
+}
+
+/// Why an item that passed the selector produced no entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The identifier evaluated to null or an empty value.
+    EmptyIdentifier,
+    /// The blueprint evaluated to null or an empty value.
+    EmptyBlueprint,
+    /// `itemsToParse` did not evaluate to an array.
+    ItemsToParseNotArray,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::EmptyIdentifier => "identifier is null or empty",
+            SkipReason::EmptyBlueprint => "blueprint is null or empty",
+            SkipReason::ItemsToParseNotArray => "itemsToParse is not an array",
+        })
+    }
+}
+
+/// The result of mapping one item (or one element of its `itemsToParse`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The selector passed and the mapping produced an entity.
+    Entity(Entity),
+    /// The selector evaluated to `false`.
+    Filtered,
+    /// The selector passed but no entity could be built.
+    Skipped(SkipReason),
+    /// The selector failed or did not evaluate to a boolean: an item error.
+    Failed(String),
+}
+
+/// A mapping field that failed at run time and was set to null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Field path, e.g. `resources[6].port.entity.mappings.properties.leadTimeHours`.
+    pub field: String,
+    /// The jq error.
+    pub message: String,
+}
+
+/// Everything mapping one input item produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mapped {
+    /// One outcome per item, or per element of `itemsToParse`.
+    pub outcomes: Vec<Outcome>,
+    /// Fields that failed and were set to null.
+    pub warnings: Vec<Warning>,
+}

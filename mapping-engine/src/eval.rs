@@ -1,0 +1,186 @@
+//! Evaluation of a resource's selector and mappings over raw items.
+
+use crate::config::{EntityMapping, Mapping, Resource, Template};
+use crate::entity::{Entity, Mapped, Outcome, SkipReason, Warning};
+use crate::jq::{self, Program, Val};
+use serde_json::{Map, Value};
+use std::num::NonZeroUsize;
+
+/// Stack of an evaluation thread: deep enough for the step budget's recursion.
+const EVAL_STACK_BYTES: usize = 2 << 30;
+
+/// Items below which a batch is mapped on one thread.
+const MIN_ITEMS_PER_THREAD: usize = 64;
+
+/// What every evaluation of one thread shares.
+struct Scope<'a> {
+    resource: &'a Resource,
+    env: Val,
+    budget: u64,
+}
+
+impl Mapping {
+    /// Maps a batch of raw items with one resource, using all cores.
+    ///
+    /// Returns one [`Mapped`] per item, in input order.
+    pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+        let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let threads = threads.min(items.len().div_ceil(MIN_ITEMS_PER_THREAD)).max(1);
+        let chunk = items.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = items
+                .chunks(chunk)
+                .map(|part| {
+                    std::thread::Builder::new()
+                        .name("mapping".into())
+                        .stack_size(EVAL_STACK_BYTES)
+                        .spawn_scoped(s, move || self.map_on_this_thread(resource, part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| match h {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| Vec::new()),
+                    Err(_) => Vec::new(),
+                })
+                .collect()
+        })
+    }
+
+    fn map_on_this_thread(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+        let env = self.options.env.as_ref().map_or(Val::obj(Default::default()), |e| jq::to_val(&Value::Object(e.clone())));
+        let scope = Scope { resource, env, budget: self.options.step_budget };
+        items.iter().map(|item| scope.map(item)).collect()
+    }
+}
+
+impl Scope<'_> {
+    fn path(&self, field: &str) -> String {
+        format!("resources[{}].{field}", self.resource.index)
+    }
+
+    fn map(&self, item: &Value) -> Mapped {
+        let mut mapped = Mapped::default();
+        let input = jq::to_val(item);
+        let Some(expand) = &self.resource.items_to_parse else {
+            let outcome = self.map_one(&input, &mut mapped.warnings);
+            mapped.outcomes.push(outcome);
+            return mapped;
+        };
+        jq::reset_budget(self.budget);
+        let elements = match expand.program.first(&input, &self.env) {
+            Ok(Some(Val::Arr(elements))) => elements,
+            Ok(_) => {
+                mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+                return mapped;
+            }
+            Err(e) => {
+                mapped.warnings.push(Warning { field: self.path("port.itemsToParse"), message: e.0 });
+                mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+                return mapped;
+            }
+        };
+        let parent = match &expand.remove_from_parent {
+            Some(del) => match del.first(&input, &self.env) {
+                Ok(Some(parent)) => parent,
+                _ => input,
+            },
+            None => input,
+        };
+        let Val::Obj(parent) = parent else {
+            mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+            return mapped;
+        };
+        for element in elements.iter() {
+            let mut merged = (*parent).clone();
+            merged.insert(Val::from(expand.name.clone()), element.clone());
+            let outcome = self.map_one(&Val::obj(merged), &mut mapped.warnings);
+            mapped.outcomes.push(outcome);
+        }
+        mapped
+    }
+
+    fn map_one(&self, input: &Val, warnings: &mut Vec<Warning>) -> Outcome {
+        jq::reset_budget(self.budget);
+        match self.resource.query.first(input, &self.env) {
+            Ok(Some(Val::Bool(true))) => {}
+            Ok(Some(Val::Bool(false))) => return Outcome::Filtered,
+            Ok(Some(other)) => {
+                return Outcome::Failed(format!(
+                    "{}: the selector must evaluate to a boolean, not {}",
+                    self.path("selector.query"),
+                    jq::json_text(&other)
+                ));
+            }
+            Ok(None) => return Outcome::Failed(format!("{}: the selector produced no output", self.path("selector.query"))),
+            Err(e) => return Outcome::Failed(format!("{}: {}", self.path("selector.query"), e.0)),
+        }
+        self.entity(&self.resource.entity, input, warnings)
+    }
+
+    fn entity(&self, m: &EntityMapping, input: &Val, warnings: &mut Vec<Warning>) -> Outcome {
+        let mut field = |t: &Template, name: &str| self.template(t, input, &format!("port.entity.mappings.{name}"), warnings);
+        let identifier = field(&m.identifier, "identifier");
+        let blueprint = field(&m.blueprint, "blueprint");
+        let title = m.title.as_ref().map(|t| field(t, "title"));
+        let team = m.team.as_ref().map(|t| field(t, "team"));
+        let icon = m.icon.as_ref().map(|t| field(t, "icon"));
+        let mut named = |entries: &Option<Vec<(String, Template)>>, section: &str| {
+            entries.as_ref().map(|entries| {
+                entries
+                    .iter()
+                    .map(|(k, t)| (k.clone(), field(t, &format!("{section}.{k}"))))
+                    .collect::<Map<String, Value>>()
+            })
+        };
+        let properties = named(&m.properties, "properties");
+        let relations = named(&m.relations, "relations");
+        if is_empty(&identifier) {
+            return Outcome::Skipped(SkipReason::EmptyIdentifier);
+        }
+        if is_empty(&blueprint) {
+            return Outcome::Skipped(SkipReason::EmptyBlueprint);
+        }
+        Outcome::Entity(Entity { identifier, blueprint, title, team, icon, properties, relations })
+    }
+
+    fn template(&self, t: &Template, input: &Val, field: &str, warnings: &mut Vec<Warning>) -> Value {
+        match t {
+            Template::Jq(p) => self.eval(p, input, field, warnings),
+            Template::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, t)| (k.clone(), self.template(t, input, &format!("{field}.{k}"), warnings)))
+                    .collect(),
+            ),
+            Template::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| self.template(t, input, &format!("{field}[{i}]"), warnings))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn eval(&self, p: &Program, input: &Val, field: &str, warnings: &mut Vec<Warning>) -> Value {
+        match p.first(input, &self.env) {
+            Ok(v) => v.map_or(Value::Null, |v| jq::to_json(&v)),
+            Err(e) => {
+                warnings.push(Warning { field: self.path(field), message: e.0 });
+                Value::Null
+            }
+        }
+    }
+}
+
+/// Null, false, `""`, `[]` and `{}` cannot identify an entity or name a blueprint.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}

@@ -1,0 +1,15 @@
+//! jq evaluation with jq 1.8's semantics on top of jaq.
+
+mod budget;
+mod natives;
+mod number;
+mod program;
+mod regex;
+mod rewrite;
+mod time;
+mod value;
+
+pub use budget::reset as reset_budget;
+pub use program::{CompileError, EvalError, Program};
+pub use value::{json_text, to_json, to_val};
+pub use jaq_json::Val;

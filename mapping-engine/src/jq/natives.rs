@@ -1,0 +1,433 @@
+//! Native filters that give jq 1.8's answers where jaq's own differ.
+//!
+//! They are registered under private names (`_jq_*`) and bound to the public
+//! jq names by `prelude.jq`.
+
+use super::budget;
+use super::regex;
+use super::time;
+use super::value::{json_text, num_text};
+use jaq_core::box_iter::box_once;
+use jaq_core::native::{Fun, v};
+use jaq_core::{Bind, Error, Exn, Native, ValR, ValXs, data::JustLut};
+use jaq_json::{Num, Rc, Val};
+
+/// The data type every program of the engine runs on.
+pub type Data = JustLut<Val>;
+
+type Cv<'a> = jaq_core::Cv<'a, Data>;
+
+/// Longest string that `*` may build, a guard against runaway repetition.
+const MAX_REPEAT_BYTES: usize = 64 << 20;
+
+pub(super) fn fail<T>(msg: impl ToString) -> ValR<T, Val> {
+    Err(Error::str(msg))
+}
+
+fn one<'a>(r: ValR<Val>) -> ValXs<'a, Val> {
+    box_once(r.map_err(Exn::from))
+}
+
+/// jq's name for the type of a value.
+pub fn type_name(v: &Val) -> &'static str {
+    match v {
+        Val::Null => "null",
+        Val::Bool(_) => "boolean",
+        Val::Num(_) => "number",
+        Val::TStr(_) | Val::BStr(_) => "string",
+        Val::Arr(_) => "array",
+        Val::Obj(_) => "object",
+    }
+}
+
+/// `type (value)` as jq's error messages show a value, truncated.
+pub fn describe(v: &Val) -> String {
+    let mut text = json_text(v);
+    if text.len() > 11 {
+        let cut = (0..=10).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    format!("{} ({text})", type_name(v))
+}
+
+pub(super) fn as_str(v: &Val) -> Option<String> {
+    match v {
+        Val::TStr(b) | Val::BStr(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    }
+}
+
+pub(super) fn as_f64(v: &Val) -> Option<f64> {
+    match v {
+        Val::Num(Num::Int(i)) => Some(*i as f64),
+        Val::Num(Num::Float(f)) => Some(*f),
+        Val::Num(Num::Dec(s)) => s.parse().ok(),
+        Val::Num(Num::BigInt(b)) => b.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+fn to_string(v: &Val) -> String {
+    as_str(v).unwrap_or_else(|| json_text(v))
+}
+
+/// Pops the two variable arguments of a binary native, written `f(rhs; lhs)`
+/// so that the right operand is the outer loop, as in jq.
+fn binary(mut cv: Cv) -> (Val, Val, Val) {
+    let lhs = cv.0.pop_var();
+    let rhs = cv.0.pop_var();
+    (cv.1, lhs, rhs)
+}
+
+fn div(l: Val, r: Val) -> ValR<Val> {
+    match (as_f64(&l), as_f64(&r)) {
+        (Some(_), Some(d)) if d == 0.0 => fail(format!(
+            "{} and {} cannot be divided because the divisor is zero",
+            describe(&l),
+            describe(&r)
+        )),
+        (Some(n), Some(d)) => Ok(Val::from(n / d)),
+        _ => l / r,
+    }
+}
+
+fn rem(l: Val, r: Val) -> ValR<Val> {
+    match (as_f64(&l), as_f64(&r)) {
+        (Some(n), Some(d)) => {
+            let (n, d) = (n as i64, d as i64);
+            if d == 0 {
+                return fail(format!(
+                    "{} and {} cannot be divided (remainder) because the divisor is zero",
+                    describe(&l),
+                    describe(&r)
+                ));
+            }
+            Ok(Val::Num(Num::Int(n.wrapping_rem(d) as isize)))
+        }
+        _ => l % r,
+    }
+}
+
+fn mul(l: Val, r: Val) -> ValR<Val> {
+    let repeat = |s: &Val, n: &Val| -> Option<ValR<Val>> {
+        let s = as_str(s)?;
+        let n = as_f64(n)?.trunc();
+        Some(if n < 0.0 || n.is_nan() {
+            Ok(Val::Null)
+        } else if s.len() as f64 * n > MAX_REPEAT_BYTES as f64 {
+            fail("string repetition is too long")
+        } else {
+            Ok(Val::from(s.repeat(n as usize)))
+        })
+    };
+    if let Some(r) = repeat(&l, &r).or_else(|| repeat(&r, &l)) {
+        return r;
+    }
+    l * r
+}
+
+fn tonumber(v: Val) -> ValR<Val> {
+    let Some(s) = as_str(&v) else {
+        return match v {
+            Val::Num(_) => Ok(v),
+            _ => fail(format!("{} cannot be parsed as a number", describe(&v))),
+        };
+    };
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(&s);
+    if unsigned == "nan" {
+        return Ok(Val::from(f64::NAN));
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let exp_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) || !exp_ok {
+        return fail(format!("{} cannot be parsed as a number", describe(&v)));
+    }
+    let text = s.strip_prefix('+').unwrap_or(&s);
+    match text.parse::<isize>() {
+        Ok(i) => Ok(Val::Num(Num::Int(i))),
+        Err(_) => Ok(Val::Num(Num::Dec(Rc::new(text.to_owned())))),
+    }
+}
+
+fn csv_tsv(v: Val, csv: bool) -> ValR<Val> {
+    let Val::Arr(items) = &v else {
+        return fail(format!("{} cannot be {}-formatted, only an array can be", describe(&v), if csv { "csv" } else { "tsv" }));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        out.push(match item {
+            Val::Null => String::new(),
+            Val::Bool(b) => b.to_string(),
+            Val::Num(n) => num_text(n),
+            Val::TStr(_) | Val::BStr(_) => {
+                let s = to_string(item);
+                if csv {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\r', "\\r").replace('\n', "\\n")
+                }
+            }
+            _ => {
+                return fail(format!(
+                    "{} is not valid in a {} row",
+                    describe(item),
+                    if csv { "csv" } else { "tsv" }
+                ));
+            }
+        });
+    }
+    Ok(Val::from(out.join(if csv { "," } else { "\t" })))
+}
+
+fn base64_decode(v: Val) -> ValR<Val> {
+    let s = to_string(&v);
+    let mut bits: u32 = 0;
+    let mut nbits = 0;
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for c in s.bytes() {
+        let d = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return fail(format!("{} is not valid base64 data", describe(&v))),
+        };
+        bits = (bits << 6) | u32::from(d);
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+        }
+    }
+    if s.len() % 4 == 1 && !s.ends_with('=') {
+        return fail(format!("{} trailing base64 data is incomplete", describe(&v)));
+    }
+    Ok(Val::from(String::from_utf8_lossy(&out).into_owned()))
+}
+
+// ---- paths with jq's semantics (assignment through null, key order kept) ----
+
+fn index_of(i: &Val) -> Option<isize> {
+    as_f64(i).map(|f| f.floor() as isize)
+}
+
+/// `setpath(path; x)` as jq: missing containers are created from null.
+pub(super) fn set_path(v: Val, path: &[Val], x: Val) -> ValR<Val> {
+    let Some((head, rest)) = path.split_first() else {
+        return Ok(x);
+    };
+    match (v, head) {
+        (Val::Null, Val::TStr(_) | Val::BStr(_)) => set_path(Val::obj(Default::default()), path, x),
+        (Val::Null, Val::Num(_) | Val::Obj(_)) => set_path(Val::Arr(Rc::new(Vec::new())), path, x),
+        (Val::Obj(map), Val::TStr(_) | Val::BStr(_)) => {
+            let mut map = Rc::unwrap_or_clone(map);
+            let child = map.get(head).cloned().unwrap_or(Val::Null);
+            map.insert(head.clone(), set_path(child, rest, x)?);
+            Ok(Val::Obj(Rc::new(map)))
+        }
+        (Val::Arr(items), Val::Num(_)) => {
+            let mut items = Rc::unwrap_or_clone(items);
+            let mut i = index_of(head).unwrap_or(0);
+            if i < 0 {
+                i += items.len() as isize;
+                if i < 0 {
+                    return fail("Out of bounds negative array index");
+                }
+            }
+            let i = i as usize;
+            if i >= items.len() {
+                if i > 1 << 28 {
+                    return fail("Array index too large");
+                }
+                items.resize(i + 1, Val::Null);
+            }
+            let child = std::mem::take(&mut items[i]);
+            items[i] = set_path(child, rest, x)?;
+            Ok(Val::Arr(Rc::new(items)))
+        }
+        (Val::Arr(items), Val::Obj(slice)) => {
+            let len = items.len();
+            let (from, to) = slice_bounds(slice, len)?;
+            let current = Val::Arr(Rc::new(items[from..to].to_vec()));
+            let Val::Arr(new) = set_path(current, rest, x)? else {
+                return fail("A slice of an array can only be assigned another array");
+            };
+            let mut items = Rc::unwrap_or_clone(items);
+            items.splice(from..to, new.iter().cloned());
+            Ok(Val::Arr(Rc::new(items)))
+        }
+        (v, head) => fail(format!("Cannot index {} with {}", type_name(&v), type_name(head))),
+    }
+}
+
+fn slice_bounds(slice: &jaq_json::Map, len: usize) -> Result<(usize, usize), Error<Val>> {
+    let bound = |key: &str, default: usize| -> Result<usize, Error<Val>> {
+        match slice.get(&Val::from(key.to_owned())) {
+            None | Some(Val::Null) => Ok(default),
+            Some(b) => {
+                let Some(f) = as_f64(b) else {
+                    return fail("Start and end indices of an array slice must be numbers");
+                };
+                let i = f.floor() as isize;
+                let i = if i < 0 { i + len as isize } else { i };
+                Ok(i.clamp(0, len as isize) as usize)
+            }
+        }
+    };
+    let from = bound("start", 0)?;
+    let to = bound("end", len)?.max(from);
+    Ok((from, to))
+}
+
+/// `delpaths(paths)` as jq: paths deleted last first, object key order kept.
+fn del_paths(v: Val, paths: Val) -> ValR<Val> {
+    let Val::Arr(paths) = paths else {
+        return fail("Paths must be specified as an array");
+    };
+    let mut paths: Vec<Val> = paths.iter().cloned().collect();
+    paths.sort();
+    let mut v = v;
+    for path in paths.iter().rev() {
+        let Val::Arr(path) = path else {
+            return fail("Path must be specified as an array");
+        };
+        v = del_path(v, path)?;
+    }
+    Ok(v)
+}
+
+fn del_path(v: Val, path: &[Val]) -> ValR<Val> {
+    let Some((head, rest)) = path.split_first() else {
+        return Ok(Val::Null);
+    };
+    match (v, head) {
+        (Val::Null, _) => Ok(Val::Null),
+        (Val::Obj(map), Val::TStr(_) | Val::BStr(_)) => {
+            let mut map = Rc::unwrap_or_clone(map);
+            if rest.is_empty() {
+                map.shift_remove(head);
+            } else if let Some(child) = map.get_mut(head) {
+                *child = del_path(std::mem::take(child), rest)?;
+            }
+            Ok(Val::Obj(Rc::new(map)))
+        }
+        (Val::Arr(items), Val::Num(_)) => {
+            let mut items = Rc::unwrap_or_clone(items);
+            let mut i = index_of(head).unwrap_or(0);
+            if i < 0 {
+                i += items.len() as isize;
+                if i < 0 {
+                    return fail("Out of bounds negative array index");
+                }
+            }
+            let i = i as usize;
+            if i < items.len() {
+                if rest.is_empty() {
+                    items.remove(i);
+                } else {
+                    items[i] = del_path(std::mem::take(&mut items[i]), rest)?;
+                }
+            }
+            Ok(Val::Arr(Rc::new(items)))
+        }
+        (Val::Arr(items), Val::Obj(slice)) => {
+            let (from, to) = slice_bounds(slice, items.len())?;
+            let mut items = Rc::unwrap_or_clone(items);
+            if rest.is_empty() {
+                items.drain(from..to);
+                Ok(Val::Arr(Rc::new(items)))
+            } else {
+                let Val::Arr(new) = del_path(Val::Arr(Rc::new(items[from..to].to_vec())), rest)? else {
+                    return fail("A slice of an array can only be assigned another array");
+                };
+                items.splice(from..to, new.iter().cloned());
+                Ok(Val::Arr(Rc::new(items)))
+            }
+        }
+        (v, head) => fail(format!("Cannot delete field at index {} of {}", type_name(head), type_name(&v))),
+    }
+}
+
+fn path_list(v: &Val) -> Result<Vec<Val>, Error<Val>> {
+    match v {
+        Val::Arr(p) => Ok(p.to_vec()),
+        _ => fail("Path must be specified as an array"),
+    }
+}
+
+/// Every native filter of the engine.
+pub fn funs() -> impl Iterator<Item = Fun<Data>> {
+    let v2 = || v(2);
+    let natives: Vec<(&'static str, Box<[Bind]>, Native<Data>)> = vec![
+        ("_jq_tostring", v(0), Native::new(|cv| one(Ok(Val::from(to_string(&cv.1)))))),
+        ("_jq_tojson", v(0), Native::new(|cv| one(Ok(Val::from(json_text(&cv.1)))))),
+        ("_jq_div", v2(), Native::new(|cv| {
+            let (_, l, r) = binary(cv);
+            one(div(l, r))
+        })),
+        ("_jq_mod", v2(), Native::new(|cv| {
+            let (_, l, r) = binary(cv);
+            one(rem(l, r))
+        })),
+        ("_jq_mul", v2(), Native::new(|cv| {
+            let (_, l, r) = binary(cv);
+            one(mul(l, r))
+        })),
+        ("_jq_setpath", v2(), Native::new(|mut cv| {
+            let x = cv.0.pop_var();
+            let path = cv.0.pop_var();
+            one(path_list(&path).and_then(|p| set_path(cv.1, &p, x)))
+        })),
+        ("_jq_delpaths", v(1), Native::new(|mut cv| {
+            let paths = cv.0.pop_var();
+            one(del_paths(cv.1, paths))
+        })),
+        ("_jq_tonumber", v(0), Native::new(|cv| one(tonumber(cv.1)))),
+        ("_jq_csv", v(0), Native::new(|cv| one(csv_tsv(cv.1, true)))),
+        ("_jq_tsv", v(0), Native::new(|cv| one(csv_tsv(cv.1, false)))),
+        ("_jq_base64d", v(0), Native::new(|cv| one(base64_decode(cv.1)))),
+        (
+            "_tick",
+            v(0),
+            Native::new(|cv| one(budget::tick().map(|()| cv.1)))
+                .with_paths(|cv| box_once(budget::tick().map(|()| cv.1).map_err(Exn::from))),
+        ),
+        ("_jq_strptime", v(1), Native::new(|mut cv| {
+            let fmt = cv.0.pop_var();
+            one(time::strptime(&cv.1, &fmt))
+        })),
+        ("_jq_strftime", v(1), Native::new(|mut cv| {
+            let fmt = cv.0.pop_var();
+            one(time::strftime(&cv.1, &fmt))
+        })),
+        ("_jq_mktime", v(0), Native::new(|cv| one(time::mktime(&cv.1)))),
+        ("_jq_gmtime", v(0), Native::new(|cv| one(time::gmtime(&cv.1)))),
+        ("matches", v2(), Native::new(|mut cv| {
+            let flags = cv.0.pop_var();
+            let re = cv.0.pop_var();
+            one(regex::apply(&cv.1, &re, &flags, regex::Output::Matches))
+        })),
+        ("split_matches", v2(), Native::new(|mut cv| {
+            let flags = cv.0.pop_var();
+            let re = cv.0.pop_var();
+            one(regex::apply(&cv.1, &re, &flags, regex::Output::Both))
+        })),
+        ("split_", v2(), Native::new(|mut cv| {
+            let flags = cv.0.pop_var();
+            let re = cv.0.pop_var();
+            one(regex::apply(&cv.1, &re, &flags, regex::Output::Gaps))
+        })),
+    ];
+    natives.into_iter()
+}

@@ -1,0 +1,190 @@
+//! A jq program compiled once with the engine's jq-compatible library.
+
+use super::natives::{self, Data};
+use super::rewrite::{self, Rewriter};
+use super::value::{to_json, to_val};
+use super::budget;
+use jaq_core::load::parse::{Def, Parser, Term};
+use jaq_core::load::{self, Arena, File, Lexer, Loader};
+use jaq_core::{Compiler, Ctx, Vars};
+use jaq_json::Val;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// Where and why a program does not compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// Line (from 1) in the program text.
+    pub line: usize,
+    /// Column (from 1, in characters) in the program text.
+    pub column: usize,
+}
+
+/// Why an evaluation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError(pub String);
+
+enum Body {
+    /// A program that ignores its input, evaluated once at compile time.
+    Constant(Result<Option<Value>, EvalError>),
+    Filter(Box<jaq_core::Filter<Data>>),
+}
+
+/// A compiled jq program.
+pub struct Program {
+    source: String,
+    body: Body,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Program").field(&self.source).finish()
+    }
+}
+
+static PRELUDE: &str = include_str!("prelude.jq");
+static BUILTINS: &str = include_str!("builtins.json");
+
+/// jaq's standard definitions followed by the engine's, parsed once.
+fn prelude() -> &'static [Def<&'static str>] {
+    static DEFS: OnceLock<Vec<Def<&'static str>>> = OnceLock::new();
+    DEFS.get_or_init(|| {
+        let builtins: &'static str = Box::leak(format!("def builtins: {BUILTINS};").into_boxed_str());
+        let own = [PRELUDE, builtins].into_iter().flat_map(|code| {
+            load::parse(code, |p| p.defs()).expect("the engine's prelude parses")
+        });
+        jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).chain(own).collect()
+    })
+}
+
+fn natives() -> Vec<jaq_core::native::Fun<Data>> {
+    let own: Vec<_> = natives::funs().collect();
+    let replaced = |name: &str, arity: usize| own.iter().any(|(n, a, _)| *n == name && a.len() == arity);
+    let jaq = jaq_core::funs::<Data>()
+        .chain(jaq_std::funs::<Data>())
+        .chain(jaq_json::funs::<Data>())
+        .filter(|(name, args, _)| !replaced(name, args.len()))
+        .collect::<Vec<_>>();
+    jaq.into_iter().chain(own).collect()
+}
+
+fn position(code: &str, at: &str) -> (usize, usize) {
+    let start = at.as_ptr() as usize;
+    let base = code.as_ptr() as usize;
+    let offset = if start >= base && start <= base + code.len() { start - base } else { code.len() };
+    let before = &code[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn error_at(code: &str, at: &str, message: impl Into<String>) -> CompileError {
+    let (line, column) = position(code, at);
+    CompileError { message: message.into(), line, column }
+}
+
+impl Program {
+    /// Compiles `code`, failing with the position of the first problem.
+    pub fn compile(code: &str) -> Result<Self, CompileError> {
+        let tokens = Lexer::new(code).lex().map_err(|errs| {
+            let (expect, at) = &errs[0];
+            error_at(code, at, format!("expected {}", expect.as_str()))
+        })?;
+        let term: Term<&str> = Parser::new(&tokens).parse(|p| p.term()).map_err(|errs| {
+            let (expect, found) = &errs[0];
+            let at = found.map_or(&code[code.len()..], |t| t.0);
+            let mut message = match found {
+                Some(t) => format!("expected {}, found {:?}", expect.as_str(), t.0),
+                None => format!("expected {}, found the end of the program", expect.as_str()),
+            };
+            if code.contains("?//") {
+                message.push_str(" (the ?// alternative destructuring operator is not supported)");
+            }
+            error_at(code, at, message)
+        })?;
+        let lines: Vec<String> = (1..=code.matches('\n').count() + 1).map(|n| n.to_string()).collect();
+        let mut rewriter = Rewriter::new(code, &lines);
+        let term = rewriter.term(term);
+        if let Some(problem) = rewriter.problems.first() {
+            return Err(error_at(code, problem.at, problem.message.clone()));
+        }
+        let constant = rewrite::is_constant(&term);
+        let mut defs = prelude().to_vec();
+        defs.push(Def { name: "__main", args: Vec::new(), body: term });
+        let arena = Arena::default();
+        let modules = Loader::new(defs)
+            .load(&arena, File { code: "__main", path: () })
+            .map_err(|_| CompileError { message: "the program does not load".into(), line: 1, column: 1 })?;
+        let filter = Compiler::default()
+            .with_funs(natives())
+            .with_global_vars(["$ENV"])
+            .compile(modules)
+            .map_err(|errs| {
+                let undefined = errs.iter().flat_map(|(_, e)| e.iter()).next();
+                match undefined {
+                    Some((name, kind)) => error_at(code, name, format!("{name} is not defined ({kind:?})").replace("(Filter(", "(").replace("))", ")")),
+                    None => CompileError { message: "the program does not compile".into(), line: 1, column: 1 },
+                }
+            })?;
+        let mut program = Program { source: code.to_owned(), body: Body::Filter(Box::new(filter)) };
+        if constant {
+            let value = program.first(&Val::Null, &Val::Null);
+            program.body = Body::Constant(value.map(|v| v.map(|v| to_json(&v))));
+        }
+        Ok(program)
+    }
+
+    /// The program text as written in the configuration.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the program ignores its input (evaluated once, at compile time).
+    pub fn is_constant(&self) -> bool {
+        matches!(self.body, Body::Constant(_))
+    }
+
+    /// The first output of the program for `input`, `None` when it has none.
+    ///
+    /// `env` is the value of `$ENV` (and `env`).
+    pub fn first(&self, input: &Val, env: &Val) -> Result<Option<Val>, EvalError> {
+        let filter = match &self.body {
+            Body::Constant(result) => return result.clone().map(|v| v.as_ref().map(to_val)),
+            Body::Filter(filter) => filter,
+        };
+        let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([env.clone()]));
+        let result = filter.id.run((ctx, input.clone())).next();
+        if budget::exhausted() {
+            return Err(EvalError(budget::EXHAUSTED_MESSAGE.to_owned()));
+        }
+        match result {
+            None => Ok(None),
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(exn)) => Err(EvalError(match exn.get_err() {
+                Ok(e) => error_text(e),
+                Err(exn) => match exn.get_halt() {
+                    Ok(code) => format!("the program halted (exit code {code})"),
+                    Err(_) => "the program failed".to_owned(),
+                },
+            })),
+        }
+    }
+
+    /// Like [`Program::first`], with JSON values.
+    pub fn first_json(&self, input: &Value, env: &Val) -> Result<Option<Value>, EvalError> {
+        if let Body::Constant(result) = &self.body {
+            return result.clone();
+        }
+        self.first(&to_val(input), env).map(|v| v.map(|v| to_json(&v)))
+    }
+}
+
+fn error_text(e: jaq_core::Error<Val>) -> String {
+    let v = e.into_val();
+    match &v {
+        Val::TStr(b) | Val::BStr(b) => String::from_utf8_lossy(b).into_owned(),
+        other => super::value::json_text(other),
+    }
+}
