@@ -40,7 +40,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { env: None, step_budget: 100_000 }
+        Options {
+            env: None,
+            step_budget: 100_000,
+        }
     }
 }
 
@@ -101,7 +104,12 @@ impl Mapping {
     /// Loads and compiles a configuration from YAML (JSON is YAML too).
     pub fn from_yaml(text: &str, options: Options) -> Result<Self, ConfigError> {
         let value: Value = serde_saphyr::from_str(text).map_err(|e| ConfigError::Syntax {
-            message: e.to_string().lines().next().unwrap_or("invalid document").to_owned(),
+            message: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid document")
+                .to_owned(),
         })?;
         Self::from_value(&value, options)
     }
@@ -115,7 +123,9 @@ impl Mapping {
         for (key, v) in root {
             match key.as_str() {
                 "deleteDependentEntities" => settings.delete_dependent_entities = boolean(v, key)?,
-                "createMissingRelatedEntities" => settings.create_missing_related_entities = boolean(v, key)?,
+                "createMissingRelatedEntities" => {
+                    settings.create_missing_related_entities = boolean(v, key)?
+                }
                 "enableMergeEntity" => settings.enable_merge_entity = boolean(v, key)?,
                 "entityDeletionThreshold" => {
                     settings.entity_deletion_threshold = match v.as_f64() {
@@ -136,7 +146,12 @@ impl Mapping {
                 }
             }
         }
-        Ok(Mapping { settings, resources, extra, options })
+        Ok(Mapping {
+            settings,
+            resources,
+            extra,
+            options,
+        })
     }
 
     /// The resources of one kind, in configuration order.
@@ -146,11 +161,19 @@ impl Mapping {
 }
 
 fn invalid(path: &str, message: &str) -> ConfigError {
-    ConfigError::Invalid { path: if path.is_empty() { "(top level)".into() } else { path.to_owned() }, message: message.to_owned() }
+    ConfigError::Invalid {
+        path: if path.is_empty() {
+            "(top level)".into()
+        } else {
+            path.to_owned()
+        },
+        message: message.to_owned(),
+    }
 }
 
 fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ConfigError> {
-    v.as_object().ok_or_else(|| invalid(path, "must be a mapping of keys to values"))
+    v.as_object()
+        .ok_or_else(|| invalid(path, "must be a mapping of keys to values"))
 }
 
 fn boolean(v: &Value, path: &str) -> Result<bool, ConfigError> {
@@ -176,7 +199,12 @@ impl Compiling<'_> {
         let code = match v {
             Value::String(s) => s.clone(),
             Value::Bool(_) | Value::Number(_) | Value::Null => v.to_string(),
-            _ => return Err(invalid(&self.path(field), "must be a jq program (a string)")),
+            _ => {
+                return Err(invalid(
+                    &self.path(field),
+                    "must be a jq program (a string)",
+                ));
+            }
         };
         Program::compile(&code).map_err(|e| ConfigError::Jq {
             path: self.path(field),
@@ -193,7 +221,10 @@ impl Compiling<'_> {
         match v {
             Value::Object(map) => {
                 if !map.contains_key("combinator") || !map.contains_key("rules") {
-                    return Err(invalid(&self.path(field), "a search query needs `combinator` and `rules`"));
+                    return Err(invalid(
+                        &self.path(field),
+                        "a search query needs `combinator` and `rules`",
+                    ));
                 }
                 self.search(v, field)
             }
@@ -218,7 +249,11 @@ impl Compiling<'_> {
         }
     }
 
-    fn named(&self, v: Option<&Value>, field: &str) -> Result<Option<Vec<(String, Template)>>, ConfigError> {
+    fn named(
+        &self,
+        v: Option<&Value>,
+        field: &str,
+    ) -> Result<Option<Vec<(String, Template)>>, ConfigError> {
         let Some(v) = v else { return Ok(None) };
         if v.is_null() {
             return Ok(Some(Vec::new()));
@@ -237,28 +272,59 @@ impl Resource {
         let map = object(v, &here)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if !k.is_empty() => k.clone(),
-            _ => return Err(invalid(&format!("{here}.kind"), "must be a non-empty string")),
+            _ => {
+                return Err(invalid(
+                    &format!("{here}.kind"),
+                    "must be a non-empty string",
+                ));
+            }
         };
         let c = Compiling { index, kind: &kind };
         let (query, selector_options) = match map.get("selector") {
-            None | Some(Value::Null) => (c.program(&Value::from("true"), "selector.query")?, Map::new()),
+            None | Some(Value::Null) => (
+                c.program(&Value::from("true"), "selector.query")?,
+                Map::new(),
+            ),
             Some(selector) => {
                 let selector = object(selector, &c.path("selector"))?;
-                let query = selector.get("query").cloned().unwrap_or(Value::from("true"));
-                let options = selector.iter().filter(|(k, _)| *k != "query").map(|(k, v)| (k.clone(), v.clone())).collect();
+                let query = selector
+                    .get("query")
+                    .cloned()
+                    .unwrap_or(Value::from("true"));
+                let options = selector
+                    .iter()
+                    .filter(|(k, _)| *k != "query")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 (c.program(&query, "selector.query")?, options)
             }
         };
-        let port = object(map.get("port").ok_or_else(|| invalid(&c.path("port"), "is missing"))?, &c.path("port"))?;
-        let entity = port.get("entity").ok_or_else(|| invalid(&c.path("port.entity"), "is missing"))?;
+        let port = object(
+            map.get("port")
+                .ok_or_else(|| invalid(&c.path("port"), "is missing"))?,
+            &c.path("port"),
+        )?;
+        let entity = port
+            .get("entity")
+            .ok_or_else(|| invalid(&c.path("port.entity"), "is missing"))?;
         let entity = object(entity, &c.path("port.entity"))?;
-        let mappings = entity.get("mappings").ok_or_else(|| invalid(&c.path("port.entity.mappings"), "is missing"))?;
+        let mappings = entity
+            .get("mappings")
+            .ok_or_else(|| invalid(&c.path("port.entity.mappings"), "is missing"))?;
         let mappings = object(mappings, &c.path("port.entity.mappings"))?;
         let field = |name: &str| -> Result<Option<Template>, ConfigError> {
-            mappings.get(name).map(|v| c.template(v, &format!("port.entity.mappings.{name}"))).transpose()
+            mappings
+                .get(name)
+                .map(|v| c.template(v, &format!("port.entity.mappings.{name}")))
+                .transpose()
         };
         let required = |name: &str| -> Result<Template, ConfigError> {
-            field(name)?.ok_or_else(|| invalid(&c.path(&format!("port.entity.mappings.{name}")), "is missing"))
+            field(name)?.ok_or_else(|| {
+                invalid(
+                    &c.path(&format!("port.entity.mappings.{name}")),
+                    "is missing",
+                )
+            })
         };
         let entity = EntityMapping {
             identifier: required("identifier")?,
@@ -266,7 +332,10 @@ impl Resource {
             title: field("title")?,
             team: field("team")?,
             icon: field("icon")?,
-            properties: c.named(mappings.get("properties"), "port.entity.mappings.properties")?,
+            properties: c.named(
+                mappings.get("properties"),
+                "port.entity.mappings.properties",
+            )?,
             relations: c.named(mappings.get("relations"), "port.entity.mappings.relations")?,
         };
         let items_to_parse = match port.get("itemsToParse") {
@@ -276,16 +345,34 @@ impl Resource {
                 let name = match port.get("itemsToParseName") {
                     None | Some(Value::Null) => "item".to_owned(),
                     Some(Value::String(n)) if !n.is_empty() => n.clone(),
-                    Some(_) => return Err(invalid(&c.path("port.itemsToParseName"), "must be a non-empty string")),
+                    Some(_) => {
+                        return Err(invalid(
+                            &c.path("port.itemsToParseName"),
+                            "must be a non-empty string",
+                        ));
+                    }
                 };
                 let transform = match port.get("itemsToParseTopLevelTransform") {
                     None | Some(Value::Null) => true,
                     Some(v) => boolean(v, &c.path("port.itemsToParseTopLevelTransform"))?,
                 };
-                let remove_from_parent = transform.then(|| Program::compile(&format!("del({})", program.source())).ok()).flatten();
-                Some(ItemsToParse { program, name, remove_from_parent })
+                let remove_from_parent = transform
+                    .then(|| Program::compile(&format!("del({})", program.source())).ok())
+                    .flatten();
+                Some(ItemsToParse {
+                    program,
+                    name,
+                    remove_from_parent,
+                })
             }
         };
-        Ok(Resource { index, kind, selector_options, query, items_to_parse, entity })
+        Ok(Resource {
+            index,
+            kind,
+            selector_options,
+            query,
+            items_to_parse,
+            entity,
+        })
     }
 }

@@ -19,7 +19,9 @@ pub enum ConfigError {
         message: String,
     },
     /// A jq program does not compile.
-    #[error("{path} (resource {index}, kind {kind}): jq error at line {line}, column {column}: {message}: {program}")]
+    #[error(
+        "{path} (resource {index}, kind {kind}): jq error at line {line}, column {column}: {message}: {program}"
+    )]
     Jq {
         /// Field path, e.g. `resources[6].port.entity.mappings.properties.leadTimeHours`.
         path: String,

@@ -25,7 +25,9 @@ impl Mapping {
     /// Returns one [`Mapped`] per item, in input order.
     pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
         let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        let threads = threads.min(items.len().div_ceil(MIN_ITEMS_PER_THREAD)).max(1);
+        let threads = threads
+            .min(items.len().div_ceil(MIN_ITEMS_PER_THREAD))
+            .max(1);
         let chunk = items.len().div_ceil(threads).max(1);
         std::thread::scope(|s| {
             let handles: Vec<_> = items
@@ -48,8 +50,18 @@ impl Mapping {
     }
 
     fn map_on_this_thread(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
-        let env = self.options.env.as_ref().map_or(Val::obj(Default::default()), |e| jq::to_val(&Value::Object(e.clone())));
-        let scope = Scope { resource, env, budget: self.options.step_budget };
+        let env = self
+            .options
+            .env
+            .as_ref()
+            .map_or(Val::obj(Default::default()), |e| {
+                jq::to_val(&Value::Object(e.clone()))
+            });
+        let scope = Scope {
+            resource,
+            env,
+            budget: self.options.step_budget,
+        };
         items.iter().map(|item| scope.map(item)).collect()
     }
 }
@@ -71,12 +83,19 @@ impl Scope<'_> {
         let elements = match expand.program.first(&input, &self.env) {
             Ok(Some(Val::Arr(elements))) => elements,
             Ok(_) => {
-                mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+                mapped
+                    .outcomes
+                    .push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
                 return mapped;
             }
             Err(e) => {
-                mapped.warnings.push(Warning { field: self.path("port.itemsToParse"), message: e.0 });
-                mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+                mapped.warnings.push(Warning {
+                    field: self.path("port.itemsToParse"),
+                    message: e.0,
+                });
+                mapped
+                    .outcomes
+                    .push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
                 return mapped;
             }
         };
@@ -88,7 +107,9 @@ impl Scope<'_> {
             None => input,
         };
         let Val::Obj(parent) = parent else {
-            mapped.outcomes.push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
+            mapped
+                .outcomes
+                .push(Outcome::Skipped(SkipReason::ItemsToParseNotArray));
             return mapped;
         };
         for element in elements.iter() {
@@ -112,14 +133,21 @@ impl Scope<'_> {
                     jq::json_text(&other)
                 ));
             }
-            Ok(None) => return Outcome::Failed(format!("{}: the selector produced no output", self.path("selector.query"))),
+            Ok(None) => {
+                return Outcome::Failed(format!(
+                    "{}: the selector produced no output",
+                    self.path("selector.query")
+                ));
+            }
             Err(e) => return Outcome::Failed(format!("{}: {}", self.path("selector.query"), e.0)),
         }
         self.entity(&self.resource.entity, input, warnings)
     }
 
     fn entity(&self, m: &EntityMapping, input: &Val, warnings: &mut Vec<Warning>) -> Outcome {
-        let mut field = |t: &Template, name: &str| self.template(t, input, &format!("port.entity.mappings.{name}"), warnings);
+        let mut field = |t: &Template, name: &str| {
+            self.template(t, input, &format!("port.entity.mappings.{name}"), warnings)
+        };
         let identifier = field(&m.identifier, "identifier");
         let blueprint = field(&m.blueprint, "blueprint");
         let title = m.title.as_ref().map(|t| field(t, "title"));
@@ -141,16 +169,35 @@ impl Scope<'_> {
         if is_empty(&blueprint) {
             return Outcome::Skipped(SkipReason::EmptyBlueprint);
         }
-        Outcome::Entity(Entity { identifier, blueprint, title, team, icon, properties, relations })
+        Outcome::Entity(Entity {
+            identifier,
+            blueprint,
+            title,
+            team,
+            icon,
+            properties,
+            relations,
+        })
     }
 
-    fn template(&self, t: &Template, input: &Val, field: &str, warnings: &mut Vec<Warning>) -> Value {
+    fn template(
+        &self,
+        t: &Template,
+        input: &Val,
+        field: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Value {
         match t {
             Template::Jq(p) => self.eval(p, input, field, warnings),
             Template::Object(entries) => Value::Object(
                 entries
                     .iter()
-                    .map(|(k, t)| (k.clone(), self.template(t, input, &format!("{field}.{k}"), warnings)))
+                    .map(|(k, t)| {
+                        (
+                            k.clone(),
+                            self.template(t, input, &format!("{field}.{k}"), warnings),
+                        )
+                    })
                     .collect(),
             ),
             Template::Array(items) => Value::Array(
@@ -167,7 +214,10 @@ impl Scope<'_> {
         match p.first(input, &self.env) {
             Ok(v) => v.map_or(Value::Null, |v| jq::to_json(&v)),
             Err(e) => {
-                warnings.push(Warning { field: self.path(field), message: e.0 });
+                warnings.push(Warning {
+                    field: self.path(field),
+                    message: e.0,
+                });
                 Value::Null
             }
         }

@@ -10,6 +10,6 @@ mod time;
 mod value;
 
 pub use budget::reset as reset_budget;
+pub use jaq_json::Val;
 pub use program::{CompileError, EvalError, Program};
 pub use value::{json_text, to_json, to_val};
-pub use jaq_json::Val;

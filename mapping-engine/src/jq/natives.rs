@@ -44,7 +44,10 @@ pub fn type_name(v: &Val) -> &'static str {
 pub fn describe(v: &Val) -> String {
     let mut text = json_text(v);
     if text.len() > 11 {
-        let cut = (0..=10).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=10)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
         text.truncate(cut);
         text.push_str("...");
     }
@@ -160,7 +163,11 @@ fn tonumber(v: Val) -> ValR<Val> {
 
 fn csv_tsv(v: Val, csv: bool) -> ValR<Val> {
     let Val::Arr(items) = &v else {
-        return fail(format!("{} cannot be {}-formatted, only an array can be", describe(&v), if csv { "csv" } else { "tsv" }));
+        return fail(format!(
+            "{} cannot be {}-formatted, only an array can be",
+            describe(&v),
+            if csv { "csv" } else { "tsv" }
+        ));
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items.iter() {
@@ -173,7 +180,10 @@ fn csv_tsv(v: Val, csv: bool) -> ValR<Val> {
                 if csv {
                     format!("\"{}\"", s.replace('"', "\"\""))
                 } else {
-                    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\r', "\\r").replace('\n', "\\n")
+                    s.replace('\\', "\\\\")
+                        .replace('\t', "\\t")
+                        .replace('\r', "\\r")
+                        .replace('\n', "\\n")
                 }
             }
             _ => {
@@ -211,7 +221,10 @@ fn base64_decode(v: Val) -> ValR<Val> {
         }
     }
     if s.len() % 4 == 1 && !s.ends_with('=') {
-        return fail(format!("{} trailing base64 data is incomplete", describe(&v)));
+        return fail(format!(
+            "{} trailing base64 data is incomplete",
+            describe(&v)
+        ));
     }
     Ok(Val::from(String::from_utf8_lossy(&out).into_owned()))
 }
@@ -267,7 +280,11 @@ pub(super) fn set_path(v: Val, path: &[Val], x: Val) -> ValR<Val> {
             items.splice(from..to, new.iter().cloned());
             Ok(Val::Arr(Rc::new(items)))
         }
-        (v, head) => fail(format!("Cannot index {} with {}", type_name(&v), type_name(head))),
+        (v, head) => fail(format!(
+            "Cannot index {} with {}",
+            type_name(&v),
+            type_name(head)
+        )),
     }
 }
 
@@ -348,14 +365,19 @@ fn del_path(v: Val, path: &[Val]) -> ValR<Val> {
                 items.drain(from..to);
                 Ok(Val::Arr(Rc::new(items)))
             } else {
-                let Val::Arr(new) = del_path(Val::Arr(Rc::new(items[from..to].to_vec())), rest)? else {
+                let Val::Arr(new) = del_path(Val::Arr(Rc::new(items[from..to].to_vec())), rest)?
+                else {
                     return fail("A slice of an array can only be assigned another array");
                 };
                 items.splice(from..to, new.iter().cloned());
                 Ok(Val::Arr(Rc::new(items)))
             }
         }
-        (v, head) => fail(format!("Cannot delete field at index {} of {}", type_name(head), type_name(&v))),
+        (v, head) => fail(format!(
+            "Cannot delete field at index {} of {}",
+            type_name(head),
+            type_name(&v)
+        )),
     }
 }
 
@@ -370,64 +392,124 @@ fn path_list(v: &Val) -> Result<Vec<Val>, Error<Val>> {
 pub fn funs() -> impl Iterator<Item = Fun<Data>> {
     let v2 = || v(2);
     let natives: Vec<(&'static str, Box<[Bind]>, Native<Data>)> = vec![
-        ("_jq_tostring", v(0), Native::new(|cv| one(Ok(Val::from(to_string(&cv.1)))))),
-        ("_jq_tojson", v(0), Native::new(|cv| one(Ok(Val::from(json_text(&cv.1)))))),
-        ("_jq_div", v2(), Native::new(|cv| {
-            let (_, l, r) = binary(cv);
-            one(div(l, r))
-        })),
-        ("_jq_mod", v2(), Native::new(|cv| {
-            let (_, l, r) = binary(cv);
-            one(rem(l, r))
-        })),
-        ("_jq_mul", v2(), Native::new(|cv| {
-            let (_, l, r) = binary(cv);
-            one(mul(l, r))
-        })),
-        ("_jq_setpath", v2(), Native::new(|mut cv| {
-            let x = cv.0.pop_var();
-            let path = cv.0.pop_var();
-            one(path_list(&path).and_then(|p| set_path(cv.1, &p, x)))
-        })),
-        ("_jq_delpaths", v(1), Native::new(|mut cv| {
-            let paths = cv.0.pop_var();
-            one(del_paths(cv.1, paths))
-        })),
+        (
+            "_jq_tostring",
+            v(0),
+            Native::new(|cv| one(Ok(Val::from(to_string(&cv.1))))),
+        ),
+        (
+            "_jq_tojson",
+            v(0),
+            Native::new(|cv| one(Ok(Val::from(json_text(&cv.1))))),
+        ),
+        (
+            "_jq_div",
+            v2(),
+            Native::new(|cv| {
+                let (_, l, r) = binary(cv);
+                one(div(l, r))
+            }),
+        ),
+        (
+            "_jq_mod",
+            v2(),
+            Native::new(|cv| {
+                let (_, l, r) = binary(cv);
+                one(rem(l, r))
+            }),
+        ),
+        (
+            "_jq_mul",
+            v2(),
+            Native::new(|cv| {
+                let (_, l, r) = binary(cv);
+                one(mul(l, r))
+            }),
+        ),
+        (
+            "_jq_setpath",
+            v2(),
+            Native::new(|mut cv| {
+                let x = cv.0.pop_var();
+                let path = cv.0.pop_var();
+                one(path_list(&path).and_then(|p| set_path(cv.1, &p, x)))
+            }),
+        ),
+        (
+            "_jq_delpaths",
+            v(1),
+            Native::new(|mut cv| {
+                let paths = cv.0.pop_var();
+                one(del_paths(cv.1, paths))
+            }),
+        ),
         ("_jq_tonumber", v(0), Native::new(|cv| one(tonumber(cv.1)))),
         ("_jq_csv", v(0), Native::new(|cv| one(csv_tsv(cv.1, true)))),
         ("_jq_tsv", v(0), Native::new(|cv| one(csv_tsv(cv.1, false)))),
-        ("_jq_base64d", v(0), Native::new(|cv| one(base64_decode(cv.1)))),
+        (
+            "_jq_base64d",
+            v(0),
+            Native::new(|cv| one(base64_decode(cv.1))),
+        ),
         (
             "_tick",
             v(0),
             Native::new(|cv| one(budget::tick().map(|()| cv.1)))
                 .with_paths(|cv| box_once(budget::tick().map(|()| cv.1).map_err(Exn::from))),
         ),
-        ("_jq_strptime", v(1), Native::new(|mut cv| {
-            let fmt = cv.0.pop_var();
-            one(time::strptime(&cv.1, &fmt))
-        })),
-        ("_jq_strftime", v(1), Native::new(|mut cv| {
-            let fmt = cv.0.pop_var();
-            one(time::strftime(&cv.1, &fmt))
-        })),
-        ("_jq_mktime", v(0), Native::new(|cv| one(time::mktime(&cv.1)))),
-        ("_jq_gmtime", v(0), Native::new(|cv| one(time::gmtime(&cv.1)))),
-        ("matches", v2(), Native::new(|mut cv| {
-            let flags = cv.0.pop_var();
-            let re = cv.0.pop_var();
-            one(regex::apply(&cv.1, &re, &flags, regex::Output::Matches))
-        })),
-        ("split_matches", v2(), Native::new(|mut cv| {
-            let flags = cv.0.pop_var();
-            let re = cv.0.pop_var();
-            one(regex::apply(&cv.1, &re, &flags, regex::Output::Both))
-        })),
-        ("split_", v2(), Native::new(|mut cv| {
-            let flags = cv.0.pop_var();
-            let re = cv.0.pop_var();
-            one(regex::apply(&cv.1, &re, &flags, regex::Output::Gaps))
-        })),
+        (
+            "_jq_strptime",
+            v(1),
+            Native::new(|mut cv| {
+                let fmt = cv.0.pop_var();
+                one(time::strptime(&cv.1, &fmt))
+            }),
+        ),
+        (
+            "_jq_strftime",
+            v(1),
+            Native::new(|mut cv| {
+                let fmt = cv.0.pop_var();
+                one(time::strftime(&cv.1, &fmt))
+            }),
+        ),
+        (
+            "_jq_mktime",
+            v(0),
+            Native::new(|cv| one(time::mktime(&cv.1))),
+        ),
+        (
+            "_jq_gmtime",
+            v(0),
+            Native::new(|cv| one(time::gmtime(&cv.1))),
+        ),
+        (
+            "matches",
+            v2(),
+            Native::new(|mut cv| {
+                let flags = cv.0.pop_var();
+                let re = cv.0.pop_var();
+                one(regex::apply(&cv.1, &re, &flags, regex::Output::Matches))
+            }),
+        ),
+        (
+            "split_matches",
+            v2(),
+            Native::new(|mut cv| {
+                let flags = cv.0.pop_var();
+                let re = cv.0.pop_var();
+                one(regex::apply(&cv.1, &re, &flags, regex::Output::Both))
+            }),
+        ),
+        (
+            "split_",
+            v2(),
+            Native::new(|mut cv| {
+                let flags = cv.0.pop_var();
+                let re = cv.0.pop_var();
+                one(regex::apply(&cv.1, &re, &flags, regex::Output::Gaps))
+            }),
+        ),
     ];
     natives.into_iter()
 }

@@ -10,7 +10,11 @@ pub fn format_f64(x: f64) -> String {
     if x.is_nan() {
         return "null".to_owned();
     }
-    let x = if x.is_infinite() { f64::MAX.copysign(x) } else { x };
+    let x = if x.is_infinite() {
+        f64::MAX.copysign(x)
+    } else {
+        x
+    };
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.to_owned();
     }
@@ -70,7 +74,11 @@ pub fn format_literal(lit: &str) -> Option<String> {
     let mut coeff: String = int.chars().chain(frac.chars()).collect();
     let mut exponent = exp - frac.len() as i64;
     let trimmed = coeff.trim_start_matches('0');
-    coeff = if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() };
+    coeff = if trimmed.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
+    };
     if coeff == "0" && exponent > 0 {
         exponent = 0;
     }
@@ -99,7 +107,12 @@ pub fn format_literal(lit: &str) -> Option<String> {
             out.push('.');
             out.push_str(&coeff[1..]);
         }
-        let _ = write!(out, "E{}{}", if adjusted < 0 { '-' } else { '+' }, adjusted.abs());
+        let _ = write!(
+            out,
+            "E{}{}",
+            if adjusted < 0 { '-' } else { '+' },
+            adjusted.abs()
+        );
     }
     Some(out)
 }

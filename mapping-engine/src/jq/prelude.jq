@@ -3,6 +3,7 @@
 
 def _jaq_range(from; upto; by): range(from; upto; by);
 
+def _jq_key(k): k | if type == "string" then . else error("Object keys must be strings") end;
 def tostring: _jq_tostring;
 def tojson: _jq_tojson;
 def tonumber: _jq_tonumber;
@@ -46,9 +47,8 @@ def _jq_modify(paths; update):
   | . as [$x, $dels] | $x | delpaths($dels);
 def to_entries: [keys_unsorted[] as $k | {key: $k, value: .[$k]}];
 def from_entries: reduce .[] as $x ({};
-    . + { ($x | if .key == null then .k // .name // .Name // .K // .Key else .key end
-             | if type == "string" then . else tojson end):
-          ($x | if has("value") then .value elif has("v") then .v else .Value end) });
+    . + { (_jq_key($x | if .key == null then .k // .name // .Name // .K // .Key else .key end)):
+          ($x | if has("value") then .value else .v end) });
 def with_entries(f): to_entries | map(f) | from_entries;
 def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
 def map_values(f): .[] |= f;
@@ -68,7 +68,7 @@ def truncate_stream(stream): . as $n | null | stream | . as $input
 def range($upto): _jaq_range(0; $upto; 1) | _tick;
 def range($from; $upto): _jaq_range($from; $upto; 1) | _tick;
 def range($from; $upto; $by): _jaq_range($from; $upto; $by) | _tick;
-def repeat(f): def _repeat: _tick | ., (f | _repeat); _repeat;
+def repeat(f): def _repeat: _tick | f, _repeat; _repeat;
 def recurse(f): def r: _tick | ., (f | r); r;
 def recurse(f; cond): def r: _tick | ., (f | select(cond) | r); r;
 def recurse: recurse(.[]?);

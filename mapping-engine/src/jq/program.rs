@@ -1,9 +1,9 @@
 //! A jq program compiled once with the engine's jq-compatible library.
 
+use super::budget;
 use super::natives::{self, Data};
 use super::rewrite::{self, Rewriter};
 use super::value::{to_json, to_val};
-use super::budget;
 use jaq_core::load::parse::{Def, Parser, Term};
 use jaq_core::load::{self, Arena, File, Lexer, Loader};
 use jaq_core::{Compiler, Ctx, Vars};
@@ -51,17 +51,23 @@ static BUILTINS: &str = include_str!("builtins.json");
 fn prelude() -> &'static [Def<&'static str>] {
     static DEFS: OnceLock<Vec<Def<&'static str>>> = OnceLock::new();
     DEFS.get_or_init(|| {
-        let builtins: &'static str = Box::leak(format!("def builtins: {BUILTINS};").into_boxed_str());
-        let own = [PRELUDE, builtins].into_iter().flat_map(|code| {
-            load::parse(code, |p| p.defs()).expect("the engine's prelude parses")
-        });
-        jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).chain(own).collect()
+        let builtins: &'static str =
+            Box::leak(format!("def builtins: {BUILTINS};").into_boxed_str());
+        let own = [PRELUDE, builtins]
+            .into_iter()
+            .flat_map(|code| load::parse(code, |p| p.defs()).expect("the engine's prelude parses"));
+        jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs())
+            .chain(own)
+            .collect()
     })
 }
 
 fn natives() -> Vec<jaq_core::native::Fun<Data>> {
     let own: Vec<_> = natives::funs().collect();
-    let replaced = |name: &str, arity: usize| own.iter().any(|(n, a, _)| *n == name && a.len() == arity);
+    let replaced =
+        |name: &str, arity: usize| own.iter().any(|(n, a, _)| *n == name && a.len() == arity);
     let jaq = jaq_core::funs::<Data>()
         .chain(jaq_std::funs::<Data>())
         .chain(jaq_json::funs::<Data>())
@@ -73,7 +79,11 @@ fn natives() -> Vec<jaq_core::native::Fun<Data>> {
 fn position(code: &str, at: &str) -> (usize, usize) {
     let start = at.as_ptr() as usize;
     let base = code.as_ptr() as usize;
-    let offset = if start >= base && start <= base + code.len() { start - base } else { code.len() };
+    let offset = if start >= base && start <= base + code.len() {
+        start - base
+    } else {
+        code.len()
+    };
     let before = &code[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -82,7 +92,11 @@ fn position(code: &str, at: &str) -> (usize, usize) {
 
 fn error_at(code: &str, at: &str, message: impl Into<String>) -> CompileError {
     let (line, column) = position(code, at);
-    CompileError { message: message.into(), line, column }
+    CompileError {
+        message: message.into(),
+        line,
+        column,
+    }
 }
 
 impl Program {
@@ -104,7 +118,9 @@ impl Program {
             }
             error_at(code, at, message)
         })?;
-        let lines: Vec<String> = (1..=code.matches('\n').count() + 1).map(|n| n.to_string()).collect();
+        let lines: Vec<String> = (1..=code.matches('\n').count() + 1)
+            .map(|n| n.to_string())
+            .collect();
         let mut rewriter = Rewriter::new(code, &lines);
         let term = rewriter.term(term);
         if let Some(problem) = rewriter.problems.first() {
@@ -112,11 +128,25 @@ impl Program {
         }
         let constant = rewrite::is_constant(&term);
         let mut defs = prelude().to_vec();
-        defs.push(Def { name: "__main", args: Vec::new(), body: term });
+        defs.push(Def {
+            name: "__main",
+            args: Vec::new(),
+            body: term,
+        });
         let arena = Arena::default();
         let modules = Loader::new(defs)
-            .load(&arena, File { code: "__main", path: () })
-            .map_err(|_| CompileError { message: "the program does not load".into(), line: 1, column: 1 })?;
+            .load(
+                &arena,
+                File {
+                    code: "__main",
+                    path: (),
+                },
+            )
+            .map_err(|_| CompileError {
+                message: "the program does not load".into(),
+                line: 1,
+                column: 1,
+            })?;
         let filter = Compiler::default()
             .with_funs(natives())
             .with_global_vars(["$ENV"])
@@ -124,11 +154,24 @@ impl Program {
             .map_err(|errs| {
                 let undefined = errs.iter().flat_map(|(_, e)| e.iter()).next();
                 match undefined {
-                    Some((name, kind)) => error_at(code, name, format!("{name} is not defined ({kind:?})").replace("(Filter(", "(").replace("))", ")")),
-                    None => CompileError { message: "the program does not compile".into(), line: 1, column: 1 },
+                    Some((name, kind)) => error_at(
+                        code,
+                        name,
+                        format!("{name} is not defined ({kind:?})")
+                            .replace("(Filter(", "(")
+                            .replace("))", ")"),
+                    ),
+                    None => CompileError {
+                        message: "the program does not compile".into(),
+                        line: 1,
+                        column: 1,
+                    },
                 }
             })?;
-        let mut program = Program { source: code.to_owned(), body: Body::Filter(Box::new(filter)) };
+        let mut program = Program {
+            source: code.to_owned(),
+            body: Body::Filter(Box::new(filter)),
+        };
         if constant {
             let value = program.first(&Val::Null, &Val::Null);
             program.body = Body::Constant(value.map(|v| v.map(|v| to_json(&v))));
@@ -162,13 +205,11 @@ impl Program {
         match result {
             None => Ok(None),
             Some(Ok(v)) => Ok(Some(v)),
-            Some(Err(exn)) => Err(EvalError(match exn.get_err() {
-                Ok(e) => error_text(e),
-                Err(exn) => match exn.get_halt() {
-                    Ok(code) => format!("the program halted (exit code {code})"),
-                    Err(_) => "the program failed".to_owned(),
-                },
-            })),
+            Some(Err(exn)) => match exn.get_err() {
+                Ok(e) => Err(EvalError(error_text(e))),
+                // A halted program has no (more) output, as in Port's own integration.
+                Err(_) => Ok(None),
+            },
         }
     }
 
@@ -177,7 +218,8 @@ impl Program {
         if let Body::Constant(result) = &self.body {
             return result.clone();
         }
-        self.first(&to_val(input), env).map(|v| v.map(|v| to_json(&v)))
+        self.first(&to_val(input), env)
+            .map(|v| v.map(|v| to_json(&v)))
     }
 }
 

@@ -49,7 +49,7 @@ impl Flags {
     }
 
     fn build(self, re: &str) -> Result<Regex, String> {
-        RegexBuilder::new(re)
+        RegexBuilder::new(&unicode_posix_classes(re))
             .case_insensitive(self.case_insensitive)
             .ignore_whitespace(self.extended)
             .dot_matches_new_line(self.dot_all)
@@ -60,8 +60,34 @@ impl Flags {
 
     /// The flags that change the compiled regex (cache key).
     fn compiled(self) -> Self {
-        Flags { global: false, skip_empty: false, ..self }
+        Flags {
+            global: false,
+            skip_empty: false,
+            ..self
+        }
     }
+}
+
+/// Oniguruma's POSIX bracket classes match Unicode; the `regex` crate's are ASCII.
+fn unicode_posix_classes(re: &str) -> std::borrow::Cow<'_, str> {
+    const CLASSES: [(&str, &str); 8] = [
+        ("[:alpha:]", r"\p{Alphabetic}"),
+        ("[:digit:]", r"\p{Nd}"),
+        ("[:alnum:]", r"\p{Alphabetic}\p{Nd}"),
+        ("[:upper:]", r"\p{Uppercase}"),
+        ("[:lower:]", r"\p{Lowercase}"),
+        ("[:space:]", r"\s"),
+        ("[:punct:]", r"\p{P}"),
+        ("[:word:]", r"\w"),
+    ];
+    if !re.contains("[:") {
+        return re.into();
+    }
+    let mut out = re.to_owned();
+    for (posix, unicode) in CLASSES {
+        out = out.replace(posix, unicode);
+    }
+    out.into()
 }
 
 fn describe_error(e: &regex::Error) -> String {
@@ -71,7 +97,12 @@ fn describe_error(e: &regex::Error) -> String {
     } else if text.contains("backreferences") {
         "backreferences are not supported".to_owned()
     } else {
-        text.lines().last().unwrap_or("invalid regex").trim().trim_start_matches("error: ").to_owned()
+        text.lines()
+            .last()
+            .unwrap_or("invalid regex")
+            .trim()
+            .trim_start_matches("error: ")
+            .to_owned()
     }
 }
 
@@ -111,7 +142,10 @@ fn int(i: usize) -> Val {
 /// Applies `re` with `flags` to the input string.
 pub fn apply(input: &Val, re: &Val, flags: &Val, output: Output) -> ValR<Val> {
     let Some(text) = as_str(input) else {
-        return fail(format!("{} cannot be matched, as it is not a string", describe(input)));
+        return fail(format!(
+            "{} cannot be matched, as it is not a string",
+            describe(input)
+        ));
     };
     let Some(re) = as_str(re) else {
         return fail(format!("{} is not a string", describe(re)));
@@ -123,7 +157,9 @@ pub fn apply(input: &Val, re: &Val, flags: &Val, output: Output) -> ValR<Val> {
             None => return fail(format!("{} is not a string", describe(other))),
         },
     };
-    let regex = compiled(&re, flags).map_err(|e| jaq_core::Error::str(format!("{re} (at offset 0) is not a valid regex: {e}")))?;
+    let regex = compiled(&re, flags).map_err(|e| {
+        jaq_core::Error::str(format!("{re} (at offset 0) is not a valid regex: {e}"))
+    })?;
     let names: Vec<Option<&str>> = regex.capture_names().collect();
     let mut out = Vec::new();
     let mut last = 0;
@@ -153,7 +189,10 @@ pub fn apply(input: &Val, re: &Val, flags: &Val, output: Output) -> ValR<Val> {
                     }
                 }
                 if i > 0 {
-                    obj.insert(key("name"), name.map_or(Val::Null, |n| Val::from(n.to_owned())));
+                    obj.insert(
+                        key("name"),
+                        name.map_or(Val::Null, |n| Val::from(n.to_owned())),
+                    );
                 }
                 Val::obj(obj)
             });

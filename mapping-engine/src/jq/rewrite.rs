@@ -28,11 +28,17 @@ const RHS: &str = "$__jq_rhs";
 impl<'s> Rewriter<'s> {
     /// `lines` holds the decimal text of every line number of `code`, for `$__loc__`.
     pub fn new(code: &'s str, lines: &'s [String]) -> Self {
-        Self { code, lines, problems: Vec::new() }
+        Self {
+            code,
+            lines,
+            problems: Vec::new(),
+        }
     }
 
     fn line_of(&self, at: &str) -> &'s str {
-        let offset = (at.as_ptr() as usize).saturating_sub(self.code.as_ptr() as usize).min(self.code.len());
+        let offset = (at.as_ptr() as usize)
+            .saturating_sub(self.code.as_ptr() as usize)
+            .min(self.code.len());
         let line = self.code[..offset].matches('\n').count();
         self.lines.get(line).map_or("1", String::as_str)
     }
@@ -60,21 +66,36 @@ impl<'s> Rewriter<'s> {
                         other => other,
                     })
                     .collect();
-                Str(if interpolated { fmt.or(Some("@text")) } else { fmt }, parts)
+                Str(
+                    if interpolated {
+                        fmt.or(Some("@text"))
+                    } else {
+                        fmt
+                    },
+                    parts,
+                )
             }
             Arr(a) => Arr(a.map(|a| self.boxed(a))),
-            Obj(kvs) => Obj(kvs.into_iter().map(|(k, v)| (self.term(k), v.map(|v| self.term(v)))).collect()),
+            Obj(kvs) => Obj(kvs.into_iter().map(|(k, v)| self.entry(k, v)).collect()),
             Neg(t) => Neg(self.boxed(t)),
             BinOp(l, op, r) => self.binop(*l, op, *r),
             Label(l, t) => Label(l, self.boxed(t)),
             Fold(name, xs, pat, args) => {
                 let xs = self.boxed(xs);
                 let pat = self.pattern(pat);
-                Fold(name, xs, pat, args.into_iter().map(|a| self.term(a)).collect())
+                Fold(
+                    name,
+                    xs,
+                    pat,
+                    args.into_iter().map(|a| self.term(a)).collect(),
+                )
             }
             TryCatch(t, c) => TryCatch(self.boxed(t), c.map(|c| self.boxed(c))),
             IfThenElse(branches, els) => IfThenElse(
-                branches.into_iter().map(|(c, t)| (self.term(c), self.term(t))).collect(),
+                branches
+                    .into_iter()
+                    .map(|(c, t)| (self.term(c), self.term(t)))
+                    .collect(),
                 els.map(|e| self.boxed(e)),
             ),
             Def(defs, rest) => {
@@ -93,7 +114,9 @@ impl<'s> Rewriter<'s> {
                     .map(|(part, opt)| {
                         let part = match part {
                             Part::Index(i) => Part::Index(self.term(i)),
-                            Part::Range(from, to) => Part::Range(from.map(|f| self.term(f)), to.map(|t| self.term(t))),
+                            Part::Range(from, to) => {
+                                Part::Range(from.map(|f| self.term(f)), to.map(|t| self.term(t)))
+                            }
                         };
                         (part, opt)
                     })
@@ -103,21 +126,52 @@ impl<'s> Rewriter<'s> {
         }
     }
 
+    /// An object entry; computed keys must be strings, as in jq.
+    fn entry(
+        &mut self,
+        k: Term<&'s str>,
+        v: Option<Term<&'s str>>,
+    ) -> (Term<&'s str>, Option<Term<&'s str>>) {
+        let k = match k {
+            Term::Var(_) => k,
+            Term::Str(..) => self.term(k),
+            k => Term::Call("_jq_key", vec![self.term(k)]),
+        };
+        (k, v.map(|v| self.term(v)))
+    }
+
     fn def(&mut self, d: Def<&'s str>) -> Def<&'s str> {
         let body = self.term(d.body);
-        let body = Term::BinOp(Box::new(Term::Call("_tick", Vec::new())), BinaryOp::Pipe(None), Box::new(body));
-        Def { name: d.name, args: d.args, body }
+        let body = Term::BinOp(
+            Box::new(Term::Call("_tick", Vec::new())),
+            BinaryOp::Pipe(None),
+            Box::new(body),
+        );
+        Def {
+            name: d.name,
+            args: d.args,
+            body,
+        }
     }
 
     fn pattern(&mut self, p: Pattern<&'s str>) -> Pattern<&'s str> {
         match p {
             Pattern::Var(v) => Pattern::Var(v),
             Pattern::Arr(ps) => Pattern::Arr(ps.into_iter().map(|p| self.pattern(p)).collect()),
-            Pattern::Obj(kvs) => Pattern::Obj(kvs.into_iter().map(|(k, p)| (self.term(k), self.pattern(p))).collect()),
+            Pattern::Obj(kvs) => Pattern::Obj(
+                kvs.into_iter()
+                    .map(|(k, p)| (self.term(k), self.pattern(p)))
+                    .collect(),
+            ),
         }
     }
 
-    fn binop(&mut self, l: Term<&'s str>, op: BinaryOp<&'s str>, r: Term<&'s str>) -> Term<&'s str> {
+    fn binop(
+        &mut self,
+        l: Term<&'s str>,
+        op: BinaryOp<&'s str>,
+        r: Term<&'s str>,
+    ) -> Term<&'s str> {
         let (l, r) = (self.term(l), self.term(r));
         match op {
             BinaryOp::Math(m @ (Math::Add | Math::Sub)) => ordered(l, BinaryOp::Math(m), r),
@@ -126,8 +180,16 @@ impl<'s> Rewriter<'s> {
             BinaryOp::Assign => Term::Call("_jq_assign", vec![l, r]),
             BinaryOp::Update => Term::Call("_jq_modify", vec![l, r]),
             BinaryOp::UpdateMath(m) => bind_rhs(r, l, math(Term::Id, m, Term::Var(RHS))),
-            BinaryOp::UpdateAlt => bind_rhs(r, l, Term::BinOp(Box::new(Term::Id), BinaryOp::Alt, Box::new(Term::Var(RHS)))),
-            BinaryOp::Pipe(Some(p)) => Term::BinOp(Box::new(l), BinaryOp::Pipe(Some(self.pattern(p))), Box::new(r)),
+            BinaryOp::UpdateAlt => bind_rhs(
+                r,
+                l,
+                Term::BinOp(Box::new(Term::Id), BinaryOp::Alt, Box::new(Term::Var(RHS))),
+            ),
+            BinaryOp::Pipe(Some(p)) => Term::BinOp(
+                Box::new(l),
+                BinaryOp::Pipe(Some(self.pattern(p))),
+                Box::new(r),
+            ),
             op => Term::BinOp(Box::new(l), op, Box::new(r)),
         }
     }
@@ -143,7 +205,9 @@ impl<'s> Rewriter<'s> {
         if !regex_arity.contains(&args.len()) {
             return;
         }
-        let Some((re, at)) = literal(&args[0]) else { return };
+        let Some((re, at)) = literal(&args[0]) else {
+            return;
+        };
         let flags_index = match name {
             "sub" | "gsub" => 2,
             _ => 1,
@@ -155,9 +219,16 @@ impl<'s> Rewriter<'s> {
             },
             None => String::new(),
         };
-        let flags = if matches!(name, "gsub") { flags + "g" } else { flags };
+        let flags = if matches!(name, "gsub") {
+            flags + "g"
+        } else {
+            flags
+        };
         if let Err(e) = regex::validate(&re, &flags) {
-            self.problems.push(Problem { at, message: format!("regex {re:?} cannot be evaluated as jq would: {e}") });
+            self.problems.push(Problem {
+                at,
+                message: format!("regex {re:?} cannot be evaluated as jq would: {e}"),
+            });
         }
     }
 }
@@ -168,7 +239,9 @@ fn str_term(s: &str) -> Term<&str> {
 
 /// The text of a string literal without interpolation, and where it starts.
 fn literal<'s>(t: &Term<&'s str>) -> Option<(String, &'s str)> {
-    let Term::Str(None, parts) = t else { return None };
+    let Term::Str(None, parts) = t else {
+        return None;
+    };
     let mut out = String::new();
     let mut at = None;
     for p in parts {
@@ -206,21 +279,111 @@ fn ordered<'s>(l: Term<&'s str>, op: BinaryOp<&'s str>, r: Term<&'s str>) -> Ter
     }
     let (lv, rv) = ("$__jq_l", "$__jq_r");
     let inner = Term::BinOp(Box::new(Term::Var(lv)), op, Box::new(Term::Var(rv)));
-    let inner = Term::BinOp(Box::new(l), BinaryOp::Pipe(Some(Pattern::Var(lv))), Box::new(inner));
-    Term::BinOp(Box::new(r), BinaryOp::Pipe(Some(Pattern::Var(rv))), Box::new(inner))
+    let inner = Term::BinOp(
+        Box::new(l),
+        BinaryOp::Pipe(Some(Pattern::Var(lv))),
+        Box::new(inner),
+    );
+    Term::BinOp(
+        Box::new(r),
+        BinaryOp::Pipe(Some(Pattern::Var(rv))),
+        Box::new(inner),
+    )
 }
 
 /// Builtins with exactly one output (or an error) whenever their arguments have one.
 const SINGLE_OUTPUT: &[&str] = &[
-    "tostring", "tojson", "tonumber", "length", "utf8bytelength", "not", "type", "keys", "keys_unsorted",
-    "ascii_downcase", "ascii_upcase", "ltrimstr", "rtrimstr", "trimstr", "trim", "ltrim", "rtrim", "startswith",
-    "endswith", "test", "sub", "gsub", "split", "join", "map", "map_values", "to_entries", "from_entries",
-    "with_entries", "add", "any", "all", "floor", "ceil", "round", "fabs", "sqrt", "abs", "min", "max", "min_by",
-    "max_by", "sort", "sort_by", "group_by", "unique", "unique_by", "reverse", "contains", "inside", "has", "in",
-    "index", "rindex", "indices", "flatten", "mktime", "gmtime", "strptime", "strftime", "todate", "fromdate",
-    "todateiso8601", "fromdateiso8601", "now", "fromjson", "explode", "implode", "ascii", "tostream", "getpath",
-    "setpath", "delpaths", "del", "paths", "pick", "splits", "input", "true", "false", "null", "not", "isempty",
-    "error", "env", "builtins", "infinite", "nan", "isnan", "isinfinite", "isnormal",
+    "tostring",
+    "tojson",
+    "tonumber",
+    "length",
+    "utf8bytelength",
+    "not",
+    "type",
+    "keys",
+    "keys_unsorted",
+    "ascii_downcase",
+    "ascii_upcase",
+    "ltrimstr",
+    "rtrimstr",
+    "trimstr",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "startswith",
+    "endswith",
+    "test",
+    "sub",
+    "gsub",
+    "split",
+    "join",
+    "map",
+    "map_values",
+    "to_entries",
+    "from_entries",
+    "with_entries",
+    "add",
+    "any",
+    "all",
+    "floor",
+    "ceil",
+    "round",
+    "fabs",
+    "sqrt",
+    "abs",
+    "min",
+    "max",
+    "min_by",
+    "max_by",
+    "sort",
+    "sort_by",
+    "group_by",
+    "unique",
+    "unique_by",
+    "reverse",
+    "contains",
+    "inside",
+    "has",
+    "in",
+    "index",
+    "rindex",
+    "indices",
+    "flatten",
+    "mktime",
+    "gmtime",
+    "strptime",
+    "strftime",
+    "todate",
+    "fromdate",
+    "todateiso8601",
+    "fromdateiso8601",
+    "now",
+    "fromjson",
+    "explode",
+    "implode",
+    "ascii",
+    "tostream",
+    "getpath",
+    "setpath",
+    "delpaths",
+    "del",
+    "paths",
+    "pick",
+    "splits",
+    "input",
+    "true",
+    "false",
+    "null",
+    "not",
+    "isempty",
+    "error",
+    "env",
+    "builtins",
+    "infinite",
+    "nan",
+    "isnan",
+    "isinfinite",
+    "isnormal",
 ];
 
 /// Whether a term has at most one output for any input.
@@ -232,7 +395,9 @@ fn single(t: &Term<&str>) -> bool {
             _ => true,
         }),
         Term::Neg(t) => single(t),
-        Term::Obj(kvs) => kvs.iter().all(|(k, v)| single(k) && v.as_ref().is_none_or(single)),
+        Term::Obj(kvs) => kvs
+            .iter()
+            .all(|(k, v)| single(k) && v.as_ref().is_none_or(single)),
         Term::Path(t, path) => {
             single(t)
                 && path.0.iter().all(|(part, _)| match part {
@@ -240,11 +405,14 @@ fn single(t: &Term<&str>) -> bool {
                     Part::Range(_, _) => false,
                 })
         }
-        Term::BinOp(l, BinaryOp::Pipe(_) | BinaryOp::Math(_) | BinaryOp::Cmp(_) | BinaryOp::And | BinaryOp::Or, r) => {
-            single(l) && single(r)
-        }
+        Term::BinOp(
+            l,
+            BinaryOp::Pipe(_) | BinaryOp::Math(_) | BinaryOp::Cmp(_) | BinaryOp::And | BinaryOp::Or,
+            r,
+        ) => single(l) && single(r),
         Term::IfThenElse(branches, els) => {
-            branches.iter().all(|(c, t)| single(c) && single(t)) && els.as_deref().is_none_or(single)
+            branches.iter().all(|(c, t)| single(c) && single(t))
+                && els.as_deref().is_none_or(single)
         }
         Term::TryCatch(t, c) => single(t) && c.as_deref().is_none_or(single),
         Term::Call(name, args) => SINGLE_OUTPUT.contains(name) && args.iter().all(single),
@@ -268,10 +436,13 @@ pub fn is_constant(t: &Term<&str>) -> bool {
         Term::Str(None, parts) => parts.iter().all(|p| !matches!(p, StrPart::Term(_))),
         Term::Arr(None) => true,
         Term::Arr(Some(t)) | Term::Neg(t) => is_constant(t),
-        Term::Obj(kvs) => kvs.iter().all(|(k, v)| is_constant(k) && v.as_ref().is_some_and(is_constant)),
+        Term::Obj(kvs) => kvs
+            .iter()
+            .all(|(k, v)| is_constant(k) && v.as_ref().is_some_and(is_constant)),
         Term::Call(name, args) => args.is_empty() && matches!(*name, "true" | "false" | "null"),
-        Term::BinOp(l, BinaryOp::Comma | BinaryOp::Math(Math::Add | Math::Sub), r) => is_constant(l) && is_constant(r),
+        Term::BinOp(l, BinaryOp::Comma | BinaryOp::Math(Math::Add | Math::Sub), r) => {
+            is_constant(l) && is_constant(r)
+        }
         _ => false,
     }
 }
-

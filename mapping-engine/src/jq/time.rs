@@ -7,10 +7,28 @@ use super::natives::{as_f64, as_str, describe, fail};
 use jaq_core::ValR;
 use jaq_json::{Num, Rc, Val};
 
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Days since 1970-01-01 of a proleptic Gregorian date; `day` may overflow the month.
@@ -73,7 +91,10 @@ impl Tm {
 
     /// `timegm`: seconds since the epoch, fields normalised, seconds truncated.
     fn timegm(&self) -> i64 {
-        days_from_civil(self.year, self.mon, self.mday) * 86_400 + self.hour * 3600 + self.min * 60 + self.sec.trunc() as i64
+        days_from_civil(self.year, self.mon, self.mday) * 86_400
+            + self.hour * 3600
+            + self.min * 60
+            + self.sec.trunc() as i64
     }
 
     /// Fills weekday and day of year from the date fields, as jq does after `strptime`.
@@ -96,7 +117,9 @@ impl Tm {
             return fail(format!("{what} requires parsed datetime inputs"));
         }
         for (slot, item) in fields.iter_mut().zip(items.iter()) {
-            *slot = as_f64(item).ok_or_else(|| jaq_core::Error::str(format!("{what} requires parsed datetime inputs")))?;
+            *slot = as_f64(item).ok_or_else(|| {
+                jaq_core::Error::str(format!("{what} requires parsed datetime inputs"))
+            })?;
         }
         Ok(Tm {
             year: fields[0] as i64,
@@ -112,7 +135,11 @@ impl Tm {
 
     fn to_val(self) -> Val {
         let int = |i: i64| Val::Num(Num::Int(i as isize));
-        let sec = if self.sec.fract() == 0.0 { int(self.sec as i64) } else { Val::from(self.sec) };
+        let sec = if self.sec.fract() == 0.0 {
+            int(self.sec as i64)
+        } else {
+            Val::from(self.sec)
+        };
         Val::Arr(Rc::new(vec![
             int(self.year),
             int(self.mon),
@@ -137,7 +164,9 @@ pub fn gmtime(v: &Val) -> ValR<Val> {
 /// `mktime`: a broken-down time to whole seconds since the epoch.
 pub fn mktime(v: &Val) -> ValR<Val> {
     match v {
-        Val::Arr(items) if items.len() >= 6 && items.iter().take(6).all(|i| as_f64(i).is_some()) => {
+        Val::Arr(items)
+            if items.len() >= 6 && items.iter().take(6).all(|i| as_f64(i).is_some()) =>
+        {
             let tm = Tm::from_val(v, "mktime")?;
             Ok(Val::Num(Num::Int(tm.timegm() as isize)))
         }
@@ -165,7 +194,11 @@ fn iso_week(tm: &Tm) -> (i64, i64) {
     let weeks_in = |y: i64| {
         let jan1 = (days_from_civil(y, 0, 1) + 4).rem_euclid(7);
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        if jan1 == 4 || (leap && jan1 == 3) { 53 } else { 52 }
+        if jan1 == 4 || (leap && jan1 == 3) {
+            53
+        } else {
+            52
+        }
     };
     if week < 1 {
         year -= 1;
@@ -242,11 +275,16 @@ fn format_tm(tm: &Tm, fmt: &str) -> String {
 /// `strptime(fmt)`: glibc's parser; the input must be consumed entirely.
 pub fn strptime(v: &Val, fmt: &Val) -> ValR<Val> {
     let (Some(input), Some(format)) = (as_str(v), as_str(fmt)) else {
-        return fail(format!("strptime/1 requires string inputs and arguments, not {}", describe(v)));
+        return fail(format!(
+            "strptime/1 requires string inputs and arguments, not {}",
+            describe(v)
+        ));
     };
     match parse_tm(&input, &format) {
         Some(tm) => Ok(tm.with_computed_days().to_val()),
-        None => fail(format!("date \"{input}\" does not match format \"{format}\"")),
+        None => fail(format!(
+            "date \"{input}\" does not match format \"{format}\""
+        )),
     }
 }
 
@@ -307,7 +345,11 @@ impl Scanner<'_> {
 }
 
 fn parse_tm(input: &str, format: &str) -> Option<Tm> {
-    let mut tm = Tm { year: 1900, mday: 0, ..Tm::default() };
+    let mut tm = Tm {
+        year: 1900,
+        mday: 0,
+        ..Tm::default()
+    };
     let mut s = Scanner { rest: input };
     let mut pm: Option<bool> = None;
     let mut hour12 = false;
@@ -445,24 +487,54 @@ mod tests {
     fn parse(input: &str, fmt: &str) -> Option<Vec<i64>> {
         parse_tm(input, fmt).map(|tm| {
             let tm = tm.with_computed_days();
-            vec![tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec as i64, tm.wday, tm.yday]
+            vec![
+                tm.year,
+                tm.mon,
+                tm.mday,
+                tm.hour,
+                tm.min,
+                tm.sec as i64,
+                tm.wday,
+                tm.yday,
+            ]
         })
     }
 
     #[test]
     fn parses_iso_timestamps_like_glibc() {
-        assert_eq!(parse("2024-03-01T10:15:30Z", "%Y-%m-%dT%H:%M:%SZ"), Some(vec![2024, 2, 1, 10, 15, 30, 5, 60]));
-        assert_eq!(parse("2024-02-30T00:00:00Z", "%Y-%m-%dT%H:%M:%SZ"), Some(vec![2024, 1, 30, 0, 0, 0, 5, 60]));
-        assert_eq!(parse("2024-03-01T10:15:30+02:00", "%Y-%m-%dT%H:%M:%S%z"), Some(vec![2024, 2, 1, 10, 15, 30, 5, 60]));
-        assert_eq!(parse("Tue, 14 Nov 2023 22:13:20", "%a, %d %b %Y %T"), Some(vec![2023, 10, 14, 22, 13, 20, 2, 317]));
-        assert_eq!(parse("2024-03-01T10:15:30.123Z", "%Y-%m-%dT%H:%M:%SZ"), None);
+        assert_eq!(
+            parse("2024-03-01T10:15:30Z", "%Y-%m-%dT%H:%M:%SZ"),
+            Some(vec![2024, 2, 1, 10, 15, 30, 5, 60])
+        );
+        assert_eq!(
+            parse("2024-02-30T00:00:00Z", "%Y-%m-%dT%H:%M:%SZ"),
+            Some(vec![2024, 1, 30, 0, 0, 0, 5, 60])
+        );
+        assert_eq!(
+            parse("2024-03-01T10:15:30+02:00", "%Y-%m-%dT%H:%M:%S%z"),
+            Some(vec![2024, 2, 1, 10, 15, 30, 5, 60])
+        );
+        assert_eq!(
+            parse("Tue, 14 Nov 2023 22:13:20", "%a, %d %b %Y %T"),
+            Some(vec![2023, 10, 14, 22, 13, 20, 2, 317])
+        );
+        assert_eq!(
+            parse("2024-03-01T10:15:30.123Z", "%Y-%m-%dT%H:%M:%SZ"),
+            None
+        );
     }
 
     #[test]
     fn epoch_round_trips() {
         let tm = Tm::from_epoch(1_700_000_000.5);
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec), (2023, 10, 14, 22, 13, 20.5));
+        assert_eq!(
+            (tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec),
+            (2023, 10, 14, 22, 13, 20.5)
+        );
         assert_eq!(tm.timegm(), 1_700_000_000);
-        assert_eq!(format_tm(&tm, "%Y-%m-%dT%H:%M:%SZ %j %a %Z %c"), "2023-11-14T22:13:20Z 318 Tue GMT Tue Nov 14 22:13:20 2023");
+        assert_eq!(
+            format_tm(&tm, "%Y-%m-%dT%H:%M:%SZ %j %a %Z %c"),
+            "2023-11-14T22:13:20Z 318 Tue GMT Tue Nov 14 22:13:20 2023"
+        );
     }
 }

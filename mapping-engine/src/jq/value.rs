@@ -19,7 +19,10 @@ pub fn to_val(value: &Value) -> Val {
         Value::String(s) => Val::from(s.clone()),
         Value::Array(items) => Val::Arr(Rc::new(items.iter().map(to_val).collect())),
         Value::Object(map) => {
-            let map: Map = map.iter().map(|(k, v)| (Val::from(k.clone()), to_val(v))).collect();
+            let map: Map = map
+                .iter()
+                .map(|(k, v)| (Val::from(k.clone()), to_val(v)))
+                .collect();
             Val::obj(map)
         }
     }
@@ -61,7 +64,9 @@ fn num_to_json(n: &Num) -> Value {
         Num::Dec(s) => match s.parse::<i64>() {
             Ok(i) => Value::from(i),
             Err(_) => match s.parse::<f64>() {
-                Ok(f) if f.is_finite() => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+                Ok(f) if f.is_finite() => {
+                    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+                }
                 Ok(f) => float_to_json(f),
                 Err(_) => Value::Null,
             },
@@ -73,7 +78,11 @@ fn float_to_json(f: f64) -> Value {
     if f.is_nan() {
         return Value::Null;
     }
-    let f = if f.is_infinite() { f64::MAX.copysign(f) } else { f };
+    let f = if f.is_infinite() {
+        f64::MAX.copysign(f)
+    } else {
+        f
+    };
     if f.fract() == 0.0 && f.abs() < 1e17 {
         Value::from(f as i64)
     } else {
@@ -170,6 +179,9 @@ mod tests {
     #[test]
     fn json_text_matches_jq() {
         let v = to_val(&json!({"f": 1.0, "s": "\u{7f}\u{0}é\"", "n": [1, 2.5]}));
-        assert_eq!(json_text(&v), r#"{"f":1.0,"s":"\u007f\u0000é\"","n":[1,2.5]}"#);
+        assert_eq!(
+            json_text(&v),
+            r#"{"f":1.0,"s":"\u007f\u0000é\"","n":[1,2.5]}"#
+        );
     }
 }

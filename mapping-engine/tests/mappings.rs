@@ -1,0 +1,221 @@
+//! The seed's default and multi-organization mappings applied to realistic
+//! Azure DevOps payloads give exactly the entities real jq computes
+//! (recorded in `tests/data/expected` by `tests/data/regenerate.py`).
+
+mod common;
+
+use mapping_engine::{ConfigError, Mapping, Options, Outcome};
+use serde_json::{Value, json};
+
+fn load(name: &str) -> Mapping {
+    let text = std::fs::read_to_string(common::data(&format!("{name}.yaml"))).unwrap();
+    Mapping::from_yaml(&text, Options::default()).unwrap()
+}
+
+fn check(name: &str) {
+    let mapping = load(name);
+    let mut kinds: Vec<&str> = mapping.resources.iter().map(|r| r.kind.as_str()).collect();
+    kinds.dedup();
+    assert!(kinds.len() >= 2);
+    for kind in kinds {
+        let items: Vec<Value> = serde_json::from_str(
+            &std::fs::read_to_string(common::data(&format!("items/{kind}.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected: Vec<Value> =
+            std::fs::read_to_string(common::data(&format!("expected/{name}/{kind}.ndjson")))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+        let mut got = Vec::new();
+        for resource in mapping.resources_of(kind) {
+            for mapped in mapping.map_batch(resource, &items) {
+                for outcome in mapped.outcomes {
+                    if let Outcome::Entity(e) = outcome {
+                        got.push(serde_json::to_value(e).unwrap());
+                    }
+                }
+            }
+        }
+        assert_eq!(got.len(), expected.len(), "{name}/{kind}: entity count");
+        for (g, e) in got.iter().zip(&expected) {
+            assert!(
+                common::same(g, e),
+                "{name}/{kind}:\n engine {g}\n jq     {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn default_mapping_matches_jq() {
+    check("default-mapping");
+}
+
+#[test]
+fn multi_org_mapping_matches_jq() {
+    check("multi-org-mapping");
+}
+
+#[test]
+fn settings_default_as_port() {
+    let m = Mapping::from_yaml("resources: []", Options::default()).unwrap();
+    assert!(
+        m.settings.delete_dependent_entities
+            && m.settings.create_missing_related_entities
+            && m.settings.enable_merge_entity
+    );
+    assert_eq!(m.settings.entity_deletion_threshold, 0.9);
+    let m = load("default-mapping");
+    assert_eq!(m.resources.len(), 13);
+    assert_eq!(
+        m.resources[1].selector_options["includedFiles"],
+        json!(["README.md"])
+    );
+}
+
+#[test]
+fn a_program_that_does_not_compile_names_resource_field_and_position() {
+    let yaml = "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"p\"'\n          properties:\n            lead: .a | foo(1)\n";
+    let err = Mapping::from_yaml(yaml, Options::default()).unwrap_err();
+    let ConfigError::Jq {
+        path,
+        index,
+        kind,
+        line,
+        column,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(path, "resources[0].port.entity.mappings.properties.lead");
+    assert_eq!(
+        (*index, kind.as_str(), *line, *column),
+        (0, "project", 1, 6)
+    );
+    assert!(err.to_string().contains("foo"), "{err}");
+}
+
+#[test]
+fn unsupported_constructs_fail_at_load_with_a_clear_message() {
+    for (program, needle) in [
+        ("test(\"a(?=b)\")", "look-around"),
+        (".[] as [$a] ?// $a | $a", "?//"),
+    ] {
+        let yaml = format!(
+            "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: '{program}'\n          blueprint: '\"b\"'\n"
+        );
+        let err = Mapping::from_yaml(&yaml, Options::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(needle) && err.contains("resources[0].port.entity.mappings.identifier"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn yaml_errors_name_line_and_column() {
+    let err =
+        Mapping::from_yaml("resources:\n  - kind: [unclosed\n", Options::default()).unwrap_err();
+    assert!(matches!(err, ConfigError::Syntax { .. }));
+    assert!(err.to_string().contains("line"), "{err}");
+}
+
+fn single(yaml_mapping: &str, item: Value) -> (Vec<Outcome>, Vec<String>) {
+    let yaml = format!(
+        "resources:\n  - kind: k\n    selector:\n      query: {}\n    port:\n{yaml_mapping}",
+        "'.keep != false'"
+    );
+    let m = Mapping::from_yaml(&yaml, Options::default()).unwrap();
+    let mapped = m.map_batch(&m.resources[0], &[item]).remove(0);
+    (
+        mapped.outcomes,
+        mapped.warnings.into_iter().map(|w| w.field).collect(),
+    )
+}
+
+const BASIC: &str = "      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n          properties:\n            x: .a + 1\n";
+
+#[test]
+fn runtime_errors_null_the_field_with_a_warning() {
+    let (outcomes, warnings) = single(BASIC, json!({"id": "i", "a": "text"}));
+    let Outcome::Entity(e) = &outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(
+        serde_json::to_value(e).unwrap(),
+        json!({"identifier": "i", "blueprint": "b", "properties": {"x": null}})
+    );
+    assert_eq!(warnings, ["resources[0].port.entity.mappings.properties.x"]);
+}
+
+#[test]
+fn empty_identifiers_are_skipped_and_selectors_must_be_boolean() {
+    let (outcomes, _) = single(BASIC, json!({"id": ""}));
+    assert!(matches!(outcomes[0], Outcome::Skipped(_)));
+    let (outcomes, _) = single(BASIC, json!({"id": "x", "keep": false}));
+    assert_eq!(outcomes, [Outcome::Filtered]);
+    let yaml = "resources:\n  - kind: k\n    selector:\n      query: .id\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let mapped = m.map_batch(&m.resources[0], &[json!({"id": "x"})]);
+    assert!(matches!(&mapped[0].outcomes[0], Outcome::Failed(msg) if msg.contains("boolean")));
+}
+
+#[test]
+fn items_to_parse_expands_and_removes_the_array() {
+    let yaml = "resources:\n  - kind: k\n    port:\n      itemsToParse: .files\n      entity:\n        mappings:\n          identifier: .item.name\n          blueprint: '\"f\"'\n          properties:\n            parent: .id\n            rest: .files\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let mapped = m
+        .map_batch(
+            &m.resources[0],
+            &[json!({"id": "r", "files": [{"name": "a"}, {"name": "b"}]})],
+        )
+        .remove(0);
+    let ids: Vec<Value> = mapped
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Entity(e) => json!([e.identifier, e.properties.as_ref().unwrap()]),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            json!(["a", {"parent": "r", "rest": null}]),
+            json!(["b", {"parent": "r", "rest": null}])
+        ]
+    );
+}
+
+#[test]
+fn runaway_programs_stop_at_the_budget() {
+    for program in [
+        "def f: 1 + f; f",
+        "[range(1e12)] | length",
+        "[repeat(1)] | length",
+        "last(range(1e12))",
+    ] {
+        let mapping = format!(
+            "      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n          properties:\n            x: '{program}'\n"
+        );
+        let (outcomes, warnings) = single(&mapping, json!({"id": "i"}));
+        assert!(matches!(outcomes[0], Outcome::Entity(_)), "{program}");
+        assert_eq!(warnings.len(), 1, "{program}");
+    }
+}
+
+#[test]
+fn environment_is_hidden_unless_given() {
+    let mapping = "      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n          properties:\n            e: $ENV.HOME\n            f: env | length\n";
+    let (outcomes, _) = single(mapping, json!({"id": "i"}));
+    let Outcome::Entity(e) = &outcomes[0] else {
+        panic!()
+    };
+    assert_eq!(e.properties.as_ref().unwrap()["e"], Value::Null);
+    assert_eq!(e.properties.as_ref().unwrap()["f"], json!(0));
+}
