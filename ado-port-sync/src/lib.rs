@@ -1,1 +1,43 @@
-//! placeholder
+//! Keeps a Port software catalog in sync with Azure DevOps: the composition of
+//! [`ado_client`], [`mapping_engine`] and [`port_client`].
+//!
+//! - [`kinds`]: the registry of kinds — which Azure DevOps calls each kind makes and which
+//!   enrichment fields (`__project`, `__build`, `__includedFiles`...) it adds; selector
+//!   options are validated when a mapping is loaded.
+//! - [`Resync`]: resources in mapping order, organizations concurrently, items streamed page by
+//!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
+//!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
+//! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions) and [`NdjsonSink`] (one entity
+//!   per line, never deletes); embedders implement [`EntitySink`] themselves.
+//! - [`fetch`]: the enriched raw items of one kind, as a mapping receives them.
+//! - [`ResyncReport`], [`ProgressEvent`] and [`CancelHandle`] for callers that report progress,
+//!   show results or stop a resync.
+//!
+//! The crate never reads environment variables, never prints and never installs a tracing
+//! subscriber.
+
+mod cancel;
+mod error;
+mod fetch;
+pub mod kinds;
+mod org;
+mod progress;
+pub mod reconcile;
+mod report;
+mod resync;
+mod sink;
+
+pub use crate::cancel::CancelHandle;
+pub use crate::error::LoadError;
+pub use crate::fetch::fetch;
+pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
+pub use crate::progress::{ProgressEvent, ProgressFn};
+pub use crate::report::{
+    KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,
+    ResyncOutcome, ResyncReport,
+};
+pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, Resync};
+pub use crate::sink::{
+    EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
+    WriteOptions, WriteOutcome,
+};

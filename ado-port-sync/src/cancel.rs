@@ -1,0 +1,66 @@
+//! Stopping a running resync from elsewhere.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+/// A handle that stops a resync: clone it, pass one clone to the resync and call
+/// [`cancel`](Self::cancel) on another. A stopped resync deletes nothing and reports
+/// `aborted`.
+#[derive(Debug, Clone)]
+pub struct CancelHandle {
+    sender: Arc<watch::Sender<bool>>,
+}
+
+impl Default for CancelHandle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CancelHandle {
+    /// A handle that has not been cancelled.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            sender: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Stops every resync holding a clone of this handle.
+    pub fn cancel(&self) {
+        self.sender.send_replace(true);
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        *self.sender.borrow()
+    }
+
+    /// Completes once [`cancel`](Self::cancel) is called.
+    pub async fn cancelled(&self) {
+        let mut receiver = self.sender.subscribe();
+        // The sender lives in `self`, so waiting cannot fail while `self` is borrowed.
+        let _ = receiver.wait_for(|cancelled| *cancelled).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cancel_wakes_waiters() {
+        let handle = CancelHandle::new();
+        assert!(!handle.is_cancelled());
+        let waiter = {
+            let handle = handle.clone();
+            tokio::spawn(async move { handle.cancelled().await })
+        };
+        handle.cancel();
+        waiter.await.expect("waiter finishes");
+        assert!(handle.is_cancelled());
+        handle.cancelled().await;
+    }
+}

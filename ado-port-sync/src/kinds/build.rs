@@ -1,0 +1,68 @@
+//! `build` and `pipeline-stage`.
+
+use std::sync::Arc;
+
+use ado_client::{BuildQuery, BuildQueryOrder};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use crate::org::{OrgScope, ProjectEntry};
+
+fn project_builds(
+    org: &OrgScope,
+    project: &ProjectEntry,
+) -> ado_client::Pager<ado_client::models::Build> {
+    org.client.builds(
+        &project.id,
+        &BuildQuery::new().order(BuildQueryOrder::QueueTimeDescending),
+    )
+}
+
+/// `build`: every project's builds, newest first, with `__projectId` and `__project`.
+pub(super) fn builds(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        project_builds(&scope, &project).map_ok(move |build| {
+            enrich(
+                build.raw,
+                [
+                    ("__projectId", Value::String(project.id.clone())),
+                    ("__project", project.raw.clone()),
+                ],
+            )
+        })
+    })
+}
+
+/// `pipeline-stage`: the `Stage` records of every build's timeline, with `__project` and
+/// `__build`.
+pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let org = Arc::clone(&scope);
+        let project = Arc::new(project);
+        project_builds(&scope, &project)
+            .map_ok(move |build| {
+                let project = Arc::clone(&project);
+                let build_raw = Arc::new(build.raw);
+                org.client
+                    .build_timeline(&project.id, build.item.id)
+                    .try_filter(|record| {
+                        let stage = record.item.record_type.as_deref() == Some("Stage");
+                        async move { stage }
+                    })
+                    .map_ok(move |record| {
+                        enrich(
+                            record.raw,
+                            [
+                                ("__project", project.raw.clone()),
+                                ("__build", Value::clone(&build_raw)),
+                            ],
+                        )
+                    })
+                    .boxed()
+            })
+            .try_flatten_unordered(FAN_OUT)
+    })
+}

@@ -1,0 +1,112 @@
+//! `repository`, `repository-policy` and `pull-request`.
+
+use std::sync::Arc;
+
+use ado_client::{ApiProfile, PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+use futures::{StreamExt, TryStreamExt, stream};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value};
+
+use super::{ItemStream, enrich, for_each, healthy_repositories_of};
+use crate::org::{OrgScope, RepoEntry};
+
+/// `repository`: every repository of the kept projects, disabled ones included, with
+/// `__includedFiles` when files are requested.
+pub(super) fn repositories(org: &Arc<OrgScope>, included_files: Vec<String>) -> ItemStream {
+    let scope = Arc::clone(org);
+    let list = {
+        let org = Arc::clone(org);
+        async move { org.repositories().await }
+    };
+    let files: Arc<[String]> = included_files.into();
+    for_each(list, move |repo: RepoEntry| {
+        let org = Arc::clone(&scope);
+        let files = Arc::clone(&files);
+        stream::once(async move { repository_item(&org, repo, &files).await })
+    })
+}
+
+async fn repository_item(
+    org: &OrgScope,
+    repo: RepoEntry,
+    files: &[String],
+) -> ado_client::Result<Value> {
+    if files.is_empty() {
+        return Ok(repo.raw);
+    }
+    let disabled = repo.raw["isDisabled"].as_bool().unwrap_or(false);
+    let mut included = Map::new();
+    for path in files {
+        let text = match (&repo.default_branch, disabled) {
+            (Some(branch), false) => org
+                .client
+                .file(&repo.project_id, &repo.id, path, branch)
+                .await?
+                .and_then(|file| file.item.content)
+                .map_or(Value::Null, Value::String),
+            _ => Value::Null,
+        };
+        included.insert(path.clone(), text);
+    }
+    Ok(enrich(
+        repo.raw,
+        [("__includedFiles", Value::Object(included))],
+    ))
+}
+
+/// `repository-policy`: the policies of each healthy repository's default branch, with
+/// `__repository`.
+pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
+        let Some(branch) = repo.default_branch.clone() else {
+            return stream::empty().boxed();
+        };
+        let repository = repo.raw;
+        scope
+            .client
+            .policy_configurations(&repo.project_id, &repo.id, Some(&branch))
+            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
+            .boxed()
+    })
+}
+
+/// `pull-request`: per healthy repository, the active pull requests, then the abandoned and
+/// completed ones closed within `min_time_in_days` (at most `max_results` of each). Servers
+/// without time filters list the closed ones without the time window.
+pub(super) fn pull_requests(
+    org: &Arc<OrgScope>,
+    min_time_in_days: u32,
+    max_results: usize,
+) -> ItemStream {
+    let scope = Arc::clone(org);
+    let since = Timestamp::now()
+        .saturating_sub(SignedDuration::from_hours(24 * i64::from(min_time_in_days)))
+        .unwrap_or(Timestamp::MIN);
+    for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
+        let client = scope.client.clone();
+        let timed = client.profile() == ApiProfile::Cloud;
+        let base = PullRequestQuery::new().repository_id(repo.id.clone());
+        let active = client
+            .pull_requests(
+                &repo.project_id,
+                &base.clone().status(PullRequestStatus::Active),
+            )
+            .boxed();
+        let closed = [PullRequestStatus::Abandoned, PullRequestStatus::Completed].map(|status| {
+            let mut query = base.clone().status(status);
+            if timed {
+                query = query
+                    .min_time(since)
+                    .time_range(PullRequestTimeRange::Closed);
+            }
+            client
+                .pull_requests(&repo.project_id, &query)
+                .take(max_results)
+                .boxed()
+        });
+        stream::iter([active].into_iter().chain(closed))
+            .flatten()
+            .map_ok(|pr| pr.raw)
+    })
+}

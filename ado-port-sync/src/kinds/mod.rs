@@ -1,0 +1,387 @@
+//! The registry of kinds: which Azure DevOps calls each kind makes, in which order, and which
+//! enrichment fields it adds to the raw items.
+//!
+//! Every item of every kind also carries `__organizationUrl` (the organization URL as
+//! configured, without a trailing slash) and `__organizationName`.
+
+mod build;
+mod core;
+mod git;
+mod options;
+mod pipelines;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+use serde_json::{Map, Value};
+
+pub(crate) use self::options::KindOptions;
+pub use self::options::{DEFAULT_PR_MAX_RESULTS, DEFAULT_PR_MIN_TIME_IN_DAYS, OptionError};
+use crate::org::{OrgScope, ProjectEntry, RepoEntry};
+
+/// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
+pub type ItemStream = BoxStream<'static, Result<Value, ado_client::Error>>;
+
+/// Concurrent follow-up calls (one per project, repository, build...) within one kind.
+const FAN_OUT: usize = 5;
+
+/// A kind this crate can sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kind {
+    /// `project`
+    Project,
+    /// `repository`
+    Repository,
+    /// `repository-policy`
+    RepositoryPolicy,
+    /// `user`
+    User,
+    /// `team`
+    Team,
+    /// `pull-request`
+    PullRequest,
+    /// `build`
+    Build,
+    /// `pipeline-stage`
+    PipelineStage,
+    /// `pipeline-run`
+    PipelineRun,
+    /// `environment`
+    Environment,
+    /// `release-deployment`
+    ReleaseDeployment,
+    /// `pipeline-deployment`
+    PipelineDeployment,
+}
+
+/// What a kind does, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindSpec {
+    /// The kind.
+    pub kind: Kind,
+    /// Its name in a mapping.
+    pub name: &'static str,
+    /// The Azure DevOps calls it makes, in order.
+    pub calls: &'static [&'static str],
+    /// The enrichment fields it adds, besides the organization fields.
+    pub enrichment: &'static [&'static str],
+    /// Its selector options.
+    pub options: &'static [&'static str],
+}
+
+/// Every kind this crate syncs.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec {
+        kind: Kind::Project,
+        name: "project",
+        calls: &[
+            "GET _apis/projects",
+            "with defaultTeam: GET _apis/projects/{id} per project",
+        ],
+        enrichment: &[],
+        options: &["defaultTeam"],
+    },
+    KindSpec {
+        kind: Kind::Repository,
+        name: "repository",
+        calls: &[
+            "GET {project}/_apis/git/repositories per project",
+            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per file, default branch",
+        ],
+        enrichment: &["__includedFiles"],
+        options: &["includedFiles"],
+    },
+    KindSpec {
+        kind: Kind::RepositoryPolicy,
+        name: "repository-policy",
+        calls: &[
+            "GET {project}/_apis/git/policy/configurations?repositoryId&refName={defaultBranch} per healthy repository",
+        ],
+        enrichment: &["__repository"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::User,
+        name: "user",
+        calls: &["GET {vsaex}/_apis/userentitlements, or GET {vssps}/_apis/graph/users"],
+        enrichment: &[],
+        options: &["source", "includeFields", "subjectTypes", "apiVersion"],
+    },
+    KindSpec {
+        kind: Kind::Team,
+        name: "team",
+        calls: &[
+            "GET _apis/teams",
+            "with includeMembers: GET _apis/projects/{project}/teams/{team}/members per team",
+        ],
+        enrichment: &["__members"],
+        options: &["includeMembers"],
+    },
+    KindSpec {
+        kind: Kind::PullRequest,
+        name: "pull-request",
+        calls: &[
+            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each)",
+        ],
+        enrichment: &[],
+        options: &["minTimeInDays", "maxResults"],
+    },
+    KindSpec {
+        kind: Kind::Build,
+        name: "build",
+        calls: &["GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project"],
+        enrichment: &["__projectId", "__project"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::PipelineStage,
+        name: "pipeline-stage",
+        calls: &[
+            "GET {project}/_apis/build/builds per project",
+            "GET {project}/_apis/build/builds/{id}/timeline per build, records of type Stage",
+        ],
+        enrichment: &["__project", "__build"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::PipelineRun,
+        name: "pipeline-run",
+        calls: &[
+            "GET {project}/_apis/pipelines per project",
+            "GET {project}/_apis/pipelines/{id}/runs per pipeline",
+        ],
+        enrichment: &["__project", "__pipeline"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::Environment,
+        name: "environment",
+        calls: &["GET {project}/_apis/distributedtask/environments per project"],
+        enrichment: &[],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::ReleaseDeployment,
+        name: "release-deployment",
+        calls: &["GET {vsrm}/{project}/_apis/release/deployments per project"],
+        enrichment: &[],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::PipelineDeployment,
+        name: "pipeline-deployment",
+        calls: &[
+            "GET {project}/_apis/distributedtask/environments per project",
+            "GET {project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords per environment",
+        ],
+        enrichment: &["__project"],
+        options: &[],
+    },
+];
+
+/// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
+/// each such resource fails at resync time, which blocks deletions.
+pub const PENDING_KINDS: &[&str] = &[
+    "branch",
+    "pipeline",
+    "release",
+    "release-definition",
+    "work-item",
+    "board",
+    "column",
+    "member",
+    "group",
+    "group-member",
+    "iteration",
+    "area-path",
+    "test-run",
+    "advanced-security-alert",
+    "file",
+    "folder",
+    "wiki",
+];
+
+impl Kind {
+    /// This kind's registry entry.
+    #[must_use]
+    pub fn spec(self) -> &'static KindSpec {
+        KINDS
+            .iter()
+            .find(|spec| spec.kind == self)
+            .unwrap_or(&KINDS[0])
+    }
+
+    /// The kind's name in a mapping (`pull-request`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        self.spec().name
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A kind name that is not in [`KINDS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KindNameError {
+    /// A kind of the reference integration that this crate does not sync yet.
+    #[error("kind `{0}` is not supported yet")]
+    Pending(String),
+    /// A name no integration knows.
+    #[error("unknown kind `{0}`")]
+    Unknown(String),
+}
+
+impl FromStr for Kind {
+    type Err = KindNameError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        if let Some(spec) = KINDS.iter().find(|spec| spec.name == name) {
+            Ok(spec.kind)
+        } else if PENDING_KINDS.contains(&name) {
+            Err(KindNameError::Pending(name.to_owned()))
+        } else {
+            Err(KindNameError::Unknown(name.to_owned()))
+        }
+    }
+}
+
+/// A kind with validated selector options: what to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindRequest {
+    options: KindOptions,
+}
+
+impl KindRequest {
+    /// Validates `options` (a resource's selector without `query`) for `kind`. Options the
+    /// kind does not know are ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError`] naming the first unusable option.
+    pub fn new(kind: Kind, options: &Map<String, Value>) -> Result<Self, OptionError> {
+        Ok(Self {
+            options: KindOptions::parse(kind, options)?,
+        })
+    }
+
+    /// The kind.
+    #[must_use]
+    pub fn kind(&self) -> Kind {
+        self.options.kind()
+    }
+
+    /// Streams the enriched raw items of this kind for one organization.
+    pub(crate) fn items(&self, org: &Arc<OrgScope>) -> ItemStream {
+        let items = match &self.options {
+            KindOptions::Project { default_team } => core::projects(org, *default_team),
+            KindOptions::Team { include_members } => core::teams(org, *include_members),
+            KindOptions::User {
+                source,
+                select,
+                subject_types,
+                legacy_paging,
+            } => core::users(
+                org,
+                *source,
+                select.clone(),
+                subject_types.clone(),
+                *legacy_paging,
+            ),
+            KindOptions::Repository { included_files } => {
+                git::repositories(org, included_files.clone())
+            }
+            KindOptions::RepositoryPolicy => git::policies(org),
+            KindOptions::PullRequest {
+                min_time_in_days,
+                max_results,
+            } => git::pull_requests(org, *min_time_in_days, *max_results),
+            KindOptions::Build => build::builds(org),
+            KindOptions::PipelineStage => build::stages(org),
+            KindOptions::PipelineRun => pipelines::runs(org),
+            KindOptions::Environment => pipelines::environments(org),
+            KindOptions::PipelineDeployment => pipelines::deployments(org),
+            KindOptions::ReleaseDeployment => pipelines::release_deployments(org),
+        };
+        let org = Arc::clone(org);
+        items.map_ok(move |item| org.stamp(item)).boxed()
+    }
+}
+
+/// Adds enrichment fields to a raw item.
+pub(crate) fn enrich<const N: usize>(mut item: Value, fields: [(&str, Value); N]) -> Value {
+    if let Value::Object(map) = &mut item {
+        for (name, value) in fields {
+            map.insert(name.to_owned(), value);
+        }
+    }
+    item
+}
+
+/// Items of a list the organization scope caches (projects, repositories), one inner stream
+/// per entry, `FAN_OUT` inner streams at a time.
+pub(crate) fn for_each<T, L, F, S>(list: L, per_entry: F) -> ItemStream
+where
+    T: Clone + Send + Sync + 'static,
+    L: Future<Output = ado_client::Result<Arc<[T]>>> + Send + 'static,
+    F: Fn(T) -> S + Send + Sync + 'static,
+    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
+{
+    let per_entry = Arc::new(per_entry);
+    stream::once(list)
+        .map_ok(move |entries| {
+            let per_entry = Arc::clone(&per_entry);
+            stream::iter(entries.to_vec())
+                .map(move |entry| per_entry(entry).boxed())
+                .flatten_unordered(FAN_OUT)
+        })
+        .try_flatten()
+        .boxed()
+}
+
+/// Projects, for [`for_each`].
+pub(crate) fn projects_of(
+    org: &Arc<OrgScope>,
+) -> impl Future<Output = ado_client::Result<Arc<[ProjectEntry]>>> + Send + 'static {
+    let org = Arc::clone(org);
+    async move { org.projects().await }
+}
+
+/// Healthy repositories, for [`for_each`].
+pub(crate) fn healthy_repositories_of(
+    org: &Arc<OrgScope>,
+) -> impl Future<Output = ado_client::Result<Arc<[RepoEntry]>>> + Send + 'static {
+    let org = Arc::clone(org);
+    async move {
+        let repos = org.repositories().await?;
+        Ok(repos.iter().filter(|r| r.healthy).cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for spec in KINDS {
+            assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
+            assert_eq!(spec.kind.as_str(), spec.name);
+        }
+        assert_eq!(
+            "wiki".parse::<Kind>(),
+            Err(KindNameError::Pending("wiki".into()))
+        );
+        assert_eq!(
+            "widget".parse::<Kind>(),
+            Err(KindNameError::Unknown("widget".into()))
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Kind-specific selector options, validated when the mapping is loaded.
+
+use serde_json::{Map, Value};
+
+use super::Kind;
+
+/// Default of the pull-request `minTimeInDays` option.
+pub const DEFAULT_PR_MIN_TIME_IN_DAYS: u32 = 7;
+/// Default of the pull-request `maxResults` option.
+pub const DEFAULT_PR_MAX_RESULTS: usize = 100;
+
+/// A selector option with an unusable value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("selector option `{option}` {message}")]
+pub struct OptionError {
+    /// The option's name as written in the mapping.
+    pub option: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl OptionError {
+    fn new(option: &str, message: impl Into<String>) -> Self {
+        Self {
+            option: option.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Where `user` items come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserSource {
+    /// User entitlements (licenses), the default.
+    Entitlements,
+    /// Graph users.
+    Graph,
+}
+
+/// A kind with its validated options: one variant per kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KindOptions {
+    /// `repository-policy`
+    RepositoryPolicy,
+    /// `build`
+    Build,
+    /// `pipeline-stage`
+    PipelineStage,
+    /// `pipeline-run`
+    PipelineRun,
+    /// `environment`
+    Environment,
+    /// `release-deployment`
+    ReleaseDeployment,
+    /// `pipeline-deployment`
+    PipelineDeployment,
+    /// `project`: fetch each project to get its default team.
+    Project { default_team: bool },
+    /// `repository`: files to read from each default branch.
+    Repository { included_files: Vec<String> },
+    /// `team`: fetch each team's members.
+    Team { include_members: bool },
+    /// `pull-request`: how far back and how many closed pull requests to list.
+    PullRequest {
+        min_time_in_days: u32,
+        max_results: usize,
+    },
+    /// `user`: source and its filters.
+    User {
+        source: UserSource,
+        select: Option<String>,
+        subject_types: Option<String>,
+        legacy_paging: bool,
+    },
+}
+
+impl KindOptions {
+    /// Validates the selector options of `kind`. Options a kind does not know are left alone.
+    pub(crate) fn parse(kind: Kind, options: &Map<String, Value>) -> Result<Self, OptionError> {
+        Ok(match kind {
+            Kind::Project => Self::Project {
+                default_team: flag(options, "defaultTeam")?,
+            },
+            Kind::Repository => Self::Repository {
+                included_files: string_list(options, "includedFiles")?,
+            },
+            Kind::Team => {
+                if flag(options, "includeAreaPaths")? {
+                    return Err(OptionError::new(
+                        "includeAreaPaths",
+                        "is not supported yet; remove it or set it to false",
+                    ));
+                }
+                Self::Team {
+                    include_members: flag(options, "includeMembers")?,
+                }
+            }
+            Kind::PullRequest => Self::PullRequest {
+                min_time_in_days: positive(options, "minTimeInDays", DEFAULT_PR_MIN_TIME_IN_DAYS)?,
+                max_results: positive(options, "maxResults", DEFAULT_PR_MAX_RESULTS)?,
+            },
+            Kind::User => user_options(options)?,
+            Kind::RepositoryPolicy => Self::RepositoryPolicy,
+            Kind::Build => Self::Build,
+            Kind::PipelineStage => Self::PipelineStage,
+            Kind::PipelineRun => Self::PipelineRun,
+            Kind::Environment => Self::Environment,
+            Kind::ReleaseDeployment => Self::ReleaseDeployment,
+            Kind::PipelineDeployment => Self::PipelineDeployment,
+        })
+    }
+
+    /// The kind these options belong to.
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Self::Project { .. } => Kind::Project,
+            Self::Repository { .. } => Kind::Repository,
+            Self::Team { .. } => Kind::Team,
+            Self::PullRequest { .. } => Kind::PullRequest,
+            Self::User { .. } => Kind::User,
+            Self::RepositoryPolicy => Kind::RepositoryPolicy,
+            Self::Build => Kind::Build,
+            Self::PipelineStage => Kind::PipelineStage,
+            Self::PipelineRun => Kind::PipelineRun,
+            Self::Environment => Kind::Environment,
+            Self::ReleaseDeployment => Kind::ReleaseDeployment,
+            Self::PipelineDeployment => Kind::PipelineDeployment,
+        }
+    }
+}
+
+fn user_options(options: &Map<String, Value>) -> Result<KindOptions, OptionError> {
+    let source = match options.get("source") {
+        None | Some(Value::Null) => UserSource::Entitlements,
+        Some(Value::String(s)) if s == "entitlements" => UserSource::Entitlements,
+        Some(Value::String(s)) if s == "graph" => UserSource::Graph,
+        Some(other) => {
+            return Err(OptionError::new(
+                "source",
+                format!("must be \"entitlements\" or \"graph\", got {other}"),
+            ));
+        }
+    };
+    if flag(options, "includeGroupMemberships")? {
+        return Err(OptionError::new(
+            "includeGroupMemberships",
+            "is not supported yet; remove it or set it to false",
+        ));
+    }
+    const FIELDS: [&str; 4] = ["license", "extensions", "projects", "groupRules"];
+    let fields = string_list(options, "includeFields")?;
+    if let Some(bad) = fields.iter().find(|f| !FIELDS.contains(&f.as_str())) {
+        return Err(OptionError::new(
+            "includeFields",
+            format!("must only name {}, got `{bad}`", FIELDS.join(", ")),
+        ));
+    }
+    let subject_types = match options.get("subjectTypes") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(_)) => Some(string_list(options, "subjectTypes")?.join(",")),
+        Some(other) => {
+            return Err(OptionError::new(
+                "subjectTypes",
+                format!("must be a string or a list of strings, got {other}"),
+            ));
+        }
+    };
+    let legacy_paging = match options.get("apiVersion") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(v)) => {
+            let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok());
+            match major {
+                Some(major) => major < 7,
+                None => {
+                    return Err(OptionError::new(
+                        "apiVersion",
+                        format!("must look like \"7.1\", got \"{v}\""),
+                    ));
+                }
+            }
+        }
+        Some(other) => {
+            return Err(OptionError::new(
+                "apiVersion",
+                format!("must be a string such as \"7.1\", got {other}"),
+            ));
+        }
+    };
+    Ok(KindOptions::User {
+        source,
+        select: (!fields.is_empty()).then(|| fields.join(",")),
+        subject_types,
+        legacy_paging,
+    })
+}
+
+/// A boolean option, also accepted as the strings `"true"` and `"false"`; absent is false.
+fn flag(options: &Map<String, Value>, name: &str) -> Result<bool, OptionError> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(other) => Err(OptionError::new(
+            name,
+            format!("must be true or false, got {other}"),
+        )),
+    }
+}
+
+/// A list of strings; absent is empty.
+fn string_list(options: &Map<String, Value>, name: &str) -> Result<Vec<String>, OptionError> {
+    let invalid =
+        |got: &Value| OptionError::new(name, format!("must be a list of strings, got {got}"));
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(values)) => values
+            .iter()
+            .map(|v| match v {
+                Value::String(s) if !s.is_empty() => Ok(s.clone()),
+                other => Err(invalid(other)),
+            })
+            .collect(),
+        Some(other) => Err(invalid(other)),
+    }
+}
+
+/// An integer at least 1; absent is `default`.
+fn positive<T>(options: &Map<String, Value>, name: &str, default: T) -> Result<T, OptionError>
+where
+    T: TryFrom<u64>,
+{
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| *n >= 1)
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| OptionError::new(name, format!("must be an integer >= 1, got {value}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(kind: Kind, options: Value) -> Result<KindOptions, OptionError> {
+        let Value::Object(map) = options else {
+            panic!("options must be an object")
+        };
+        KindOptions::parse(kind, &map)
+    }
+
+    #[test]
+    fn pull_request_defaults_and_bounds() {
+        assert_eq!(
+            parse(Kind::PullRequest, json!({})),
+            Ok(KindOptions::PullRequest {
+                min_time_in_days: 7,
+                max_results: 100
+            })
+        );
+        assert_eq!(
+            parse(
+                Kind::PullRequest,
+                json!({"minTimeInDays": 30, "maxResults": 5})
+            ),
+            Ok(KindOptions::PullRequest {
+                min_time_in_days: 30,
+                max_results: 5
+            })
+        );
+        let err = parse(Kind::PullRequest, json!({"minTimeInDays": 0})).unwrap_err();
+        assert_eq!(err.option, "minTimeInDays");
+        assert!(err.to_string().contains(">= 1"), "{err}");
+        assert!(parse(Kind::PullRequest, json!({"maxResults": -3})).is_err());
+        assert!(parse(Kind::PullRequest, json!({"maxResults": "10"})).is_err());
+        assert!(parse(Kind::PullRequest, json!({"maxResults": 1.5})).is_err());
+    }
+
+    #[test]
+    fn included_files_must_be_strings() {
+        assert_eq!(
+            parse(
+                Kind::Repository,
+                json!({"includedFiles": ["README.md", "a/b.yaml"]})
+            ),
+            Ok(KindOptions::Repository {
+                included_files: vec!["README.md".into(), "a/b.yaml".into()]
+            })
+        );
+        for bad in [json!("README.md"), json!([1]), json!([""]), json!({"a": 1})] {
+            let err = parse(Kind::Repository, json!({ "includedFiles": bad })).unwrap_err();
+            assert_eq!(err.option, "includedFiles");
+            assert!(err.message.contains("list of strings"), "{err}");
+        }
+    }
+
+    #[test]
+    fn flags_accept_booleans_and_their_strings() {
+        for (value, expected) in [
+            (json!(true), true),
+            (json!("true"), true),
+            (json!("false"), false),
+            (json!(false), false),
+            (Value::Null, false),
+        ] {
+            assert_eq!(
+                parse(Kind::Project, json!({ "defaultTeam": value })),
+                Ok(KindOptions::Project {
+                    default_team: expected
+                })
+            );
+        }
+        let err = parse(Kind::Team, json!({"includeMembers": "yes"})).unwrap_err();
+        assert_eq!(err.option, "includeMembers");
+        assert!(parse(Kind::Team, json!({"includeAreaPaths": true})).is_err());
+    }
+
+    #[test]
+    fn user_options() {
+        assert_eq!(
+            parse(
+                Kind::User,
+                json!({"includeFields": ["license", "projects"], "apiVersion": "6.0"})
+            ),
+            Ok(KindOptions::User {
+                source: UserSource::Entitlements,
+                select: Some("license,projects".into()),
+                subject_types: None,
+                legacy_paging: true,
+            })
+        );
+        assert_eq!(
+            parse(
+                Kind::User,
+                json!({"source": "graph", "subjectTypes": ["aad", "msa"]})
+            ),
+            Ok(KindOptions::User {
+                source: UserSource::Graph,
+                select: None,
+                subject_types: Some("aad,msa".into()),
+                legacy_paging: false,
+            })
+        );
+        assert!(parse(Kind::User, json!({"source": "ldap"})).is_err());
+        assert!(parse(Kind::User, json!({"includeFields": ["secrets"]})).is_err());
+        assert!(parse(Kind::User, json!({"apiVersion": "latest"})).is_err());
+        assert!(parse(Kind::User, json!({"includeGroupMemberships": true})).is_err());
+    }
+
+    #[test]
+    fn unknown_options_are_left_alone() {
+        assert_eq!(
+            parse(Kind::ReleaseDeployment, json!({"includeRelease": true})),
+            Ok(KindOptions::ReleaseDeployment)
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! `pipeline-run`, `environment`, `pipeline-deployment` and `release-deployment`.
+
+use std::sync::Arc;
+
+use ado_client::ReleaseDeploymentQuery;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use crate::org::OrgScope;
+
+/// `pipeline-run`: the runs of every pipeline of every project, with `__project` and
+/// `__pipeline`.
+pub(super) fn runs(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let client = scope.client.clone();
+        let project = Arc::new(project);
+        scope
+            .client
+            .pipelines(&project.id)
+            .map_ok(move |pipeline| {
+                let project = Arc::clone(&project);
+                let pipeline_raw = Arc::new(pipeline.raw);
+                client
+                    .pipeline_runs(&project.id, pipeline.item.id)
+                    .map_ok(move |run| {
+                        enrich(
+                            run.raw,
+                            [
+                                ("__project", project.raw.clone()),
+                                ("__pipeline", Value::clone(&pipeline_raw)),
+                            ],
+                        )
+                    })
+                    .boxed()
+            })
+            .try_flatten_unordered(FAN_OUT)
+    })
+}
+
+/// `environment`: every project's environments.
+pub(super) fn environments(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        scope.client.environments(&project.id).map_ok(|env| env.raw)
+    })
+}
+
+/// `pipeline-deployment`: the deployment records of every environment, with `__project` taken
+/// from the environment.
+pub(super) fn deployments(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let client = scope.client.clone();
+        let project_id = project.id;
+        scope
+            .client
+            .environments(&project_id)
+            .map_ok(move |env| {
+                let env_project = env.raw.get("project").cloned().unwrap_or(Value::Null);
+                client
+                    .environment_deployment_records(&project_id, env.item.id)
+                    .map_ok(move |record| enrich(record.raw, [("__project", env_project.clone())]))
+                    .boxed()
+            })
+            .try_flatten_unordered(FAN_OUT)
+    })
+}
+
+/// `release-deployment`: every project's classic release deployments (release host).
+pub(super) fn release_deployments(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        scope
+            .client
+            .release_deployments(&project.id, &ReleaseDeploymentQuery::new())
+            .map_ok(|deployment| deployment.raw)
+    })
+}

@@ -1,0 +1,171 @@
+//! One organization during one resync: its client, its identity fields, and the lists several
+//! kinds share (projects, repositories), fetched once.
+
+use std::sync::Arc;
+
+use ado_client::AdoClient;
+use futures::{StreamExt, TryStreamExt, stream};
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+/// Concurrent per-project requests (tags, repository lists).
+const PER_PROJECT_CONCURRENCY: usize = 5;
+
+/// Project states whose repositories are not synced by the per-repository kinds.
+const UNHEALTHY_PROJECT_STATES: [&str; 4] = ["deleted", "deleting", "new", "createPending"];
+
+/// A project as listed, kept for the kinds derived from it.
+#[derive(Debug, Clone)]
+pub(crate) struct ProjectEntry {
+    pub(crate) id: String,
+    /// The project exactly as Azure DevOps listed it.
+    pub(crate) raw: Value,
+}
+
+/// A repository as listed, with what the per-repository kinds need.
+#[derive(Debug, Clone)]
+pub(crate) struct RepoEntry {
+    pub(crate) id: String,
+    pub(crate) project_id: String,
+    pub(crate) default_branch: Option<String>,
+    /// Not disabled, and its project is in a usable state.
+    pub(crate) healthy: bool,
+    /// The repository exactly as Azure DevOps listed it.
+    pub(crate) raw: Value,
+}
+
+/// The state one organization's kinds share during a resync (or one fetch).
+///
+/// Dropped when the organization is done, so nothing outlives the resync.
+pub(crate) struct OrgScope {
+    pub(crate) client: AdoClient,
+    excluded_tags: Arc<[String]>,
+    url: Value,
+    name: Value,
+    projects: OnceCell<Arc<[ProjectEntry]>>,
+    repositories: OnceCell<Arc<[RepoEntry]>>,
+}
+
+impl OrgScope {
+    pub(crate) fn new(client: AdoClient, excluded_tags: Arc<[String]>) -> Arc<Self> {
+        let organization = client.organization();
+        let url = Value::String(organization.url().trim_end_matches('/').to_owned());
+        let name = Value::String(organization.name().to_owned());
+        Arc::new(Self {
+            client,
+            excluded_tags,
+            url,
+            name,
+            projects: OnceCell::new(),
+            repositories: OnceCell::new(),
+        })
+    }
+
+    /// The organization's name as reported (`fabrikam`, or a Server collection's name).
+    pub(crate) fn name(&self) -> &str {
+        self.client.organization().name()
+    }
+
+    /// Adds `__organizationUrl` and `__organizationName` to an item.
+    pub(crate) fn stamp(&self, mut item: Value) -> Value {
+        if let Value::Object(map) = &mut item {
+            map.insert("__organizationUrl".into(), self.url.clone());
+            map.insert("__organizationName".into(), self.name.clone());
+        }
+        item
+    }
+
+    /// The organization's projects, without those carrying an excluded tag; listed once.
+    pub(crate) async fn projects(&self) -> ado_client::Result<Arc<[ProjectEntry]>> {
+        self.projects
+            .get_or_try_init(|| async {
+                let listed: Vec<ProjectEntry> = self
+                    .client
+                    .projects()
+                    .map_ok(|p| ProjectEntry {
+                        id: p.item.id,
+                        raw: p.raw,
+                    })
+                    .try_collect()
+                    .await?;
+                Ok(self.without_excluded(listed).await.into())
+            })
+            .await
+            .cloned()
+    }
+
+    /// Drops projects carrying an excluded tag; a project whose tags cannot be read is kept.
+    async fn without_excluded(&self, projects: Vec<ProjectEntry>) -> Vec<ProjectEntry> {
+        if self.excluded_tags.is_empty() {
+            return projects;
+        }
+        stream::iter(projects)
+            .map(|project| async move {
+                let excluded = match self.client.project_tags(&project.id).await {
+                    Ok(tags) => tags.iter().any(|t| self.excluded_tags.contains(t)),
+                    Err(error) => {
+                        tracing::warn!(project = %project.id, %error, "cannot read project tags; keeping the project");
+                        false
+                    }
+                };
+                (!excluded).then_some(project)
+            })
+            .buffered(PER_PROJECT_CONCURRENCY)
+            .filter_map(|p| async move { p })
+            .collect()
+            .await
+    }
+
+    /// Whether the project with this id survived the tag exclusion.
+    pub(crate) async fn has_project(&self, project_id: &str) -> ado_client::Result<bool> {
+        Ok(self.projects().await?.iter().any(|p| p.id == project_id))
+    }
+
+    /// Whether projects are filtered at all (so org-wide lists need filtering too).
+    pub(crate) fn excludes_projects(&self) -> bool {
+        !self.excluded_tags.is_empty()
+    }
+
+    /// Every repository of the kept projects (disabled ones included); listed once.
+    pub(crate) async fn repositories(&self) -> ado_client::Result<Arc<[RepoEntry]>> {
+        self.repositories
+            .get_or_try_init(|| async {
+                let projects = self.projects().await?;
+                let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
+                let per_project: Vec<Vec<RepoEntry>> = stream::iter(ids)
+                    .map(|project_id| {
+                        let client = self.client.clone();
+                        async move {
+                            client
+                                .repositories(&project_id)
+                                .map_ok(|r| repo_entry(r.item, r.raw, &project_id))
+                                .try_collect::<Vec<_>>()
+                                .await
+                        }
+                    })
+                    .buffered(PER_PROJECT_CONCURRENCY)
+                    .try_collect()
+                    .await?;
+                Ok(per_project.into_iter().flatten().collect())
+            })
+            .await
+            .cloned()
+    }
+}
+
+fn repo_entry(repo: ado_client::models::GitRepository, raw: Value, project_id: &str) -> RepoEntry {
+    let project_state = repo.project.as_ref().and_then(|p| p.state.as_deref());
+    let healthy = !repo.is_disabled.unwrap_or(false)
+        && !project_state.is_some_and(|s| UNHEALTHY_PROJECT_STATES.contains(&s));
+    RepoEntry {
+        project_id: repo
+            .project
+            .as_ref()
+            .and_then(|p| p.id.clone())
+            .unwrap_or_else(|| project_id.to_owned()),
+        id: repo.id,
+        default_branch: repo.default_branch,
+        healthy,
+        raw,
+    }
+}

@@ -1,0 +1,200 @@
+//! The final report of a resync, per kind and organization.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+/// Messages kept per list in a report; the rest are only counted.
+pub const MAX_MESSAGES: usize = 20;
+
+/// How a resync ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResyncOutcome {
+    /// Every resource of every organization succeeded (deletions may still have been skipped
+    /// by the threshold).
+    Completed,
+    /// At least one resource failed; nothing was deleted.
+    Failed,
+    /// The resync was cancelled; nothing was deleted.
+    Aborted,
+}
+
+/// How one resource of one organization ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindStatus {
+    /// Every call and every selector succeeded.
+    Succeeded,
+    /// A call, a selector or the sink failed, or the kind is not supported.
+    Failed,
+    /// Cancelled before it finished.
+    Aborted,
+}
+
+/// Counters of one resource of one organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    /// Raw items fetched from Azure DevOps.
+    pub fetched: usize,
+    /// Items (or `itemsToParse` elements) that passed the selector.
+    pub selected: usize,
+    /// Entities the sink wrote.
+    pub upserted: usize,
+    /// Entities the sink rejected, plus items whose selector failed.
+    pub failed: usize,
+    /// Entities of the blueprints this resource writes that reconciliation deleted (counted on
+    /// the first report writing that blueprint).
+    pub deleted: usize,
+    /// Selected items that produced no entity (see `skip_reasons`).
+    pub skipped: usize,
+}
+
+/// What one resource did for one organization.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindReport {
+    /// Organization name.
+    pub organization: String,
+    /// Position of the resource in the mapping.
+    pub resource_index: usize,
+    /// The resource's kind.
+    pub kind: String,
+    /// How it ended.
+    pub status: KindStatus,
+    /// Counters.
+    pub counts: KindCounts,
+    /// Why selected items were skipped, with counts.
+    pub skip_reasons: BTreeMap<String, usize>,
+    /// Failed calls, selectors or sink writes (the first [`MAX_MESSAGES`]).
+    pub errors: Vec<String>,
+    /// Entities the sink rejected (the first [`MAX_MESSAGES`]).
+    pub rejected: Vec<String>,
+    /// Mapping fields that failed and were set to null.
+    pub mapping_warnings: usize,
+    /// Blueprints of the entities produced.
+    pub blueprints: BTreeSet<String>,
+}
+
+impl KindReport {
+    pub(crate) fn new(organization: &str, resource_index: usize, kind: &str) -> Self {
+        Self {
+            organization: organization.to_owned(),
+            resource_index,
+            kind: kind.to_owned(),
+            status: KindStatus::Succeeded,
+            counts: KindCounts::default(),
+            skip_reasons: BTreeMap::new(),
+            errors: Vec::new(),
+            rejected: Vec::new(),
+            mapping_warnings: 0,
+            blueprints: BTreeSet::new(),
+        }
+    }
+
+    /// Records an error; the resource fails.
+    pub(crate) fn error(&mut self, message: impl Into<String>) {
+        self.status = KindStatus::Failed;
+        push_capped(&mut self.errors, message.into());
+    }
+
+    /// Whether this resource blocks deletions.
+    #[must_use]
+    pub fn blocks_deletion(&self) -> bool {
+        self.status != KindStatus::Succeeded
+    }
+}
+
+/// How reconciliation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReconcileStatus {
+    /// Deletions ran (possibly none were needed).
+    Done,
+    /// Not attempted: the sink cannot delete, or the resync failed or was aborted.
+    Skipped,
+    /// Not attempted: more than `entityDeletionThreshold` of the entities would go.
+    ThresholdExceeded,
+    /// Listing the existing entities failed, or some deletions failed.
+    Failed,
+}
+
+/// What reconciliation did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReconcileReport {
+    /// How it ended.
+    pub status: ReconcileStatus,
+    /// Why it was skipped or stopped.
+    pub reason: Option<String>,
+    /// Entities of this integration in Port before the resync started.
+    pub existing: usize,
+    /// Entities the resync did not produce, after protections.
+    pub candidates: usize,
+    /// Entities kept although not produced (relation targets, protected blueprints).
+    pub protected: usize,
+    /// Entities deleted.
+    pub deleted: usize,
+    /// Entities whose deletion failed.
+    pub failed: usize,
+    /// Deleted entities per blueprint.
+    pub deleted_by_blueprint: BTreeMap<String, usize>,
+    /// Failed listings or deletions (the first [`MAX_MESSAGES`]).
+    pub errors: Vec<String>,
+}
+
+impl ReconcileReport {
+    /// A reconciliation that was not attempted.
+    pub(crate) fn skipped(status: ReconcileStatus, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: Some(reason.into()),
+            existing: 0,
+            candidates: 0,
+            protected: 0,
+            deleted: 0,
+            failed: 0,
+            deleted_by_blueprint: BTreeMap::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// The final report of a resync.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResyncReport {
+    /// When the resync started (RFC 3339).
+    pub started_at: String,
+    /// When it finished (RFC 3339).
+    pub finished_at: String,
+    /// How it ended.
+    pub status: ResyncOutcome,
+    /// One report per organization and resource, organizations in the order given, resources
+    /// in mapping order.
+    pub kinds: Vec<KindReport>,
+    /// What reconciliation did.
+    pub reconciliation: ReconcileReport,
+    /// Failures to report the resync state or to flush the sink (the first [`MAX_MESSAGES`]).
+    pub sink_errors: Vec<String>,
+}
+
+impl ResyncReport {
+    /// Sum of the counters of every kind report.
+    #[must_use]
+    pub fn totals(&self) -> KindCounts {
+        self.kinds.iter().fold(KindCounts::default(), |mut sum, k| {
+            sum.fetched += k.counts.fetched;
+            sum.selected += k.counts.selected;
+            sum.upserted += k.counts.upserted;
+            sum.failed += k.counts.failed;
+            sum.deleted += k.counts.deleted;
+            sum.skipped += k.counts.skipped;
+            sum
+        })
+    }
+}
+
+/// Appends `message` unless `list` already holds [`MAX_MESSAGES`].
+pub(crate) fn push_capped(list: &mut Vec<String>, message: String) {
+    if list.len() < MAX_MESSAGES {
+        list.push(message);
+    }
+}

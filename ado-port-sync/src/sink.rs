@@ -1,0 +1,324 @@
+//! Where entities go: the [`EntitySink`] trait, [`PortSink`] and [`NdjsonSink`].
+
+use std::io::Write;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
+use mapping_engine::Entity;
+use port_client::{PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::Mutex;
+
+use crate::reconcile::relation_targets;
+
+/// A sink failure that concerns a whole call, not one entity.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// Port could not be reached or refused the call.
+    #[error(transparent)]
+    Port(#[from] port_client::Error),
+    /// Writing the output failed.
+    #[error("cannot write entities: {0}")]
+    Io(#[from] std::io::Error),
+    /// An entity could not be encoded.
+    #[error("cannot encode an entity: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// Any other failure of an embedder's sink.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What happened to one entity written to a sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteOutcome {
+    /// Written; `identifier` is the stored identifier when the sink knows it (a search
+    /// identifier resolved by Port).
+    Written {
+        /// The stored identifier, when known.
+        identifier: Option<String>,
+    },
+    /// The sink rejected the entity; it still counts as seen for reconciliation.
+    Rejected(String),
+}
+
+/// Flags from the mapping that steer how entities are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Merge into stored entities (`enableMergeEntity`).
+    pub merge: bool,
+    /// Create missing relation targets (`createMissingRelatedEntities`).
+    pub create_missing_related_entities: bool,
+}
+
+/// The state of a resync, for sinks that report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    /// Running, completed, failed or aborted.
+    pub status: ResyncStatus,
+    /// When the resync started.
+    pub started: Timestamp,
+    /// When it ended; `None` while running.
+    pub ended: Option<Timestamp>,
+}
+
+/// An entity stored by a sink that supports deletion, reduced to what reconciliation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntity {
+    /// Blueprint.
+    pub blueprint: String,
+    /// Identifier.
+    pub identifier: String,
+    /// Identifiers its relations point to.
+    pub relation_targets: Vec<String>,
+}
+
+/// Where a resync writes entities. Called concurrently (one organization per task).
+#[async_trait]
+pub trait EntitySink: Send + Sync {
+    /// Writes entities; returns one outcome per entity, in order. An `Err` fails the resource
+    /// (and so blocks deletions); per-entity rejections do not.
+    async fn write(
+        &self,
+        entities: &[Entity],
+        options: &WriteOptions,
+    ) -> Result<Vec<WriteOutcome>, SinkError>;
+
+    /// Called once after the last write.
+    async fn flush(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// Told when a resync starts and ends.
+    async fn report_state(&self, _state: &SyncState) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// The stored entities and their deletion, for sinks that reconcile; `None` (the
+    /// default) means the resync never deletes.
+    fn store(&self) -> Option<&dyn EntityStore> {
+        None
+    }
+}
+
+/// A sink's stored entities, for reconciliation.
+#[async_trait]
+pub trait EntityStore: Send + Sync {
+    /// The entities this integration wrote that were last updated before `before`.
+    fn existing(&self, before: Timestamp) -> BoxStream<'static, Result<StoredEntity, SinkError>>;
+
+    /// Deletes entities of one blueprint; returns the identifiers deleted.
+    async fn delete(
+        &self,
+        blueprint: &str,
+        identifiers: &[String],
+        delete_dependents: bool,
+    ) -> Result<Vec<String>, SinkError>;
+}
+
+/// Writes entities to Port with bulk upserts, reports the resync state to the integration,
+/// and reconciles (deletes what the resync did not produce).
+#[derive(Debug, Clone)]
+pub struct PortSink {
+    client: PortClient,
+    report_state: bool,
+}
+
+impl PortSink {
+    /// A sink writing through `client` and reporting the resync state.
+    #[must_use]
+    pub fn new(client: PortClient) -> Self {
+        Self {
+            client,
+            report_state: true,
+        }
+    }
+
+    /// Whether to PATCH the integration's resync state (default true).
+    #[must_use]
+    pub fn report_resync_state(mut self, report: bool) -> Self {
+        self.report_state = report;
+        self
+    }
+
+    /// The Port client.
+    #[must_use]
+    pub fn client(&self) -> &PortClient {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl EntitySink for PortSink {
+    async fn write(
+        &self,
+        entities: &[Entity],
+        options: &WriteOptions,
+    ) -> Result<Vec<WriteOutcome>, SinkError> {
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; entities.len()];
+        let mut positions = Vec::with_capacity(entities.len());
+        let mut valid = Vec::with_capacity(entities.len());
+        for (position, entity) in entities.iter().enumerate() {
+            match to_port(entity) {
+                Some(port_entity) => {
+                    positions.push(position);
+                    valid.push(port_entity);
+                }
+                None => {
+                    outcomes[position] = Some(WriteOutcome::Rejected(
+                        "the blueprint is not a string".to_owned(),
+                    ));
+                }
+            }
+        }
+        let upsert = UpsertOptions::default()
+            .merge(options.merge)
+            .create_missing_related_entities(options.create_missing_related_entities);
+        let upserted = self.client.upsert_entities(&valid, &upsert).await?;
+        for (position, outcome) in positions.into_iter().zip(upserted) {
+            outcomes[position] = Some(match outcome {
+                UpsertOutcome::Upserted { identifier, .. } => WriteOutcome::Written {
+                    identifier: Some(identifier),
+                },
+                UpsertOutcome::Unmatched => {
+                    WriteOutcome::Rejected("the search identifier matched no entity".to_owned())
+                }
+                UpsertOutcome::Failed(error) => WriteOutcome::Rejected(error.to_string()),
+                _ => WriteOutcome::Rejected("unexpected upsert outcome".to_owned()),
+            });
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| WriteOutcome::Rejected("no outcome".to_owned())))
+            .collect())
+    }
+
+    async fn report_state(&self, state: &SyncState) -> Result<(), SinkError> {
+        if !self.report_state {
+            return Ok(());
+        }
+        let mut port_state = ResyncState::new(state.status);
+        port_state.last_resync_start = Some(state.started);
+        port_state.last_resync_end = state.ended;
+        Ok(self.client.patch_resync_state(&port_state).await?)
+    }
+
+    fn store(&self) -> Option<&dyn EntityStore> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl EntityStore for PortSink {
+    fn existing(&self, before: Timestamp) -> BoxStream<'static, Result<StoredEntity, SinkError>> {
+        self.client
+            .datasource_entities(Some(before))
+            .map_err(SinkError::from)
+            .try_filter_map(|entity| async move {
+                let Some(identifier) = entity.identifier.as_str() else {
+                    return Ok(None);
+                };
+                let targets = entity
+                    .relations
+                    .as_ref()
+                    .map(|r| relation_targets(r).map(str::to_owned).collect())
+                    .unwrap_or_default();
+                Ok(Some(StoredEntity {
+                    identifier: identifier.to_owned(),
+                    blueprint: entity.blueprint,
+                    relation_targets: targets,
+                }))
+            })
+            .boxed()
+    }
+
+    async fn delete(
+        &self,
+        blueprint: &str,
+        identifiers: &[String],
+        delete_dependents: bool,
+    ) -> Result<Vec<String>, SinkError> {
+        Ok(self
+            .client
+            .delete_entities(blueprint, identifiers, delete_dependents)
+            .await?)
+    }
+}
+
+fn to_port(entity: &Entity) -> Option<port_client::Entity> {
+    let blueprint = entity.blueprint.as_str()?;
+    let mut port = port_client::Entity::new(blueprint, entity.identifier.clone());
+    port.title = entity.title.clone();
+    port.team = entity.team.clone();
+    port.icon = entity.icon.clone();
+    port.properties = entity.properties.clone();
+    port.relations = entity.relations.clone();
+    Some(port)
+}
+
+enum Output {
+    Async(Pin<Box<dyn AsyncWrite + Send>>),
+    Blocking(Box<dyn Write + Send>),
+}
+
+/// Writes entities as NDJSON, one entity object per line; never deletes.
+pub struct NdjsonSink {
+    out: Mutex<Output>,
+}
+
+impl std::fmt::Debug for NdjsonSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NdjsonSink").finish_non_exhaustive()
+    }
+}
+
+impl NdjsonSink {
+    /// Writes to an async writer (a `tokio::fs::File`, `tokio::io::stdout()`...).
+    pub fn new(writer: impl AsyncWrite + Send + 'static) -> Self {
+        Self {
+            out: Mutex::new(Output::Async(Box::pin(writer))),
+        }
+    }
+
+    /// Writes to a blocking writer (a `Vec<u8>`, a `std::fs::File`...).
+    pub fn blocking(writer: impl Write + Send + 'static) -> Self {
+        Self {
+            out: Mutex::new(Output::Blocking(Box::new(writer))),
+        }
+    }
+}
+
+#[async_trait]
+impl EntitySink for NdjsonSink {
+    async fn write(
+        &self,
+        entities: &[Entity],
+        _options: &WriteOptions,
+    ) -> Result<Vec<WriteOutcome>, SinkError> {
+        let mut lines = Vec::new();
+        for entity in entities {
+            serde_json::to_writer(&mut lines, entity)?;
+            lines.push(b'\n');
+        }
+        match &mut *self.out.lock().await {
+            Output::Async(writer) => writer.write_all(&lines).await?,
+            Output::Blocking(writer) => writer.write_all(&lines)?,
+        }
+        Ok(vec![
+            WriteOutcome::Written { identifier: None };
+            entities.len()
+        ])
+    }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        match &mut *self.out.lock().await {
+            Output::Async(writer) => writer.flush().await?,
+            Output::Blocking(writer) => writer.flush()?,
+        }
+        Ok(())
+    }
+}
