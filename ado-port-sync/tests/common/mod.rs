@@ -1,0 +1,280 @@
+//! Mock Azure DevOps organizations and a mock Port API for the end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ado_client::{AdoClient, ApiProfile, Credential, Organization, Pacing, RetryPolicy};
+use mapping_engine::{Mapping, Options};
+use port_client::{Credentials, PortClient};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Reads a fixture file as text.
+pub fn fixture_text(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Compiles a mapping fixture, optionally with extra top-level YAML lines.
+pub fn mapping(name: &str, prefix: &str) -> Mapping {
+    let yaml = format!("{prefix}{}", fixture_text(name));
+    Mapping::from_yaml(&yaml, Options::default()).expect("valid mapping")
+}
+
+/// Serves the sample organization (`tests/fixtures/sample-org.json`) under `/{org}`.
+pub async fn mount_sample_org(server: &MockServer, org: &str) {
+    let fixture: Value = serde_json::from_str(&fixture_text("sample-org.json")).expect("json");
+    for route in fixture["routes"].as_array().expect("routes") {
+        let route_path = route["path"].as_str().expect("path");
+        let mut mock = Mock::given(method("GET")).and(path(format!("/{org}{route_path}")));
+        if let Some(query) = route["query"].as_object() {
+            for (name, value) in query {
+                mock = mock.and(query_param(name.as_str(), value.as_str().expect("string")));
+            }
+        }
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(route["body"].clone()))
+            .with_priority(5)
+            .mount(server)
+            .await;
+    }
+}
+
+/// Overrides one GET route of an organization (takes precedence over the sample routes).
+pub async fn override_route(
+    server: &MockServer,
+    org: &str,
+    route: &str,
+    response: ResponseTemplate,
+) {
+    Mock::given(method("GET"))
+        .and(path(format!("/{org}{route}")))
+        .respond_with(response)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// A client for `/{org}` on the mock server: cloud API versions, tiny retry delays.
+pub fn ado_client(server: &MockServer, org: &str) -> AdoClient {
+    let organization = Organization::parse(&format!("{}/{org}", server.uri())).expect("valid url");
+    AdoClient::builder(organization, Credential::pat("test-pat"))
+        .api_profile(ApiProfile::Cloud)
+        .retry_policy(RetryPolicy::new(
+            3,
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
+        .pacing(Pacing::disabled())
+        .build()
+        .expect("client")
+}
+
+/// A `Write` into a shared buffer, to read what an `NdjsonSink` wrote.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedBuf {
+    /// Every line written, parsed.
+    pub fn lines(&self) -> Vec<Value> {
+        let bytes = self.0.lock().expect("lock").clone();
+        String::from_utf8(bytes)
+            .expect("utf-8")
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+            .collect()
+    }
+}
+
+/// Finds the entity with this blueprint and identifier.
+pub fn find<'a>(entities: &'a [Value], blueprint: &str, identifier: &str) -> &'a Value {
+    let found: Vec<&Value> = entities
+        .iter()
+        .filter(|e| e["blueprint"] == blueprint && e["identifier"] == identifier)
+        .collect();
+    match found.as_slice() {
+        [entity] => entity,
+        _ => panic!(
+            "expected one {blueprint} {identifier}, found {}",
+            found.len()
+        ),
+    }
+}
+
+/// What the mock Port holds and was asked.
+#[derive(Default)]
+pub struct PortState {
+    /// Every entity upserted, in order.
+    pub upserted: Mutex<Vec<Value>>,
+    /// What the datasource listing returns.
+    pub stored: Mutex<Vec<Value>>,
+    /// Every (blueprint, identifier) deleted.
+    pub deleted: Mutex<BTreeSet<(String, String)>>,
+    /// Resync states reported.
+    pub states: Mutex<Vec<String>>,
+}
+
+impl PortState {
+    /// Makes the listing return every distinct entity upserted so far.
+    pub fn store_upserted(&self) {
+        let mut seen = BTreeSet::new();
+        let stored: Vec<Value> = self
+            .upserted
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| seen.insert((e["blueprint"].to_string(), e["identifier"].to_string())))
+            .cloned()
+            .collect();
+        *self.stored.lock().expect("lock") = stored;
+    }
+
+    /// Forgets what was upserted and deleted (keeps the listing).
+    pub fn clear_requests(&self) {
+        self.upserted.lock().expect("lock").clear();
+        self.deleted.lock().expect("lock").clear();
+    }
+
+    /// Deleted pairs.
+    pub fn deleted(&self) -> Vec<(String, String)> {
+        self.deleted.lock().expect("lock").iter().cloned().collect()
+    }
+
+    /// Upserted entities.
+    pub fn upserted(&self) -> Vec<Value> {
+        self.upserted.lock().expect("lock").clone()
+    }
+}
+
+struct Upserts(Arc<PortState>);
+
+impl Respond for Upserts {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).expect("json body");
+        let entities = body["entities"].as_array().cloned().unwrap_or_default();
+        let answered: Vec<Value> = entities
+            .iter()
+            .enumerate()
+            .map(|(index, e)| json!({"identifier": e["identifier"], "index": index, "created": true}))
+            .collect();
+        self.0.upserted.lock().expect("lock").extend(entities);
+        ResponseTemplate::new(207)
+            .set_body_json(json!({"ok": true, "entities": answered, "errors": []}))
+    }
+}
+
+struct Listing(Arc<PortState>);
+
+impl Respond for Listing {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let stored = self.0.stored.lock().expect("lock").clone();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"ok": true, "entities": stored, "next": null}))
+    }
+}
+
+struct Deletes(Arc<PortState>);
+
+impl Respond for Deletes {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let blueprint = request
+            .url
+            .path()
+            .split('/')
+            .nth(3)
+            .unwrap_or_default()
+            .to_owned();
+        let body: Value = serde_json::from_slice(&request.body).expect("json body");
+        let ids: Vec<String> = body["entities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|id| id.as_str().map(str::to_owned))
+            .collect();
+        let mut deleted = self.0.deleted.lock().expect("lock");
+        for id in &ids {
+            deleted.insert((blueprint.clone(), id.clone()));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"ok": true, "deletedEntities": ids}))
+    }
+}
+
+struct States(Arc<PortState>);
+
+impl Respond for States {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).expect("json body");
+        let status = body["status"].as_str().unwrap_or_default().to_owned();
+        self.0.states.lock().expect("lock").push(status);
+        ResponseTemplate::new(200).set_body_json(json!({"ok": true}))
+    }
+}
+
+/// A mock Port API recording upserts, deletions and resync states.
+pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
+    let state = Arc::new(PortState::default());
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/access_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "accessToken": "port-token", "expiresIn": 3600, "tokenType": "Bearer"
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v1/blueprints/[^/]+/entities/bulk$"))
+        .respond_with(Upserts(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/entities/datasource-entities"))
+        .respond_with(Listing(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v1/blueprints/[^/]+/bulk/entities/delete$"))
+        .respond_with(Deletes(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/ado-test/resync-state"))
+        .respond_with(States(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    let client = PortClient::builder(Credentials::new("id", "secret"))
+        .base_url(server.uri())
+        .integration("azure-devops", "1.0.0", "ado-test")
+        .retry(
+            port_client::RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+        .build()
+        .expect("port client");
+    (client, state)
+}
+
+/// Pairs (blueprint, identifier), sorted.
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = list
+        .iter()
+        .map(|(b, i)| ((*b).to_owned(), (*i).to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}

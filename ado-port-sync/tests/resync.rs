@@ -1,0 +1,425 @@
+//! End-to-end resyncs: mock Azure DevOps organizations, the mapping-engine, and a mock Port.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use ado_port_sync::{
+    CancelHandle, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
+    ResyncOutcome,
+};
+use common::{
+    SharedBuf, ado_client, find, mapping, mock_port, mount_sample_org, override_route, pairs,
+};
+use serde_json::json;
+use wiremock::{MockServer, ResponseTemplate};
+
+#[tokio::test]
+async fn default_mapping_over_the_sample_organization() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&events);
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads")
+    .on_progress(Arc::new(move |event: &ProgressEvent| {
+        recorded.lock().expect("lock").push(event.clone());
+    }));
+    let out = SharedBuf::default();
+    let report = resync.run(&NdjsonSink::blocking(out.clone())).await;
+
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
+    let entities = out.lines();
+    assert_eq!(entities.len(), 15, "{entities:#?}");
+
+    let project = find(&entities, "azureDevopsProject", "aaaa-1111");
+    assert_eq!(project["title"], "Fabrikam Web");
+    assert_eq!(
+        project["properties"],
+        json!({"state": "wellFormed", "revision": 11, "visibility": "private", "defaultTeam": null,
+               "link": "https://dev.azure.com/fabrikam/aaaa-1111"})
+    );
+
+    let repo = entities
+        .iter()
+        .find(|e| e["identifier"] == "r-web" && e.get("title").is_some())
+        .expect("repository entity");
+    assert_eq!(repo["title"], "web");
+    assert_eq!(repo["properties"]["readme"], "# Web\n");
+    assert_eq!(repo["properties"]["last_activity"], "2024-01-02T00:00:00Z");
+    assert_eq!(repo["relations"], json!({"project": "aaaa-1111"}));
+    let disabled = find(&entities, "azureDevopsRepository", "r-old");
+    assert_eq!(disabled["properties"]["readme"], json!(null));
+
+    let policies: Vec<_> = entities
+        .iter()
+        .filter(|e| e["identifier"] == "r-web" && e.get("title").is_none())
+        .map(|e| e["properties"].clone())
+        .collect();
+    assert_eq!(
+        policies,
+        [
+            json!({"minimumApproverCount": 2}),
+            json!({"workItemLinking": false})
+        ]
+    );
+
+    let user = find(&entities, "azureDevopsMember", "u-1");
+    assert_eq!(user["title"], "Jamal Hartnett");
+    assert_eq!(user["properties"]["email"], "jamal@fabrikam.com");
+
+    let team = find(&entities, "azureDevopsTeam", "t-1");
+    assert_eq!(
+        team["relations"],
+        json!({"project": "aaaa-1111", "members": ["id-1", "id-2"]})
+    );
+
+    let active = find(&entities, "azureDevopsPullRequest", "r-web/101");
+    assert_eq!(active["properties"]["status"], "active");
+    assert_eq!(active["properties"]["leadTimeHours"], json!(null));
+    let completed = find(&entities, "azureDevopsPullRequest", "r-web/100");
+    assert_eq!(completed["properties"]["leadTimeHours"], json!(27.5));
+    assert_eq!(
+        completed["relations"]["creator"],
+        json!({"combinator": "and", "rules": [
+            {"operator": "=", "property": "$identifier", "value": "chuck@fabrikam.com"}]})
+    );
+
+    let build = find(&entities, "azureDevopsBuild", "aaaa-1111/r-web/10");
+    assert_eq!(build["title"], "20240501.1");
+    assert_eq!(build["properties"]["definitionName"], "web-ci");
+    assert_eq!(build["relations"], json!({"project": "aaaa-1111"}));
+
+    let stage = find(
+        &entities,
+        "azureDevopsPipelineStage",
+        "aaaa-1111/r-web/10/st-1",
+    );
+    assert_eq!(stage["properties"]["stageType"], "Stage");
+    assert_eq!(stage["relations"]["build"], "aaaa-1111/r-web/10");
+
+    let run = find(&entities, "azureDevopsPipelineRun", "aaaa-1111/5/50");
+    assert_eq!(run["properties"]["pipelineName"], "web-ci");
+
+    let environment = find(&entities, "azureDevopsEnvironment", "aaaa-1111/3");
+    assert_eq!(environment["title"], "production");
+
+    let release = find(&entities, "azureDevopsReleaseDeployment", "aaaa-1111/70/7");
+    assert_eq!(release["title"], "Release-70-7");
+    assert_eq!(release["properties"]["environment"], "Stage 1");
+    assert_eq!(release["relations"]["release"], "aaaa-1111/70");
+
+    let deployment = find(&entities, "azureDevopsPipelineDeployment", "aaaa-1111/3/30");
+    assert_eq!(deployment["title"], "20240501.1");
+    assert_eq!(deployment["relations"]["environment"], "aaaa-1111/3");
+
+    assert_eq!(report.kinds.len(), 13);
+    let policy = &report.kinds[2];
+    assert_eq!(
+        (policy.counts.fetched, policy.counts.selected),
+        (2, 1),
+        "{policy:#?}"
+    );
+    let stages = &report.kinds[8];
+    assert_eq!(
+        (stages.kind.as_str(), stages.counts.upserted),
+        ("pipeline-stage", 1)
+    );
+    let totals = report.totals();
+    assert_eq!(totals.upserted, 15);
+    assert_eq!(totals.failed, 0);
+
+    let events = events.lock().expect("lock");
+    let finished = events
+        .iter()
+        .filter(|e| matches!(e, ProgressEvent::KindFinished { failed: false, .. }))
+        .count();
+    assert_eq!(finished, 13);
+}
+
+#[tokio::test]
+async fn a_vanished_repository_is_deleted_with_its_entities_only() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let sink = PortSink::new(port_client);
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+
+    let first = resync.run(&sink).await;
+    assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
+    assert_eq!(first.reconciliation.status, ReconcileStatus::Done);
+    assert_eq!(first.reconciliation.deleted, 0);
+    assert_eq!(state.upserted().len(), 15);
+    state.store_upserted();
+    state.clear_requests();
+
+    let repositories = common::fixture_text("sample-org.json");
+    let fixture: serde_json::Value = serde_json::from_str(&repositories).expect("json");
+    let mut listed = fixture["routes"][1]["body"].clone();
+    listed["value"].as_array_mut().expect("array").remove(0);
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/git/repositories",
+        ResponseTemplate::new(200).set_body_json(listed),
+    )
+    .await;
+
+    let second = resync.run(&sink).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(second.reconciliation.status, ReconcileStatus::Done);
+    assert_eq!(
+        state.deleted(),
+        pairs(&[
+            ("azureDevopsPullRequest", "r-web/100"),
+            ("azureDevopsPullRequest", "r-web/101"),
+            ("azureDevopsRepository", "r-web"),
+        ])
+    );
+    assert_eq!(second.reconciliation.deleted, 3);
+    assert_eq!(second.reconciliation.existing, 13);
+    assert_eq!(second.kinds[1].counts.deleted, 1);
+    assert_eq!(
+        second.reconciliation.deleted_by_blueprint["azureDevopsPullRequest"],
+        2
+    );
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states, ["running", "completed", "running", "completed"]);
+}
+
+#[tokio::test]
+async fn a_failing_kind_blocks_every_deletion() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let sink = PortSink::new(port_client);
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    resync.run(&sink).await;
+    state.store_upserted();
+    state.clear_requests();
+
+    // The repositories vanish and the builds fail (after retries).
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/git/repositories",
+        ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+    )
+    .await;
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/build/builds",
+        ResponseTemplate::new(500).set_body_json(json!({"message": "boom"})),
+    )
+    .await;
+
+    let report = resync.run(&sink).await;
+    assert_eq!(report.status, ResyncOutcome::Failed);
+    assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
+    let build = &report.kinds[7];
+    assert_eq!(build.kind, "build");
+    assert_eq!(build.status, KindStatus::Failed);
+    assert!(build.errors[0].contains("500"), "{:?}", build.errors);
+    assert!(state.deleted().is_empty());
+    // Everything else was still written.
+    assert!(
+        state
+            .upserted()
+            .iter()
+            .any(|e| e["identifier"] == "aaaa-1111" && e["blueprint"] == "azureDevopsProject")
+    );
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states.last().map(String::as_str), Some("failed"));
+}
+
+#[tokio::test]
+async fn the_threshold_stops_a_mass_deletion() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let sink = PortSink::new(port_client);
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    resync.run(&sink).await;
+    state.store_upserted();
+    state.clear_requests();
+
+    let empty = || ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []}));
+    override_route(&ado, "fabrikam", "/_apis/projects", empty()).await;
+    override_route(&ado, "fabrikam", "/_apis/teams", empty()).await;
+    override_route(
+        &ado,
+        "fabrikam",
+        "/_apis/userentitlements",
+        ResponseTemplate::new(200).set_body_json(json!({"items": []})),
+    )
+    .await;
+
+    let report = resync.run(&sink).await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    assert_eq!(
+        report.reconciliation.status,
+        ReconcileStatus::ThresholdExceeded
+    );
+    assert_eq!(report.reconciliation.candidates, 13);
+    assert!(state.deleted().is_empty());
+}
+
+#[tokio::test]
+async fn organizations_keep_their_entities_apart_and_a_failing_one_blocks_deletion() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_sample_org(&ado, "contoso").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let sink = PortSink::new(port_client);
+    let resync = Resync::new(
+        mapping("multi-org-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam"), ado_client(&ado, "contoso")],
+    )
+    .expect("loads");
+
+    let first = resync.run(&sink).await;
+    assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
+    let upserted = state.upserted();
+    assert_eq!(upserted.len(), 6);
+    let fabrikam = find(&upserted, "azureDevopsProject", "fabrikam/aaaa-1111");
+    assert_eq!(fabrikam["title"], "fabrikam / Fabrikam Web");
+    assert_eq!(
+        fabrikam["properties"]["organizationUrl"],
+        format!("{}/fabrikam", ado.uri())
+    );
+    let contoso = find(&upserted, "azureDevopsRepository", "contoso/r-web");
+    assert_eq!(contoso["properties"]["organization"], "contoso");
+    assert_eq!(contoso["relations"]["project"], "contoso/aaaa-1111");
+    find(&upserted, "azureDevopsRepository", "fabrikam/r-web");
+    state.store_upserted();
+    state.clear_requests();
+
+    // Contoso loses a repository: only its entity goes.
+    let fixture: serde_json::Value =
+        serde_json::from_str(&common::fixture_text("sample-org.json")).expect("json");
+    let mut listed = fixture["routes"][1]["body"].clone();
+    listed["value"].as_array_mut().expect("array").remove(0);
+    override_route(
+        &ado,
+        "contoso",
+        "/aaaa-1111/_apis/git/repositories",
+        ResponseTemplate::new(200).set_body_json(listed),
+    )
+    .await;
+    let second = resync.run(&sink).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(
+        state.deleted(),
+        pairs(&[("azureDevopsRepository", "contoso/r-web")])
+    );
+    state.clear_requests();
+
+    // Fabrikam fails: its repository listing fails, contoso's upserts still happen, nothing
+    // is deleted although contoso's r-web is still listed in Port.
+    *state.stored.lock().expect("lock") =
+        vec![json!({"identifier": "contoso/r-web", "blueprint": "azureDevopsRepository"})];
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/git/repositories",
+        ResponseTemplate::new(503),
+    )
+    .await;
+    let third = resync.run(&sink).await;
+    assert_eq!(third.status, ResyncOutcome::Failed);
+    let failed: Vec<_> = third
+        .kinds
+        .iter()
+        .filter(|k| k.status == KindStatus::Failed)
+        .map(|k| (k.organization.as_str(), k.kind.as_str()))
+        .collect();
+    assert_eq!(failed, [("fabrikam", "repository")]);
+    assert!(state.deleted().is_empty());
+    find(&state.upserted(), "azureDevopsRepository", "contoso/r-old");
+}
+
+#[tokio::test]
+async fn a_cancelled_resync_deletes_nothing() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    state
+        .stored
+        .lock()
+        .expect("lock")
+        .push(json!({"identifier": "ghost", "blueprint": "azureDevopsRepository"}));
+    let cancel = CancelHandle::new();
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads")
+    .with_cancel(cancel.clone());
+    cancel.cancel();
+    let report = resync.run(&PortSink::new(port_client)).await;
+    assert_eq!(report.status, ResyncOutcome::Aborted);
+    assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
+    assert!(state.deleted().is_empty());
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states, ["running", "aborted"]);
+}
+
+#[tokio::test]
+async fn items_skipped_for_an_empty_identifier_protect_their_blueprint() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    state.stored.lock().expect("lock").extend([
+        json!({"identifier": "gone", "blueprint": "azureDevopsRepository"}),
+        json!({"identifier": "gone", "blueprint": "other"}),
+    ]);
+    // Disabled repositories get no identifier: their entities must not be deleted.
+    let yaml = r#"
+resources:
+  - kind: repository
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: if .isDisabled then null else .id end
+          blueprint: '"azureDevopsRepository"'
+"#;
+    let mapping =
+        mapping_engine::Mapping::from_yaml(yaml, mapping_engine::Options::default()).expect("ok");
+    let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")]).expect("loads");
+    let report = resync.run(&PortSink::new(port_client)).await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    assert_eq!(report.kinds[0].counts.skipped, 1);
+    assert_eq!(
+        report.kinds[0]
+            .skip_reasons
+            .get("identifier is null or empty"),
+        Some(&1)
+    );
+    assert_eq!(state.deleted(), pairs(&[("other", "gone")]));
+    assert_eq!(report.reconciliation.protected, 1);
+}
