@@ -1,7 +1,7 @@
 //! The Port app config: loaded from YAML or JSON and compiled once.
 
 use crate::error::ConfigError;
-use crate::jq::Program;
+use crate::jq::{Needs, Program};
 use serde_json::{Map, Value};
 
 /// Flags that steer how entities are written and reconciled.
@@ -36,6 +36,8 @@ pub struct Options {
     pub env: Option<Map<String, Value>>,
     /// Steps (recursive calls, generated values) one item may spend.
     pub step_budget: u64,
+    /// Threads a batch is spread over; `None` uses every core.
+    pub threads: Option<usize>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
         Options {
             env: None,
             step_budget: 100_000,
+            threads: None,
         }
     }
 }
@@ -71,6 +74,8 @@ pub struct Resource {
     pub(crate) query: Program,
     pub(crate) items_to_parse: Option<ItemsToParse>,
     pub(crate) entity: EntityMapping,
+    /// The top-level item keys any program of the resource reads; `None` for all.
+    pub(crate) input_keys: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -98,6 +103,44 @@ pub(crate) enum Template {
     Jq(Program),
     Object(Vec<(String, Template)>),
     Array(Vec<Template>),
+}
+
+impl Template {
+    /// What the template reads of the jq input (key paths read the JSON item instead).
+    fn needs(&self) -> Needs {
+        match self {
+            Template::Jq(p) if p.is_key_path() => Needs::Keys(Default::default()),
+            Template::Jq(p) => p.needs().clone(),
+            Template::Object(entries) => entries
+                .iter()
+                .fold(Needs::Keys(Default::default()), |n, (_, t)| {
+                    n.union(t.needs())
+                }),
+            Template::Array(items) => items
+                .iter()
+                .fold(Needs::Keys(Default::default()), |n, t| n.union(t.needs())),
+        }
+    }
+}
+
+impl EntityMapping {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        let named = [&self.properties, &self.relations]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|(_, t)| t);
+        [
+            Some(&self.identifier),
+            Some(&self.blueprint),
+            self.title.as_ref(),
+            self.team.as_ref(),
+            self.icon.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(named)
+    }
 }
 
 impl Mapping {
@@ -366,6 +409,13 @@ impl Resource {
                 })
             }
         };
+        let needs = entity
+            .templates()
+            .fold(query.needs().clone(), |n, t| n.union(t.needs()));
+        let input_keys = match (&items_to_parse, needs) {
+            (None, Needs::Keys(keys)) => Some(keys.into_iter().collect()),
+            _ => None,
+        };
         Ok(Resource {
             index,
             kind,
@@ -373,6 +423,7 @@ impl Resource {
             query,
             items_to_parse,
             entity,
+            input_keys,
         })
     }
 }

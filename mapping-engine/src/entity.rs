@@ -57,7 +57,7 @@ impl std::fmt::Display for SkipReason {
 #[non_exhaustive]
 pub enum Outcome {
     /// The selector passed and the mapping produced an entity.
-    Entity(Entity),
+    Entity(Box<Entity>),
     /// The selector evaluated to `false`.
     Filtered,
     /// The selector passed but no entity could be built.

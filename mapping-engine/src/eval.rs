@@ -2,7 +2,7 @@
 
 use crate::config::{EntityMapping, Mapping, Resource, Template};
 use crate::entity::{Entity, Mapped, Outcome, SkipReason, Warning};
-use crate::jq::{self, Program, Val};
+use crate::jq::{self, Val};
 use serde_json::{Map, Value};
 use std::num::NonZeroUsize;
 
@@ -11,6 +11,12 @@ const EVAL_STACK_BYTES: usize = 2 << 30;
 
 /// Items below which a batch is mapped on one thread.
 const MIN_ITEMS_PER_THREAD: usize = 64;
+
+/// One input of the mappings, as jq value and, for an item mapped as it came, as JSON.
+struct Input<'a> {
+    val: &'a Val,
+    json: Option<&'a Value>,
+}
 
 /// What every evaluation of one thread shares.
 struct Scope<'a> {
@@ -24,7 +30,10 @@ impl Mapping {
     ///
     /// Returns one [`Mapped`] per item, in input order.
     pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
-        let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let threads = self
+            .options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
         let threads = threads
             .min(items.len().div_ceil(MIN_ITEMS_PER_THREAD))
             .max(1);
@@ -73,9 +82,12 @@ impl Scope<'_> {
 
     fn map(&self, item: &Value) -> Mapped {
         let mut mapped = Mapped::default();
-        let input = jq::to_val(item);
+        let input = match &self.resource.input_keys {
+            Some(keys) => jq::to_val_keys(item, keys),
+            None => jq::to_val(item),
+        };
         let Some(expand) = &self.resource.items_to_parse else {
-            let outcome = self.map_one(&input, &mut mapped.warnings);
+            let outcome = self.map_one(&input, Some(item), &mut mapped.warnings);
             mapped.outcomes.push(outcome);
             return mapped;
         };
@@ -115,13 +127,15 @@ impl Scope<'_> {
         for element in elements.iter() {
             let mut merged = (*parent).clone();
             merged.insert(Val::from(expand.name.clone()), element.clone());
-            let outcome = self.map_one(&Val::obj(merged), &mut mapped.warnings);
+            let outcome = self.map_one(&Val::obj(merged), None, &mut mapped.warnings);
             mapped.outcomes.push(outcome);
         }
         mapped
     }
 
-    fn map_one(&self, input: &Val, warnings: &mut Vec<Warning>) -> Outcome {
+    /// Maps one input; `json` is the same input as JSON when the item is mapped
+    /// as it came (key paths then read it directly).
+    fn map_one(&self, input: &Val, json: Option<&Value>, warnings: &mut Vec<Warning>) -> Outcome {
         jq::reset_budget(self.budget);
         match self.resource.query.first(input, &self.env) {
             Ok(Some(Val::Bool(true))) => {}
@@ -141,12 +155,17 @@ impl Scope<'_> {
             }
             Err(e) => return Outcome::Failed(format!("{}: {}", self.path("selector.query"), e.0)),
         }
-        self.entity(&self.resource.entity, input, warnings)
+        self.entity(&self.resource.entity, &Input { val: input, json }, warnings)
     }
 
-    fn entity(&self, m: &EntityMapping, input: &Val, warnings: &mut Vec<Warning>) -> Outcome {
+    fn entity(&self, m: &EntityMapping, input: &Input, warnings: &mut Vec<Warning>) -> Outcome {
         let mut field = |t: &Template, name: &str| {
-            self.template(t, input, &format!("port.entity.mappings.{name}"), warnings)
+            self.template(
+                t,
+                input,
+                &|| format!("port.entity.mappings.{name}"),
+                warnings,
+            )
         };
         let identifier = field(&m.identifier, "identifier");
         let blueprint = field(&m.blueprint, "blueprint");
@@ -157,7 +176,10 @@ impl Scope<'_> {
             entries.as_ref().map(|entries| {
                 entries
                     .iter()
-                    .map(|(k, t)| (k.clone(), field(t, &format!("{section}.{k}"))))
+                    .map(|(k, t)| {
+                        let path = || format!("port.entity.mappings.{section}.{k}");
+                        (k.clone(), self.template(t, input, &path, warnings))
+                    })
                     .collect::<Map<String, Value>>()
             })
         };
@@ -169,7 +191,7 @@ impl Scope<'_> {
         if is_empty(&blueprint) {
             return Outcome::Skipped(SkipReason::EmptyBlueprint);
         }
-        Outcome::Entity(Entity {
+        Outcome::Entity(Box::new(Entity {
             identifier,
             blueprint,
             title,
@@ -177,25 +199,40 @@ impl Scope<'_> {
             icon,
             properties,
             relations,
-        })
+        }))
     }
 
+    /// Evaluates a mapped value; `field` names it (built only for a warning).
     fn template(
         &self,
         t: &Template,
-        input: &Val,
-        field: &str,
+        input: &Input,
+        field: &dyn Fn() -> String,
         warnings: &mut Vec<Warning>,
     ) -> Value {
         match t {
-            Template::Jq(p) => self.eval(p, input, field, warnings),
+            Template::Jq(p) => match match input.json {
+                Some(json) if p.is_key_path() => p.first_json(json, &self.env),
+                _ => p
+                    .first(input.val, &self.env)
+                    .map(|v| v.map(|v| jq::to_json(&v))),
+            } {
+                Ok(v) => v.unwrap_or(Value::Null),
+                Err(e) => {
+                    warnings.push(Warning {
+                        field: self.path(&field()),
+                        message: e.0,
+                    });
+                    Value::Null
+                }
+            },
             Template::Object(entries) => Value::Object(
                 entries
                     .iter()
                     .map(|(k, t)| {
                         (
                             k.clone(),
-                            self.template(t, input, &format!("{field}.{k}"), warnings),
+                            self.template(t, input, &|| format!("{}.{k}", field()), warnings),
                         )
                     })
                     .collect(),
@@ -204,22 +241,11 @@ impl Scope<'_> {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| self.template(t, input, &format!("{field}[{i}]"), warnings))
+                    .map(|(i, t)| {
+                        self.template(t, input, &|| format!("{}[{i}]", field()), warnings)
+                    })
                     .collect(),
             ),
-        }
-    }
-
-    fn eval(&self, p: &Program, input: &Val, field: &str, warnings: &mut Vec<Warning>) -> Value {
-        match p.first(input, &self.env) {
-            Ok(v) => v.map_or(Value::Null, |v| jq::to_json(&v)),
-            Err(e) => {
-                warnings.push(Warning {
-                    field: self.path(field),
-                    message: e.0,
-                });
-                Value::Null
-            }
         }
     }
 }

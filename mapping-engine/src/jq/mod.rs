@@ -1,6 +1,7 @@
 //! jq evaluation with jq 1.8's semantics on top of jaq.
 
 mod budget;
+mod inputs;
 mod natives;
 mod number;
 mod program;
@@ -10,6 +11,7 @@ mod time;
 mod value;
 
 pub use budget::reset as reset_budget;
+pub use inputs::Needs;
 pub use jaq_json::Val;
 pub use program::{CompileError, EvalError, Program};
-pub use value::{json_text, to_json, to_val};
+pub use value::{json_text, to_json, to_val, to_val_keys};

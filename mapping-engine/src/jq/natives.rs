@@ -9,7 +9,7 @@ use super::time;
 use super::value::{json_text, num_text};
 use jaq_core::box_iter::box_once;
 use jaq_core::native::{Fun, v};
-use jaq_core::{Bind, Error, Exn, Native, ValR, ValXs, data::JustLut};
+use jaq_core::{Error, Exn, Native, ValR, ValXs, data::JustLut};
 use jaq_json::{Num, Rc, Val};
 
 /// The data type every program of the engine runs on.
@@ -85,7 +85,7 @@ fn binary(mut cv: Cv) -> (Val, Val, Val) {
 
 fn div(l: Val, r: Val) -> ValR<Val> {
     match (as_f64(&l), as_f64(&r)) {
-        (Some(_), Some(d)) if d == 0.0 => fail(format!(
+        (Some(_), Some(0.0)) => fail(format!(
             "{} and {} cannot be divided because the divisor is zero",
             describe(&l),
             describe(&r)
@@ -391,7 +391,7 @@ fn path_list(v: &Val) -> Result<Vec<Val>, Error<Val>> {
 /// Every native filter of the engine.
 pub fn funs() -> impl Iterator<Item = Fun<Data>> {
     let v2 = || v(2);
-    let natives: Vec<(&'static str, Box<[Bind]>, Native<Data>)> = vec![
+    let natives: Vec<Fun<Data>> = vec![
         (
             "_jq_tostring",
             v(0),
@@ -499,6 +499,16 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
                 let flags = cv.0.pop_var();
                 let re = cv.0.pop_var();
                 one(regex::apply(&cv.1, &re, &flags, regex::Output::Both))
+            }),
+        ),
+        (
+            "_jq_sub_literal",
+            v(3),
+            Native::new(|mut cv| {
+                let flags = cv.0.pop_var();
+                let replacement = cv.0.pop_var();
+                let re = cv.0.pop_var();
+                one(regex::replace_literal(&cv.1, &re, &replacement, &flags))
             }),
         ),
         (

@@ -1,6 +1,7 @@
 //! A jq program compiled once with the engine's jq-compatible library.
 
 use super::budget;
+use super::inputs::{self, Needs};
 use super::natives::{self, Data};
 use super::rewrite::{self, Rewriter};
 use super::value::{to_json, to_val};
@@ -36,6 +37,9 @@ enum Body {
 pub struct Program {
     source: String,
     body: Body,
+    needs: Needs,
+    /// The keys of a program that is only a path from its input (`.a.b?`).
+    path: Option<Vec<(String, bool)>>,
 }
 
 impl std::fmt::Debug for Program {
@@ -127,6 +131,12 @@ impl Program {
             return Err(error_at(code, problem.at, problem.message.clone()));
         }
         let constant = rewrite::is_constant(&term);
+        let path = rewrite::key_path(&term);
+        let needs = if constant {
+            Needs::Keys(Default::default())
+        } else {
+            inputs::needs(&term)
+        };
         let mut defs = prelude().to_vec();
         defs.push(Def {
             name: "__main",
@@ -171,6 +181,8 @@ impl Program {
         let mut program = Program {
             source: code.to_owned(),
             body: Body::Filter(Box::new(filter)),
+            needs,
+            path,
         };
         if constant {
             let value = program.first(&Val::Null, &Val::Null);
@@ -182,6 +194,17 @@ impl Program {
     /// The program text as written in the configuration.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// What the program reads of its input.
+    pub fn needs(&self) -> &Needs {
+        &self.needs
+    }
+
+    /// Whether the program is only a path of keys from its input, which
+    /// [`Program::first_json`] follows without jq.
+    pub fn is_key_path(&self) -> bool {
+        self.path.is_some()
     }
 
     /// Whether the program ignores its input (evaluated once, at compile time).
@@ -218,9 +241,32 @@ impl Program {
         if let Body::Constant(result) = &self.body {
             return result.clone();
         }
+        if let Some(path) = &self.path {
+            return follow(path, input);
+        }
         self.first(&to_val(input), env)
             .map(|v| v.map(|v| to_json(&v)))
     }
+}
+
+/// `.a.b?` on a JSON value, with jq's errors.
+fn follow(path: &[(String, bool)], input: &Value) -> Result<Option<Value>, EvalError> {
+    let mut current = input;
+    for (key, optional) in path {
+        current = match current {
+            Value::Null => return Ok(Some(Value::Null)),
+            Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
+            _ if *optional => return Ok(None),
+            other => {
+                let v = to_val(other);
+                return Err(EvalError(format!(
+                    "Cannot index {} with \"{key}\"",
+                    super::natives::type_name(&v)
+                )));
+            }
+        };
+    }
+    Ok(Some(current.clone()))
 }
 
 fn error_text(e: jaq_core::Error<Val>) -> String {

@@ -208,6 +208,39 @@ pub fn apply(input: &Val, re: &Val, flags: &Val, output: Output) -> ValR<Val> {
     Ok(Val::Arr(Rc::new(out)))
 }
 
+/// `sub`/`gsub` with a replacement that is a plain string (it cannot refer to
+/// captures), replaced in one pass without building match objects.
+pub fn replace_literal(input: &Val, re: &Val, replacement: &Val, flags: &Val) -> ValR<Val> {
+    let Some(text) = as_str(input) else {
+        return fail(format!(
+            "{} cannot be matched, as it is not a string",
+            describe(input)
+        ));
+    };
+    let (Some(re), Some(replacement)) = (as_str(re), as_str(replacement)) else {
+        return fail(format!("{} is not a string", describe(re)));
+    };
+    let flags = Flags::parse(&as_str(flags).unwrap_or_default()).map_err(jaq_core::Error::str)?;
+    let regex = compiled(&re, flags).map_err(|e| {
+        jaq_core::Error::str(format!("{re} (at offset 0) is not a valid regex: {e}"))
+    })?;
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in regex.find_iter(&text) {
+        if flags.skip_empty && m.is_empty() {
+            continue;
+        }
+        out.push_str(&text[last..m.start()]);
+        out.push_str(&replacement);
+        last = m.end();
+        if !flags.global {
+            break;
+        }
+    }
+    out.push_str(&text[last..]);
+    Ok(Val::from(out))
+}
+
 /// Converts increasing byte offsets to character offsets.
 #[derive(Default)]
 struct CharIndex {

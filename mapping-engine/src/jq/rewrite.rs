@@ -43,8 +43,8 @@ impl<'s> Rewriter<'s> {
         self.lines.get(line).map_or("1", String::as_str)
     }
 
-    fn boxed(&mut self, t: Box<Term<&'s str>>) -> Box<Term<&'s str>> {
-        Box::new(self.term(*t))
+    fn boxed(&mut self, t: Term<&'s str>) -> Box<Term<&'s str>> {
+        Box::new(self.term(t))
     }
 
     /// Rewrites one term and everything below it.
@@ -75,13 +75,13 @@ impl<'s> Rewriter<'s> {
                     parts,
                 )
             }
-            Arr(a) => Arr(a.map(|a| self.boxed(a))),
+            Arr(a) => Arr(a.map(|a| self.boxed(*a))),
             Obj(kvs) => Obj(kvs.into_iter().map(|(k, v)| self.entry(k, v)).collect()),
-            Neg(t) => Neg(self.boxed(t)),
+            Neg(t) => Neg(self.boxed(*t)),
             BinOp(l, op, r) => self.binop(*l, op, *r),
-            Label(l, t) => Label(l, self.boxed(t)),
+            Label(l, t) => Label(l, self.boxed(*t)),
             Fold(name, xs, pat, args) => {
-                let xs = self.boxed(xs);
+                let xs = self.boxed(*xs);
                 let pat = self.pattern(pat);
                 Fold(
                     name,
@@ -90,24 +90,25 @@ impl<'s> Rewriter<'s> {
                     args.into_iter().map(|a| self.term(a)).collect(),
                 )
             }
-            TryCatch(t, c) => TryCatch(self.boxed(t), c.map(|c| self.boxed(c))),
+            TryCatch(t, c) => TryCatch(self.boxed(*t), c.map(|c| self.boxed(*c))),
             IfThenElse(branches, els) => IfThenElse(
                 branches
                     .into_iter()
                     .map(|(c, t)| (self.term(c), self.term(t)))
                     .collect(),
-                els.map(|e| self.boxed(e)),
+                els.map(|e| self.boxed(*e)),
             ),
             Def(defs, rest) => {
                 let defs = defs.into_iter().map(|d| self.def(d)).collect();
-                Def(defs, self.boxed(rest))
+                Def(defs, self.boxed(*rest))
             }
             Call(name, args) => {
                 self.check_regex(name, &args);
-                Call(name, args.into_iter().map(|a| self.term(a)).collect())
+                let args: Vec<_> = args.into_iter().map(|a| self.term(a)).collect();
+                sub_with_literal(name, args)
             }
             Path(t, path) => {
-                let t = self.boxed(t);
+                let t = self.boxed(*t);
                 let parts = path
                     .0
                     .into_iter()
@@ -231,6 +232,33 @@ impl<'s> Rewriter<'s> {
             });
         }
     }
+}
+
+/// `sub`/`gsub` whose replacement is a plain string literal become one native
+/// call; any other call is left as it is.
+fn sub_with_literal<'s>(name: &'s str, mut args: Vec<Term<&'s str>>) -> Term<&'s str> {
+    let global = match name {
+        "sub" => false,
+        "gsub" => true,
+        _ => return Term::Call(name, args),
+    };
+    let literal_replacement = args.get(1).is_some_and(|r| literal(r).is_some());
+    if !literal_replacement || !(2..=3).contains(&args.len()) {
+        return Term::Call(name, args);
+    }
+    let flags = if args.len() == 3 { args.pop() } else { None };
+    let flags = match (flags, global) {
+        (Some(f), true) => Term::BinOp(
+            Box::new(str_term("g")),
+            BinaryOp::Math(Math::Add),
+            Box::new(f),
+        ),
+        (Some(f), false) => f,
+        (None, true) => str_term("g"),
+        (None, false) => str_term(""),
+    };
+    args.push(flags);
+    Term::Call("_jq_sub_literal", args)
 }
 
 fn str_term(s: &str) -> Term<&str> {
@@ -427,6 +455,25 @@ fn bind_rhs<'s>(rhs: Term<&'s str>, paths: Term<&'s str>, update: Term<&'s str>)
         BinaryOp::Pipe(Some(Pattern::Var(RHS))),
         Box::new(Term::Call("_jq_modify", vec![paths, update])),
     )
+}
+
+/// The keys of a program that is only a path of literal keys from its input.
+pub fn key_path(t: &Term<&str>) -> Option<Vec<(String, bool)>> {
+    let Term::Path(base, path) = t else {
+        return None;
+    };
+    if !matches!(**base, Term::Id) {
+        return None;
+    }
+    path.0
+        .iter()
+        .map(|(part, opt)| match part {
+            Part::Index(i) => {
+                literal(i).map(|(key, _)| (key, matches!(opt, jaq_core::path::Opt::Optional)))
+            }
+            Part::Range(..) => None,
+        })
+        .collect()
 }
 
 /// Whether a program ignores its input, so it can be evaluated once.

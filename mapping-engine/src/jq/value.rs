@@ -28,6 +28,21 @@ pub fn to_val(value: &Value) -> Val {
     }
 }
 
+/// Converts only the given top-level keys of a JSON object (see [`super::Needs`]);
+/// anything else is converted whole.
+pub fn to_val_keys(value: &Value, keys: &[String]) -> Val {
+    match value {
+        Value::Object(map) => {
+            let map: Map = keys
+                .iter()
+                .filter_map(|k| map.get(k).map(|v| (Val::from(k.clone()), to_val(v))))
+                .collect();
+            Val::obj(map)
+        }
+        other => to_val(other),
+    }
+}
+
 /// Converts a jaq value into a JSON value the way jq prints it: whole doubles
 /// become integers, NaN becomes null and infinities the largest double.
 pub fn to_json(val: &Val) -> Value {
