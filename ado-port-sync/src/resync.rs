@@ -48,7 +48,7 @@ enum ResourcePlan {
 /// let org: Organization = "https://dev.azure.com/fabrikam".parse()?;
 /// let client = AdoClient::builder(org, Credential::pat("my-pat")).build()?;
 /// let resync = Resync::new(mapping, vec![client])?;
-/// let report = resync.run(&NdjsonSink::new(tokio::io::stdout())).await;
+/// let report = resync.run(&NdjsonSink::blocking(std::io::stdout())).await;
 /// eprintln!("{:?}", report.status);
 /// # Ok(())
 /// # }
@@ -393,7 +393,7 @@ impl ResourceRun<'_> {
                 match outcome {
                     Outcome::Entity(entity) => {
                         report.counts.selected += 1;
-                        entities.push(entity);
+                        entities.push(*entity);
                     }
                     Outcome::Filtered => {}
                     Outcome::Skipped(reason) => {

@@ -277,7 +277,7 @@ impl std::fmt::Debug for NdjsonSink {
 }
 
 impl NdjsonSink {
-    /// Writes to an async writer (a `tokio::fs::File`, `tokio::io::stdout()`...).
+    /// Writes to an async writer (a `tokio::fs::File`, a socket...).
     pub fn new(writer: impl AsyncWrite + Send + 'static) -> Self {
         Self {
             out: Mutex::new(Output::Async(Box::pin(writer))),

@@ -133,6 +133,19 @@ async fn default_mapping_over_the_sample_organization() {
     assert_eq!(totals.upserted, 15);
     assert_eq!(totals.failed, 0);
 
+    let requests = ado.received_requests().await.expect("recorded");
+    let listed = |route: &str| requests.iter().filter(|r| r.url.path() == route).count();
+    assert_eq!(
+        listed("/fabrikam/_apis/projects"),
+        1,
+        "projects are listed once"
+    );
+    assert_eq!(
+        listed("/fabrikam/aaaa-1111/_apis/git/repositories"),
+        1,
+        "repositories are listed once"
+    );
+
     let events = events.lock().expect("lock");
     let finished = events
         .iter()

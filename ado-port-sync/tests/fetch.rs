@@ -1,0 +1,137 @@
+//! `fetch`: the enriched raw items of one kind, as a mapping receives them.
+
+mod common;
+
+use ado_port_sync::{Kind, KindRequest, fetch};
+use common::{ado_client, mount_sample_org};
+use futures::TryStreamExt;
+use serde_json::{Map, Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn items(server: &MockServer, kind: Kind, options: Value, excluded: &[String]) -> Vec<Value> {
+    let options: Map<String, Value> = serde_json::from_value(options).expect("object");
+    let request = KindRequest::new(kind, &options).expect("valid options");
+    fetch(ado_client(server, "fabrikam"), &request, excluded)
+        .try_collect()
+        .await
+        .expect("no errors")
+}
+
+#[tokio::test]
+async fn every_item_carries_the_organization_fields() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let users = items(&ado, Kind::User, json!({}), &[]).await;
+    assert_eq!(users.len(), 1);
+    assert_eq!(
+        users[0]["__organizationUrl"],
+        format!("{}/fabrikam", ado.uri())
+    );
+    assert_eq!(users[0]["__organizationName"], "fabrikam");
+    assert_eq!(users[0]["id"], "u-1");
+}
+
+#[tokio::test]
+async fn enrichment_fields_hold_the_parent_payloads() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+
+    let builds = items(&ado, Kind::Build, json!({}), &[]).await;
+    assert_eq!(builds[0]["__projectId"], "aaaa-1111");
+    assert_eq!(builds[0]["__project"]["name"], "Fabrikam Web");
+
+    let stages = items(&ado, Kind::PipelineStage, json!({}), &[]).await;
+    assert_eq!(stages.len(), 1, "only Stage records");
+    assert_eq!(stages[0]["__build"]["id"], 10);
+    assert_eq!(stages[0]["__project"]["id"], "aaaa-1111");
+
+    let runs = items(&ado, Kind::PipelineRun, json!({}), &[]).await;
+    assert_eq!(runs[0]["__pipeline"]["name"], "web-ci");
+    assert_eq!(runs[0]["__project"]["id"], "aaaa-1111");
+
+    let deployments = items(&ado, Kind::PipelineDeployment, json!({}), &[]).await;
+    assert_eq!(
+        deployments[0]["__project"],
+        json!({"id": "aaaa-1111", "name": "Fabrikam Web"})
+    );
+
+    let policies = items(&ado, Kind::RepositoryPolicy, json!({}), &[]).await;
+    assert_eq!(policies.len(), 2, "the disabled repository is skipped");
+    assert_eq!(policies[0]["__repository"]["id"], "r-web");
+
+    let teams = items(&ado, Kind::Team, json!({"includeMembers": true}), &[]).await;
+    assert_eq!(teams[0]["__members"][1]["identity"]["id"], "id-2");
+    let teams = items(&ado, Kind::Team, json!({}), &[]).await;
+    assert!(teams[0].get("__members").is_none());
+
+    let repos = items(
+        &ado,
+        Kind::Repository,
+        json!({"includedFiles": ["README.md"]}),
+        &[],
+    )
+    .await;
+    assert_eq!(repos.len(), 2, "disabled repositories are included");
+    let files = |id: &str| {
+        repos
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["__includedFiles"].clone())
+    };
+    assert_eq!(files("r-web"), Some(json!({"README.md": "# Web\n"})));
+    assert_eq!(files("r-old"), Some(json!({"README.md": null})));
+    let plain = items(&ado, Kind::Repository, json!({}), &[]).await;
+    assert!(plain[0].get("__includedFiles").is_none());
+}
+
+#[tokio::test]
+async fn default_team_fetches_each_project() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects/aaaa-1111"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "aaaa-1111", "name": "Fabrikam Web", "state": "wellFormed",
+            "defaultTeam": {"id": "t-1", "name": "Web Team"}
+        })))
+        .expect(1)
+        .mount(&ado)
+        .await;
+    let projects = items(&ado, Kind::Project, json!({"defaultTeam": "true"}), &[]).await;
+    assert_eq!(projects[0]["defaultTeam"]["name"], "Web Team");
+    assert_eq!(projects[0]["__organizationName"], "fabrikam");
+}
+
+#[tokio::test]
+async fn excluded_tags_leave_projects_and_their_contents_out() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects/aaaa-1111/properties"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
+                {"name": "Microsoft.TeamFoundation.Project.Tag.archived", "value": true}
+            ]})),
+        )
+        .mount(&ado)
+        .await;
+    let excluded = ["archived".to_owned()];
+    assert!(
+        items(&ado, Kind::Project, json!({}), &excluded)
+            .await
+            .is_empty()
+    );
+    assert!(
+        items(&ado, Kind::Repository, json!({}), &excluded)
+            .await
+            .is_empty()
+    );
+    assert!(
+        items(&ado, Kind::Team, json!({}), &excluded)
+            .await
+            .is_empty()
+    );
+    let other = ["legacy".to_owned()];
+    assert_eq!(items(&ado, Kind::Project, json!({}), &other).await.len(), 1);
+}
