@@ -2,8 +2,9 @@
 
 mod common;
 
+use ado_client::ApiProfile;
 use ado_port_sync::{Kind, KindRequest, fetch};
-use common::{ado_client, mount_sample_org};
+use common::{ado_client, ado_client_with, mount_sample_org};
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
@@ -134,4 +135,69 @@ async fn excluded_tags_leave_projects_and_their_contents_out() {
     );
     let other = ["legacy".to_owned()];
     assert_eq!(items(&ado, Kind::Project, json!({}), &other).await.len(), 1);
+}
+
+#[tokio::test]
+async fn pipelines_and_releases() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let pipelines = items(&ado, Kind::Pipeline, json!({}), &[]).await;
+    assert_eq!(pipelines[0]["name"], "web-ci");
+    assert_eq!(pipelines[0]["__projectId"], "aaaa-1111");
+    let releases = items(&ado, Kind::Release, json!({"expand": "environments"}), &[]).await;
+    assert_eq!(releases[0]["name"], "Release-70");
+    let requests = ado.received_requests().await.expect("recorded");
+    let release_call = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/release/releases"))
+        .expect("releases listed");
+    assert!(
+        release_call
+            .url
+            .query()
+            .unwrap_or_default()
+            .contains("%24expand=environments")
+    );
+}
+
+#[tokio::test]
+async fn pull_requests_on_a_server_are_listed_without_time_filters() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
+                {"pullRequestId": 1, "status": "x", "repository": {"id": "r-web", "name": "web"}}
+            ]})),
+        )
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+    let request = KindRequest::new(Kind::PullRequest, &Map::new()).expect("valid");
+    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2022);
+    let prs: Vec<Value> = fetch(client, &request, &[])
+        .try_collect()
+        .await
+        .expect("no errors");
+    assert_eq!(prs.len(), 3, "active, abandoned and completed");
+    let requests = ado.received_requests().await.expect("recorded");
+    let queries: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/pullrequests"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(queries.len(), 3);
+    assert!(
+        queries
+            .iter()
+            .all(|q| !q.contains("minTime") && !q.contains("queryTimeRangeType"))
+    );
+    for status in ["active", "abandoned", "completed"] {
+        assert!(
+            queries
+                .iter()
+                .any(|q| q.contains(&format!("searchCriteria.status={status}")))
+        );
+    }
 }

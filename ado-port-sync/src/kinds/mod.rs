@@ -56,6 +56,10 @@ pub enum Kind {
     ReleaseDeployment,
     /// `pipeline-deployment`
     PipelineDeployment,
+    /// `pipeline`
+    Pipeline,
+    /// `release`
+    Release,
 }
 
 /// What a kind does, as data.
@@ -181,14 +185,35 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__project"],
         options: &[],
     },
+    KindSpec {
+        kind: Kind::Pipeline,
+        name: "pipeline",
+        calls: &["GET {project}/_apis/pipelines per project"],
+        enrichment: &["__projectId"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::Release,
+        name: "release",
+        calls: &[
+            "GET {vsrm}/{project}/_apis/release/releases per project, with the selector's filters",
+        ],
+        enrichment: &[],
+        options: &[
+            "expand",
+            "statusFilter",
+            "tagFilter",
+            "sourceBranchFilter",
+            "minCreatedTime",
+            "maxCreatedTime",
+        ],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
 /// each such resource fails at resync time, which blocks deletions.
 pub const PENDING_KINDS: &[&str] = &[
     "branch",
-    "pipeline",
-    "release",
     "release-definition",
     "work-item",
     "board",
@@ -309,6 +334,8 @@ impl KindRequest {
             KindOptions::Environment => pipelines::environments(org),
             KindOptions::PipelineDeployment => pipelines::deployments(org),
             KindOptions::ReleaseDeployment => pipelines::release_deployments(org),
+            KindOptions::Pipeline => pipelines::pipelines(org),
+            KindOptions::Release(query) => pipelines::releases(org, query.clone()),
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -375,6 +402,9 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
+        assert_eq!(KINDS.len(), 14);
+        let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
+        assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(
             "wiki".parse::<Kind>(),
             Err(KindNameError::Pending("wiki".into()))

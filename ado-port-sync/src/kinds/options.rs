@@ -1,5 +1,7 @@
 //! Kind-specific selector options, validated when the mapping is loaded.
 
+use ado_client::ReleaseQuery;
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::Kind;
@@ -54,6 +56,10 @@ pub(crate) enum KindOptions {
     ReleaseDeployment,
     /// `pipeline-deployment`
     PipelineDeployment,
+    /// `pipeline`
+    Pipeline,
+    /// `release`: the release filters.
+    Release(ReleaseQuery),
     /// `project`: fetch each project to get its default team.
     Project { default_team: bool },
     /// `repository`: files to read from each default branch.
@@ -107,6 +113,16 @@ impl KindOptions {
             Kind::Environment => Self::Environment,
             Kind::ReleaseDeployment => Self::ReleaseDeployment,
             Kind::PipelineDeployment => Self::PipelineDeployment,
+            Kind::Pipeline => {
+                if flag(options, "includeRepo")? {
+                    return Err(OptionError::new(
+                        "includeRepo",
+                        "is not supported yet; remove it or set it to false",
+                    ));
+                }
+                Self::Pipeline
+            }
+            Kind::Release => Self::Release(release_query(options)?),
         })
     }
 
@@ -125,6 +141,8 @@ impl KindOptions {
             Self::Environment => Kind::Environment,
             Self::ReleaseDeployment => Kind::ReleaseDeployment,
             Self::PipelineDeployment => Kind::PipelineDeployment,
+            Self::Pipeline => Kind::Pipeline,
+            Self::Release(_) => Kind::Release,
         }
     }
 }
@@ -193,6 +211,56 @@ fn user_options(options: &Map<String, Value>) -> Result<KindOptions, OptionError
         subject_types,
         legacy_paging,
     })
+}
+
+fn release_query(options: &Map<String, Value>) -> Result<ReleaseQuery, OptionError> {
+    let mut query = ReleaseQuery::new();
+    if let Some(expand) = text(options, "expand")? {
+        query = query.expand(expand);
+    }
+    if let Some(status) = text(options, "statusFilter")? {
+        query = query.status(status);
+    }
+    let tags = string_list(options, "tagFilter")?;
+    if !tags.is_empty() {
+        query = query.tags(tags);
+    }
+    if let Some(branch) = text(options, "sourceBranchFilter")? {
+        query = query.source_branch(branch);
+    }
+    if let Some(time) = timestamp(options, "minCreatedTime")? {
+        query = query.min_created_time(time);
+    }
+    if let Some(time) = timestamp(options, "maxCreatedTime")? {
+        query = query.max_created_time(time);
+    }
+    Ok(query)
+}
+
+/// A non-empty string option; absent is `None`.
+fn text(options: &Map<String, Value>, name: &str) -> Result<Option<String>, OptionError> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+        Some(other) => Err(OptionError::new(
+            name,
+            format!("must be a non-empty string, got {other}"),
+        )),
+    }
+}
+
+/// An RFC 3339 timestamp option; absent is `None`.
+fn timestamp(options: &Map<String, Value>, name: &str) -> Result<Option<Timestamp>, OptionError> {
+    text(options, name)?
+        .map(|s| {
+            s.parse::<Timestamp>().map_err(|_| {
+                OptionError::new(
+                    name,
+                    format!("must be an RFC 3339 time such as 2024-01-31T00:00:00Z, got \"{s}\""),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// A boolean option, also accepted as the strings `"true"` and `"false"`; absent is false.
@@ -349,6 +417,24 @@ mod tests {
         assert!(parse(Kind::User, json!({"includeFields": ["secrets"]})).is_err());
         assert!(parse(Kind::User, json!({"apiVersion": "latest"})).is_err());
         assert!(parse(Kind::User, json!({"includeGroupMemberships": true})).is_err());
+    }
+
+    #[test]
+    fn release_and_pipeline_options() {
+        let parsed = parse(
+            Kind::Release,
+            json!({"expand": "environments", "tagFilter": ["prod"], "minCreatedTime": "2024-01-31T00:00:00Z"}),
+        );
+        let expected = ReleaseQuery::new()
+            .expand("environments")
+            .tags(["prod"])
+            .min_created_time("2024-01-31T00:00:00Z".parse().expect("time"));
+        assert_eq!(parsed, Ok(KindOptions::Release(expected)));
+        let err = parse(Kind::Release, json!({"maxCreatedTime": "yesterday"})).unwrap_err();
+        assert_eq!(err.option, "maxCreatedTime");
+        assert!(parse(Kind::Release, json!({"expand": 3})).is_err());
+        assert_eq!(parse(Kind::Pipeline, json!({})), Ok(KindOptions::Pipeline));
+        assert!(parse(Kind::Pipeline, json!({"includeRepo": true})).is_err());
     }
 
     #[test]

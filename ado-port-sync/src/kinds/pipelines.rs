@@ -1,8 +1,9 @@
-//! `pipeline-run`, `environment`, `pipeline-deployment` and `release-deployment`.
+//! `pipeline`, `pipeline-run`, `environment`, `pipeline-deployment`, `release` and
+//! `release-deployment`.
 
 use std::sync::Arc;
 
-use ado_client::ReleaseDeploymentQuery;
+use ado_client::{ReleaseDeploymentQuery, ReleaseQuery};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
@@ -76,5 +77,28 @@ pub(super) fn release_deployments(org: &Arc<OrgScope>) -> ItemStream {
             .client
             .release_deployments(&project.id, &ReleaseDeploymentQuery::new())
             .map_ok(|deployment| deployment.raw)
+    })
+}
+
+/// `pipeline`: every project's pipelines, with `__projectId`.
+pub(super) fn pipelines(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let project_id = Value::String(project.id.clone());
+        scope
+            .client
+            .pipelines(&project.id)
+            .map_ok(move |pipeline| enrich(pipeline.raw, [("__projectId", project_id.clone())]))
+    })
+}
+
+/// `release`: every project's classic releases matching the selector's filters (release host).
+pub(super) fn releases(org: &Arc<OrgScope>, query: ReleaseQuery) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        scope
+            .client
+            .releases(&project.id, &query)
+            .map_ok(|release| release.raw)
     })
 }

@@ -61,9 +61,14 @@ pub async fn override_route(
 
 /// A client for `/{org}` on the mock server: cloud API versions, tiny retry delays.
 pub fn ado_client(server: &MockServer, org: &str) -> AdoClient {
+    ado_client_with(server, org, ApiProfile::Cloud)
+}
+
+/// A client for `/{org}` on the mock server with the given API profile, tiny retry delays.
+pub fn ado_client_with(server: &MockServer, org: &str, profile: ApiProfile) -> AdoClient {
     let organization = Organization::parse(&format!("{}/{org}", server.uri())).expect("valid url");
     AdoClient::builder(organization, Credential::pat("test-pat"))
-        .api_profile(ApiProfile::Cloud)
+        .api_profile(profile)
         .retry_policy(RetryPolicy::new(
             3,
             Duration::from_millis(1),
