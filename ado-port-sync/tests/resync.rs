@@ -436,3 +436,44 @@ resources:
     assert_eq!(state.deleted(), pairs(&[("other", "gone")]));
     assert_eq!(report.reconciliation.protected, 1);
 }
+
+#[tokio::test]
+async fn cancelling_mid_resync_stops_the_remaining_resources() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    state
+        .stored
+        .lock()
+        .expect("lock")
+        .push(json!({"identifier": "ghost", "blueprint": "azureDevopsRepository"}));
+    let cancel = CancelHandle::new();
+    let stop = cancel.clone();
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads")
+    .with_cancel(cancel)
+    .on_progress(Arc::new(move |event: &ProgressEvent| {
+        if matches!(
+            event,
+            ProgressEvent::KindFinished {
+                resource_index: 1,
+                ..
+            }
+        ) {
+            stop.cancel();
+        }
+    }));
+    let report = resync.run(&PortSink::new(port_client)).await;
+    assert_eq!(report.status, ResyncOutcome::Aborted);
+    assert_eq!(report.kinds.len(), 2, "{:#?}", report.kinds);
+    assert!(state.deleted().is_empty());
+    assert_eq!(
+        state.upserted().len(),
+        3,
+        "the project and both repositories"
+    );
+}
