@@ -1,7 +1,7 @@
 //! `ado-port map`: raw items in, entities out.
 
 use crate::Failure;
-use mapping_engine::{Mapping, Options, Outcome};
+use mapping_engine::{Options, Outcome};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -26,16 +26,13 @@ pub struct MapArgs {
 }
 
 pub fn run(args: &MapArgs) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(&args.mapping)
-        .map_err(|e| Failure(format!("{}: {e}", args.mapping.display())))?;
     let options = Options {
         env: args
             .allow_env
             .then(|| std::env::vars().map(|(k, v)| (k, Value::from(v))).collect()),
         ..Options::default()
     };
-    let mapping = Mapping::from_yaml(&text, options)
-        .map_err(|e| Failure(format!("{}: {e}", args.mapping.display())))?;
+    let mapping = crate::clients::load_mapping(&args.mapping, options)?;
     let (name, items) = read_items(args.input.as_deref())?;
     let resources: Vec<_> = mapping.resources_of(&args.kind).collect();
     if resources.is_empty() {

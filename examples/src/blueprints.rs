@@ -1,0 +1,32 @@
+//! `ado-port blueprints`: creates the default blueprints in Port.
+
+use crate::Failure;
+use crate::clients;
+use crate::settings::Settings;
+use std::path::PathBuf;
+
+/// Arguments of `ado-port blueprints`.
+#[derive(clap::Args)]
+pub struct BlueprintsArgs {
+    /// Settings file (YAML); environment variables override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+pub async fn run(args: &BlueprintsArgs) -> Result<(), Failure> {
+    let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
+    let port = clients::require_port(&settings)?;
+    let blueprints = port_client::default_blueprints()
+        .map_err(|e| Failure(format!("default blueprints: {e}")))?;
+    let setup = port
+        .create_blueprints(&blueprints)
+        .await
+        .map_err(|e| Failure(format!("creating blueprints in Port: {e}")))?;
+    for id in &setup.created {
+        println!("created {id}");
+    }
+    for id in &setup.existing {
+        println!("exists  {id}");
+    }
+    Ok(())
+}

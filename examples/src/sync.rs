@@ -1,0 +1,184 @@
+//! `ado-port sync`: a full resync into Port (with reconciliation) or into a file.
+
+use crate::Failure;
+use crate::clients;
+use crate::settings::Settings;
+use ado_client::AdoClient;
+use ado_port_sync::{
+    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
+    ResyncOutcome, ResyncReport,
+};
+use mapping_engine::Mapping;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `ado-port sync`.
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// Settings file (YAML); environment variables override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The mapping (YAML); default: the settings file's, else the integration's in Port.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Write entities to this file (`-`: standard output) instead of Port; deletes nothing.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+pub async fn run(args: &SyncArgs) -> Result<(), Failure> {
+    let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
+    let organizations = clients::organizations(&settings)?;
+    let mapping = clients::mapping(args.mapping.as_deref(), &settings).await?;
+    let excluded = settings.integration.config.excluded_tags.clone();
+    let report = match &args.output {
+        Some(path) => resync(mapping, organizations, excluded, &ndjson_sink(path)?).await?,
+        None => {
+            let sink = PortSink::new(clients::require_port(&settings)?);
+            resync(mapping, organizations, excluded, &sink).await?
+        }
+    };
+    conclude(&report)
+}
+
+/// An NDJSON sink writing to `path`, or to standard output for `-`.
+pub fn ndjson_sink(path: &std::path::Path) -> Result<NdjsonSink, Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(NdjsonSink::blocking(std::io::stdout()));
+    }
+    let file =
+        std::fs::File::create(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    Ok(NdjsonSink::blocking(std::io::BufWriter::new(file)))
+}
+
+/// Runs one resync, printing progress on stderr; Ctrl-C stops it cleanly (nothing deleted).
+pub async fn resync(
+    mapping: Mapping,
+    organizations: Vec<AdoClient>,
+    excluded_tags: Vec<String>,
+    sink: &dyn EntitySink,
+) -> Result<ResyncReport, Failure> {
+    let resync = Resync::new(mapping, organizations)
+        .map_err(|e| Failure(e.to_string()))?
+        .excluded_tags(excluded_tags)
+        .on_progress(Arc::new(progress));
+    let cancel = resync.cancel_handle();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping: the resync will delete nothing");
+            cancel.cancel();
+        }
+    });
+    Ok(resync.run(sink).await)
+}
+
+fn progress(event: &ProgressEvent) {
+    match event {
+        ProgressEvent::KindStarted {
+            organization,
+            resource_index,
+            kind,
+        } => {
+            eprintln!("[{organization}] {kind} (resources[{resource_index}]): fetching");
+        }
+        ProgressEvent::KindFinished {
+            organization,
+            resource_index,
+            kind,
+            counts,
+            failed,
+        } => {
+            let state = if *failed { "FAILED" } else { "done" };
+            eprintln!(
+                "[{organization}] {kind} (resources[{resource_index}]): {state}: fetched {}, selected {}, upserted {}, failed {}, skipped {}",
+                counts.fetched, counts.selected, counts.upserted, counts.failed, counts.skipped
+            );
+        }
+        ProgressEvent::ReconcileStarted => eprintln!("reconciling"),
+        ProgressEvent::ReconcileFinished(r) => {
+            eprintln!("reconciliation: {:?}, deleted {}", r.status, r.deleted)
+        }
+        _ => {}
+    }
+}
+
+/// A table of the counts per kind and organization, with skip reasons and errors.
+pub fn summary(report: &ResyncReport) -> String {
+    let mut out = String::from(
+        "kind                     organization          fetched  selected  upserted  failed  deleted  skipped  status\n",
+    );
+    for k in &report.kinds {
+        let c = &k.counts;
+        out.push_str(&format!(
+            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}  {}\n",
+            format!("{}#{}", k.kind, k.resource_index),
+            k.organization,
+            c.fetched,
+            c.selected,
+            c.upserted,
+            c.failed,
+            c.deleted,
+            c.skipped,
+            match k.status {
+                KindStatus::Succeeded => "ok",
+                _ => "FAILED",
+            }
+        ));
+        for reason in k
+            .skip_reasons
+            .iter()
+            .map(|(r, n)| format!("  skipped {n}: {r}"))
+            .chain(k.errors.iter().map(|e| format!("  error: {e}")))
+        {
+            out.push_str(&reason);
+            out.push('\n');
+        }
+    }
+    let t = report.totals();
+    out.push_str(&format!(
+        "total: fetched {}, selected {}, upserted {}, failed {}, deleted {}, skipped {}\n",
+        t.fetched, t.selected, t.upserted, t.failed, report.reconciliation.deleted, t.skipped
+    ));
+    let r = &report.reconciliation;
+    out.push_str(&format!(
+        "reconciliation: {:?}{}\n",
+        r.status,
+        r.reason
+            .as_ref()
+            .map(|x| format!(" ({x})"))
+            .unwrap_or_default()
+    ));
+    out
+}
+
+/// Prints the summary on stderr and turns a failed or stopped resync into one clear line.
+pub fn conclude(report: &ResyncReport) -> Result<(), Failure> {
+    eprint!("{}", summary(report));
+    conclude_quietly(report)
+}
+
+/// Turns a failed or stopped resync into one clear line.
+pub fn conclude_quietly(report: &ResyncReport) -> Result<(), Failure> {
+    match report.status {
+        ResyncOutcome::Completed if report.reconciliation.status != ReconcileStatus::Failed => {
+            Ok(())
+        }
+        ResyncOutcome::Completed => Err(Failure(
+            "reconciliation failed; see the summary above".into(),
+        )),
+        ResyncOutcome::Aborted => Err(Failure(
+            "the resync was stopped; nothing was deleted".into(),
+        )),
+        _ => {
+            let first = report.kinds.iter().find_map(|k| {
+                k.errors
+                    .first()
+                    .map(|e| format!("{} ({}): {e}", k.kind, k.organization))
+            });
+            Err(Failure(format!(
+                "the resync failed, nothing was deleted: {}",
+                first.unwrap_or_else(|| "see the summary above".into())
+            )))
+        }
+    }
+}

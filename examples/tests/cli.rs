@@ -1,0 +1,236 @@
+//! The `ado-port` binary driven as users and the contract drive it.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn ado_port(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ado-port"));
+    command.args(args).env_remove("RUST_LOG");
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OCEAN__")) {
+        command.env_remove(key);
+    }
+    command
+        .envs(env.iter().copied())
+        .output()
+        .expect("ado-port runs")
+}
+
+fn engine_data(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mapping-engine/tests/data")
+        .join(file)
+}
+
+fn lines(text: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON entity per line"))
+        .collect()
+}
+
+/// JSON equality where numbers compare by value (`24` equals `24.0`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy))
+        }
+        _ => a == b,
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ado-port-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn map_prints_the_entities_jq_computes() {
+    let mapping = engine_data("default-mapping.yaml");
+    for kind in ["pull-request", "repository-policy", "team"] {
+        let items = engine_data(&format!("items/{kind}.json"));
+        let out = ado_port(
+            &[
+                "map",
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--kind",
+                kind,
+                items.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = std::fs::read(engine_data(&format!(
+            "expected/default-mapping/{kind}.ndjson"
+        )))
+        .unwrap();
+        let (got, expected) = (lines(&out.stdout), lines(&expected));
+        assert_eq!(got.len(), expected.len(), "{kind}");
+        for (g, e) in got.iter().zip(&expected) {
+            assert!(same(g, e), "{kind}:\n ado-port {g}\n jq       {e}");
+        }
+    }
+}
+
+#[test]
+fn map_reads_ndjson_from_stdin() {
+    let mapping = temp("m.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id | tostring\n          blueprint: '\"b\"'\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ado-port"))
+        .args([
+            "map",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--kind",
+            "k",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\": 1.0}\n{\"id\": 2}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        lines(&out.stdout),
+        [
+            json!({"identifier": "1.0", "blueprint": "b"}),
+            json!({"identifier": "2", "blueprint": "b"})
+        ]
+    );
+}
+
+#[test]
+fn a_bad_mapping_fails_with_one_line_naming_file_and_field() {
+    let mapping = temp("bad.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id |\n          blueprint: '\"b\"'\n").unwrap();
+    let out = ado_port(
+        &[
+            "map",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--kind",
+            "k",
+            "-",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.yaml")
+            && stderr.contains("resources[0].port.entity.mappings.identifier"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn demo_syncs_the_sample_organization_into_a_file() {
+    let output = temp("demo.ndjson");
+    let out = ado_port(&["demo", "--output", output.to_str().unwrap()], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entities = lines(&std::fs::read(&output).unwrap());
+    let count = |bp: &str| entities.iter().filter(|e| e["blueprint"] == bp).count();
+    assert_eq!(
+        count("azureDevopsProject"),
+        3,
+        "both pages of projects, after a 429"
+    );
+    assert_eq!(count("azureDevopsBuild"), 8, "both pages of builds");
+    assert_eq!(count("azureDevopsPullRequest"), 54);
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["properties"]["minimumApproverCount"] == json!(2))
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("total: fetched"));
+}
+
+#[tokio::test]
+async fn sync_reads_the_reference_environment_variables() {
+    let server = MockServer::start().await;
+    let projects = json!({"count": 2, "value": [
+        {"id": "p 1", "name": "One", "state": "wellFormed", "visibility": "private", "url": "https://dev.azure.com/o/_apis/projects/p 1"},
+        {"id": "p2", "name": "Two", "state": "wellFormed", "visibility": "private", "url": "https://dev.azure.com/o/_apis/projects/p2"}
+    ]});
+    Mock::given(method("GET"))
+        .and(path("/tfs/Coll/_apis/projects"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Basic OnNlY3JldC1wYXQ=",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(projects))
+        .mount(&server)
+        .await;
+    let mapping = temp("projects.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .__organizationName + \"/\" + (.id | gsub(\" \"; \"\"))\n          blueprint: '\"azureDevopsProject\"'\n          properties:\n            url: .__organizationUrl\n").unwrap();
+    let output = temp("sync.ndjson");
+    let url = format!("{}/tfs/Coll/", server.uri());
+    let out = tokio::task::spawn_blocking(move || {
+        ado_port(
+            &[
+                "sync",
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--output",
+                output.to_str().unwrap(),
+            ],
+            &[
+                ("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL", &url),
+                (
+                    "OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN",
+                    "secret-pat",
+                ),
+                ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "server-2022"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("secret-pat"));
+    let entities = lines(&std::fs::read(temp("sync.ndjson")).unwrap());
+    let expected_url = format!("{}/tfs/Coll", server.uri());
+    assert_eq!(
+        entities[0],
+        json!({"identifier": "Coll/p1", "blueprint": "azureDevopsProject", "properties": {"url": expected_url}})
+    );
+    assert_eq!(entities.len(), 2);
+}
+
+#[test]
+fn sync_without_an_organization_says_what_to_set() {
+    let out = ado_port(&["sync", "--output", "-"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL")
+    );
+}
