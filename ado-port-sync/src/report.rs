@@ -30,6 +30,9 @@ pub enum KindStatus {
     Failed,
     /// Cancelled before it finished.
     Aborted,
+    /// The organization's API profile lacks an operation of the kind (an Azure DevOps
+    /// Server without that API): nothing was synced, which does not block deletions.
+    Unsupported,
 }
 
 /// Counters of one resource of one organization.
@@ -97,10 +100,18 @@ impl KindReport {
         push_capped(&mut self.errors, message.into());
     }
 
+    /// Records that the organization's API profile lacks the kind; a failure stays a failure.
+    pub(crate) fn unsupported(&mut self, message: impl Into<String>) {
+        if self.status == KindStatus::Succeeded {
+            self.status = KindStatus::Unsupported;
+        }
+        push_capped(&mut self.errors, message.into());
+    }
+
     /// Whether this resource blocks deletions.
     #[must_use]
     pub fn blocks_deletion(&self) -> bool {
-        self.status != KindStatus::Succeeded
+        matches!(self.status, KindStatus::Failed | KindStatus::Aborted)
     }
 }
 

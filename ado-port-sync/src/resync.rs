@@ -335,6 +335,9 @@ impl ResourceRun<'_> {
             for item in page {
                 match item {
                     Ok(item) => items.push(item),
+                    Err(error @ ado_client::Error::Unsupported { .. }) => {
+                        self.report.unsupported(error.to_string());
+                    }
                     Err(error) => self.report.error(error.to_string()),
                 }
             }

@@ -477,3 +477,45 @@ async fn cancelling_mid_resync_stops_the_remaining_resources() {
         "the project and both repositories"
     );
 }
+
+#[tokio::test]
+async fn a_kind_the_server_lacks_is_skipped_without_blocking_deletion() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let yaml = "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsMember\"'\n";
+    let mapping = mapping_engine::Mapping::from_yaml(yaml, mapping_engine::Options::default())
+        .expect("mapping");
+    let resync = Resync::new(
+        mapping,
+        vec![common::ado_client_with(
+            &ado,
+            "fabrikam",
+            ado_client::ApiProfile::Server2022,
+        )],
+    )
+    .expect("loads");
+
+    let report = resync.run(&PortSink::new(port_client)).await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    let user = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == "user")
+        .expect("user kind");
+    assert_eq!(user.status, KindStatus::Unsupported);
+    assert!(
+        user.errors[0].contains("not available on Azure DevOps Server 2022"),
+        "{:?}",
+        user.errors
+    );
+    assert_eq!(report.reconciliation.status, ReconcileStatus::Done);
+    assert!(!state.upserted().is_empty());
+    assert!(
+        state
+            .upserted()
+            .iter()
+            .all(|e| e["blueprint"] != "azureDevopsMember")
+    );
+}

@@ -121,6 +121,8 @@ pub fn summary(report: &ResyncReport) -> String {
             c.skipped,
             match k.status {
                 KindStatus::Succeeded => "ok",
+                KindStatus::Unsupported => "unsupported",
+                KindStatus::Aborted => "stopped",
                 _ => "FAILED",
             }
         ));
