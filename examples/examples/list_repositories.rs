@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! ADO_ORGANIZATION_URL=https://dev.azure.com/fabrikam ADO_PAT=... \
-//!     cargo run -p ado-client --example list_repositories
+//!     cargo run -p ado-port-examples --example list_repositories
 //! ```
 //!
 //! Instead of `ADO_PAT`, a service principal can be given with `ADO_TENANT_ID`,

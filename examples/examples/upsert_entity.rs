@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... [PORT_BASE_URL=https://api.us.getport.io] \
-//!     cargo run -p port-client --example upsert_entity -- [BLUEPRINT] [IDENTIFIER]
+//!     cargo run -p ado-port-examples --example upsert_entity -- [BLUEPRINT] [IDENTIFIER]
 //! ```
 
 use std::process::ExitCode;
