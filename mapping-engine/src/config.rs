@@ -106,10 +106,10 @@ pub(crate) enum Template {
 }
 
 impl Template {
-    /// What the template reads of the jq input (key paths read the JSON item instead).
+    /// What the template reads of the jq input (programs that run on JSON read the item instead).
     fn needs(&self) -> Needs {
         match self {
-            Template::Jq(p) if p.is_key_path() => Needs::Keys(Default::default()),
+            Template::Jq(p) if p.runs_on_json() => Needs::Keys(Default::default()),
             Template::Jq(p) => p.needs().clone(),
             Template::Object(entries) => entries
                 .iter()

@@ -134,7 +134,7 @@ impl Scope<'_> {
     }
 
     /// Maps one input; `json` is the same input as JSON when the item is mapped
-    /// as it came (key paths then read it directly).
+    /// as it came (programs that run on JSON then read it directly).
     fn map_one(&self, input: &Val, json: Option<&Value>, warnings: &mut Vec<Warning>) -> Outcome {
         jq::reset_budget(self.budget);
         match self.resource.query.first(input, &self.env) {
@@ -212,7 +212,7 @@ impl Scope<'_> {
     ) -> Value {
         match t {
             Template::Jq(p) => match match input.json {
-                Some(json) if p.is_key_path() => p.first_json(json, &self.env),
+                Some(json) if p.runs_on_json() => p.first_json(json, &self.env),
                 _ => p
                     .first(input.val, &self.env)
                     .map(|v| v.map(|v| jq::to_json(&v))),

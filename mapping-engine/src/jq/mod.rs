@@ -1,6 +1,7 @@
 //! jq evaluation with jq 1.8's semantics on top of jaq.
 
 mod budget;
+mod fast;
 mod inputs;
 mod natives;
 mod number;

@@ -97,19 +97,22 @@ fn div(l: Val, r: Val) -> ValR<Val> {
 
 fn rem(l: Val, r: Val) -> ValR<Val> {
     match (as_f64(&l), as_f64(&r)) {
-        (Some(n), Some(d)) => {
-            let (n, d) = (n as i64, d as i64);
-            if d == 0 {
-                return fail(format!(
-                    "{} and {} cannot be divided (remainder) because the divisor is zero",
-                    describe(&l),
-                    describe(&r)
-                ));
-            }
-            Ok(Val::Num(Num::Int(n.wrapping_rem(d) as isize)))
-        }
+        (Some(n), Some(d)) => match remainder(n, d) {
+            Some(m) => Ok(Val::Num(Num::Int(m as isize))),
+            None => fail(format!(
+                "{} and {} cannot be divided (remainder) because the divisor is zero",
+                describe(&l),
+                describe(&r)
+            )),
+        },
         _ => l % r,
     }
+}
+
+/// jq's `%` of two numbers: integer remainder, `None` when the divisor truncates to zero.
+pub(super) fn remainder(n: f64, d: f64) -> Option<i64> {
+    let (n, d) = (n as i64, d as i64);
+    (d != 0).then(|| n.wrapping_rem(d))
 }
 
 fn mul(l: Val, r: Val) -> ValR<Val> {

@@ -1,6 +1,7 @@
 //! A jq program compiled once with the engine's jq-compatible library.
 
 use super::budget;
+use super::fast::Fast;
 use super::inputs::{self, Needs};
 use super::natives::{self, Data};
 use super::rewrite::{self, Rewriter};
@@ -38,8 +39,8 @@ pub struct Program {
     source: String,
     body: Body,
     needs: Needs,
-    /// The keys of a program that is only a path from its input (`.a.b?`).
-    path: Option<Vec<(String, bool)>>,
+    /// The program compiled to run on JSON, when it is in [`Fast`]'s subset.
+    fast: Option<Fast>,
 }
 
 impl std::fmt::Debug for Program {
@@ -131,7 +132,7 @@ impl Program {
             return Err(error_at(code, problem.at, problem.message.clone()));
         }
         let constant = rewrite::is_constant(&term);
-        let path = rewrite::key_path(&term);
+        let fast = Fast::compile(&term);
         let needs = if constant {
             Needs::Keys(Default::default())
         } else {
@@ -182,7 +183,7 @@ impl Program {
             source: code.to_owned(),
             body: Body::Filter(Box::new(filter)),
             needs,
-            path,
+            fast,
         };
         if constant {
             let value = program.first(&Val::Null, &Val::Null);
@@ -201,10 +202,11 @@ impl Program {
         &self.needs
     }
 
-    /// Whether the program is only a path of keys from its input, which
-    /// [`Program::first_json`] follows without jq.
-    pub fn is_key_path(&self) -> bool {
-        self.path.is_some()
+    /// Whether [`Program::first_json`] evaluates the program on JSON directly
+    /// (it falls back to jaq on a full conversion of its input only for errors,
+    /// no output and rare cases).
+    pub fn runs_on_json(&self) -> bool {
+        self.fast.is_some()
     }
 
     /// Whether the program ignores its input (evaluated once, at compile time).
@@ -236,37 +238,23 @@ impl Program {
         }
     }
 
+    /// The output of a program that [runs on JSON](Program::runs_on_json),
+    /// computed without jaq; `None` when jaq must evaluate it.
+    pub fn first_on_json(&self, input: &Value) -> Option<Value> {
+        self.fast.as_ref().and_then(|f| f.run(input))
+    }
+
     /// Like [`Program::first`], with JSON values.
     pub fn first_json(&self, input: &Value, env: &Val) -> Result<Option<Value>, EvalError> {
         if let Body::Constant(result) = &self.body {
             return result.clone();
         }
-        if let Some(path) = &self.path {
-            return follow(path, input);
+        if let Some(v) = self.first_on_json(input) {
+            return Ok(Some(v));
         }
         self.first(&to_val(input), env)
             .map(|v| v.map(|v| to_json(&v)))
     }
-}
-
-/// `.a.b?` on a JSON value, with jq's errors.
-fn follow(path: &[(String, bool)], input: &Value) -> Result<Option<Value>, EvalError> {
-    let mut current = input;
-    for (key, optional) in path {
-        current = match current {
-            Value::Null => return Ok(Some(Value::Null)),
-            Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
-            _ if *optional => return Ok(None),
-            other => {
-                let v = to_val(other);
-                return Err(EvalError(format!(
-                    "Cannot index {} with \"{key}\"",
-                    super::natives::type_name(&v)
-                )));
-            }
-        };
-    }
-    Ok(Some(current.clone()))
 }
 
 fn error_text(e: jaq_core::Error<Val>) -> String {

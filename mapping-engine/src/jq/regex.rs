@@ -220,25 +220,32 @@ pub fn replace_literal(input: &Val, re: &Val, replacement: &Val, flags: &Val) ->
     let (Some(re), Some(replacement)) = (as_str(re), as_str(replacement)) else {
         return fail(format!("{} is not a string", describe(re)));
     };
-    let flags = Flags::parse(&as_str(flags).unwrap_or_default()).map_err(jaq_core::Error::str)?;
-    let regex = compiled(&re, flags).map_err(|e| {
-        jaq_core::Error::str(format!("{re} (at offset 0) is not a valid regex: {e}"))
-    })?;
+    let flags = as_str(flags).unwrap_or_default();
+    replace(&text, &re, &replacement, &flags)
+        .map(Val::from)
+        .map_err(jaq_core::Error::str)
+}
+
+/// [`replace_literal`] on strings.
+pub fn replace(text: &str, re: &str, replacement: &str, flags: &str) -> Result<String, String> {
+    let flags = Flags::parse(flags)?;
+    let regex =
+        compiled(re, flags).map_err(|e| format!("{re} (at offset 0) is not a valid regex: {e}"))?;
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for m in regex.find_iter(&text) {
+    for m in regex.find_iter(text) {
         if flags.skip_empty && m.is_empty() {
             continue;
         }
         out.push_str(&text[last..m.start()]);
-        out.push_str(&replacement);
+        out.push_str(replacement);
         last = m.end();
         if !flags.global {
             break;
         }
     }
     out.push_str(&text[last..]);
-    Ok(Val::from(out))
+    Ok(out)
 }
 
 /// Converts increasing byte offsets to character offsets.

@@ -457,25 +457,6 @@ fn bind_rhs<'s>(rhs: Term<&'s str>, paths: Term<&'s str>, update: Term<&'s str>)
     )
 }
 
-/// The keys of a program that is only a path of literal keys from its input.
-pub fn key_path(t: &Term<&str>) -> Option<Vec<(String, bool)>> {
-    let Term::Path(base, path) = t else {
-        return None;
-    };
-    if !matches!(**base, Term::Id) {
-        return None;
-    }
-    path.0
-        .iter()
-        .map(|(part, opt)| match part {
-            Part::Index(i) => {
-                literal(i).map(|(key, _)| (key, matches!(opt, jaq_core::path::Opt::Optional)))
-            }
-            Part::Range(..) => None,
-        })
-        .collect()
-}
-
 /// Whether a program ignores its input, so it can be evaluated once.
 pub fn is_constant(t: &Term<&str>) -> bool {
     match t {

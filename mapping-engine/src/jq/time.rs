@@ -121,7 +121,11 @@ impl Tm {
                 jaq_core::Error::str(format!("{what} requires parsed datetime inputs"))
             })?;
         }
-        Ok(Tm {
+        Ok(Self::from_fields(&fields))
+    }
+
+    fn from_fields(fields: &[f64; 8]) -> Self {
+        Tm {
             year: fields[0] as i64,
             mon: fields[1] as i64,
             mday: fields[2] as i64,
@@ -130,7 +134,20 @@ impl Tm {
             sec: fields[5],
             wday: fields[6] as i64,
             yday: fields[7] as i64,
-        })
+        }
+    }
+
+    fn fields(&self) -> [f64; 8] {
+        [
+            self.year as f64,
+            self.mon as f64,
+            self.mday as f64,
+            self.hour as f64,
+            self.min as f64,
+            self.sec,
+            self.wday as f64,
+            self.yday as f64,
+        ]
     }
 
     fn to_val(self) -> Val {
@@ -151,6 +168,22 @@ impl Tm {
             int(self.yday),
         ]))
     }
+}
+
+/// `mktime` of a broken-down time's fields (missing ones zero).
+pub fn timegm(fields: &[f64; 8]) -> i64 {
+    Tm::from_fields(fields).timegm()
+}
+
+/// `strftime(fmt)` of seconds since the epoch.
+pub fn format_epoch(t: f64, fmt: &str) -> String {
+    format_tm(&Tm::from_epoch(t), fmt)
+}
+
+/// `strptime(fmt)` of a string: the broken-down time's fields, `None` when
+/// the string does not match.
+pub fn parse(input: &str, format: &str) -> Option<[f64; 8]> {
+    parse_tm(input, format).map(|tm| tm.with_computed_days().fields())
 }
 
 /// `gmtime`: seconds since the epoch to a broken-down time (fractional seconds kept).

@@ -12,10 +12,7 @@ pub fn to_val(value: &Value) -> Val {
     match value {
         Value::Null => Val::Null,
         Value::Bool(b) => Val::Bool(*b),
-        Value::Number(n) => match n.as_i64().and_then(|i| isize::try_from(i).ok()) {
-            Some(i) => Val::Num(Num::Int(i)),
-            None => Val::Num(Num::Dec(Rc::new(n.to_string()))),
-        },
+        Value::Number(n) => Val::Num(number(n)),
         Value::String(s) => Val::from(s.clone()),
         Value::Array(items) => Val::Arr(Rc::new(items.iter().map(to_val).collect())),
         Value::Object(map) => {
@@ -25,6 +22,14 @@ pub fn to_val(value: &Value) -> Val {
                 .collect();
             Val::obj(map)
         }
+    }
+}
+
+/// A JSON number as jaq's number: integers stay integers, others keep their text.
+pub(super) fn number(n: &serde_json::Number) -> Num {
+    match n.as_i64().and_then(|i| isize::try_from(i).ok()) {
+        Some(i) => Num::Int(i),
+        None => Num::Dec(Rc::new(n.to_string())),
     }
 }
 
@@ -89,7 +94,8 @@ fn num_to_json(n: &Num) -> Value {
     }
 }
 
-fn float_to_json(f: f64) -> Value {
+/// A double as jq prints it, as JSON (see [`to_json`]).
+pub(super) fn float_to_json(f: f64) -> Value {
     if f.is_nan() {
         return Value::Null;
     }
