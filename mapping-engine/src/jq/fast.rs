@@ -27,7 +27,11 @@ const EXACT: f64 = 9_007_199_254_740_992.0;
 const ISO_8601: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 /// A program of the subset.
-pub struct Fast(Node);
+pub struct Fast {
+    root: Node,
+    /// The most variables bound at once.
+    depth: usize,
+}
 
 enum Node {
     Id,
@@ -90,20 +94,25 @@ enum Unary {
 impl Fast {
     /// Compiles a rewritten program, `None` when it is outside the subset.
     pub fn compile(t: &Term<&str>) -> Option<Self> {
-        Compiler::default().node(t).map(Fast)
+        let mut compiler = Compiler::default();
+        let root = compiler.node(t)?;
+        Some(Fast {
+            root,
+            depth: compiler.depth,
+        })
     }
 
     /// The output for `input`, `None` when jaq must evaluate the program.
     pub fn run(&self, input: &Value) -> Option<Value> {
-        self.0
-            .eval(&V::Ref(input), &mut Vec::new())
-            .map(V::into_json)
+        let mut vars = Vec::with_capacity(self.depth);
+        self.root.eval(&V::Ref(input), &mut vars).map(V::into_json)
     }
 }
 
 #[derive(Default)]
 struct Compiler<'s> {
     vars: Vec<&'s str>,
+    depth: usize,
 }
 
 fn boxed(n: Node) -> Box<Node> {
@@ -200,6 +209,7 @@ impl<'s> Compiler<'s> {
             };
             let value = self.node(l)?;
             self.vars.push(v);
+            self.depth = self.depth.max(self.vars.len());
             let body = self.node(r);
             self.vars.pop();
             return Some(Node::Bind(boxed(value), boxed(body?)));
@@ -361,20 +371,10 @@ impl<'a> V<'a> {
         }
     }
 
-    /// The elements of an array or the values of an object.
-    fn values(&self) -> Option<Vec<V<'a>>> {
-        match self {
-            V::Arr(items) => Some(items.clone()),
-            V::Ref(Value::Array(items)) => Some(items.iter().map(V::Ref).collect()),
-            V::Ref(Value::Object(map)) => Some(map.values().map(V::Ref).collect()),
-            _ => None,
-        }
-    }
-
     fn index(&self, key: &str) -> Option<V<'a>> {
         match *self {
             V::Null | V::Ref(Value::Null) => Some(V::Null),
-            V::Ref(Value::Object(map)) => Some(map.get(key).map_or(V::Null, V::Ref)),
+            V::Ref(Value::Object(map)) => Some(get(map, key).map_or(V::Null, V::Ref)),
             _ => None,
         }
     }
@@ -410,6 +410,15 @@ impl<'a> V<'a> {
     }
 }
 
+/// `map.get(key)`, scanning small objects rather than hashing the key.
+fn get<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 32 {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
+}
+
 /// jq's order: by type first, then by value.
 fn compare(l: &V, r: &V) -> Ordering {
     match (l.as_str(), r.as_str()) {
@@ -430,12 +439,26 @@ fn math<'a>(l: V<'a>, m: Math, r: V<'a>) -> Option<V<'a>> {
             _ => return None,
         });
     }
-    match m {
-        Math::Add if l.is_null() => Some(r),
-        Math::Add if r.is_null() => Some(l),
-        Math::Add => Some(V::Str([l.as_str()?, r.as_str()?].concat())),
+    match (m, l) {
+        (Math::Add, l) if l.is_null() => Some(r),
+        (Math::Add, l) if r.is_null() => Some(l),
+        (Math::Add, V::Str(mut s)) => {
+            s.push_str(r.as_str()?);
+            Some(V::Str(s))
+        }
+        (Math::Add, l) => Some(V::Str([l.as_str()?, r.as_str()?].concat())),
         _ => None,
     }
+}
+
+/// Fills `fields` from the numbers of an array (at most its length), giving
+/// the array's length; `None` if a filled element is not a number.
+fn fill(fields: &mut [f64; 8], items: impl ExactSizeIterator<Item = Option<f64>>) -> Option<usize> {
+    let len = items.len();
+    for (slot, item) in fields.iter_mut().zip(items) {
+        *slot = item?;
+    }
+    Some(len)
 }
 
 impl Unary {
@@ -456,16 +479,16 @@ impl Unary {
             Unary::Floor => num(x.as_f64()?.floor())?,
             Unary::Not => V::Bool(!x.truthy()),
             Unary::Mktime => {
-                let items = match x {
-                    V::Arr(_) | V::Ref(Value::Array(_)) => x.values()?,
+                let mut fields = [0.0; 8];
+                let len = match x {
+                    V::Arr(items) => fill(&mut fields, items.iter().map(V::as_f64))?,
+                    V::Ref(Value::Array(items)) => {
+                        fill(&mut fields, items.iter().map(|i| V::Ref(i).as_f64()))?
+                    }
                     _ => return None,
                 };
-                if items.len() < 6 {
+                if len < 6 {
                     return None;
-                }
-                let mut fields = [0.0; 8];
-                for (slot, item) in fields.iter_mut().zip(&items) {
-                    *slot = item.as_f64()?;
                 }
                 num(time::timegm(&fields) as f64)?
             }
@@ -547,17 +570,25 @@ impl Node {
                             over,
                             optional,
                             then,
-                        } => {
-                            let over = over.eval(x, vars)?;
-                            let values = match over.values() {
-                                Some(values) => values,
-                                None if *optional => Vec::new(),
-                                None => return None,
-                            };
-                            for v in &values {
-                                out.push(then.eval(v, vars)?);
+                        } => match over.eval(x, vars)? {
+                            V::Arr(items) => {
+                                for v in &items {
+                                    out.push(then.eval(v, vars)?);
+                                }
                             }
-                        }
+                            V::Ref(Value::Array(items)) => {
+                                for v in items {
+                                    out.push(then.eval(&V::Ref(v), vars)?);
+                                }
+                            }
+                            V::Ref(Value::Object(map)) => {
+                                for v in map.values() {
+                                    out.push(then.eval(&V::Ref(v), vars)?);
+                                }
+                            }
+                            _ if *optional => {}
+                            _ => return None,
+                        },
                     }
                 }
                 V::Arr(out)

@@ -112,21 +112,25 @@ pub fn validate(re: &str, flags: &str) -> Result<(), String> {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<(String, Flags), Rc<Regex>>> = RefCell::new(HashMap::new());
+    /// Compiled regexes by flags and text (looked up without allocating).
+    static CACHE: RefCell<HashMap<Flags, HashMap<String, Rc<Regex>>>> =
+        RefCell::new(HashMap::new());
 }
 
 fn compiled(re: &str, flags: Flags) -> Result<Rc<Regex>, String> {
-    let key = (re.to_owned(), flags.compiled());
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    let flags = flags.compiled();
+    let hit = CACHE.with(|c| c.borrow().get(&flags).and_then(|m| m.get(re)).cloned());
+    if let Some(hit) = hit {
         return Ok(hit);
     }
     let regex = Rc::new(flags.build(re)?);
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        if cache.len() >= 1024 {
-            cache.clear();
+        let same_flags = cache.entry(flags).or_default();
+        if same_flags.len() >= 1024 {
+            same_flags.clear();
         }
-        cache.insert(key, regex.clone());
+        same_flags.insert(re.to_owned(), regex.clone());
     });
     Ok(regex)
 }
