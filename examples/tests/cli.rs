@@ -57,7 +57,20 @@ fn temp(name: &str) -> PathBuf {
 #[test]
 fn map_prints_the_entities_jq_computes() {
     let mapping = engine_data("default-mapping.yaml");
-    for kind in ["pull-request", "repository-policy", "team"] {
+    let expected_dir = engine_data("expected/default-mapping");
+    let mut kinds: Vec<String> = std::fs::read_dir(&expected_dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".ndjson")
+                .to_owned()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds.len(), 12, "every kind of the default mapping");
+    for kind in &kinds {
         let items = engine_data(&format!("items/{kind}.json"));
         let out = ado_port(
             &[
@@ -233,4 +246,94 @@ fn sync_without_an_organization_says_what_to_set() {
         String::from_utf8_lossy(&out.stderr)
             .contains("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL")
     );
+}
+
+#[tokio::test]
+async fn sync_upserts_into_port_and_deletes_what_disappeared() {
+    use wiremock::matchers::{body_partial_json, header};
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 2, "value": [
+            {"id": "p1", "name": "One", "state": "wellFormed"}, {"id": "p2", "name": "Two", "state": "wellFormed"}
+        ]})))
+        .mount(&ado)
+        .await;
+    let port = MockServer::start().await;
+    let agent = format!(
+        "port-ocean/azure-devops/{}/my-ado/exporter",
+        env!("CARGO_PKG_VERSION")
+    );
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/access_token"))
+        .and(body_partial_json(
+            json!({"clientId": "port-id", "clientSecret": "port-secret"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"ok": true, "accessToken": "tok", "expiresIn": 3600, "tokenType": "Bearer"}),
+        ))
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities/bulk"))
+        .and(header("user-agent", agent.as_str()))
+        .and(body_partial_json(json!({"entities": [{"identifier": "p1", "title": "One"}, {"identifier": "p2", "title": "Two"}]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "errors": [], "entities": [
+            {"identifier": "p1", "index": 0, "created": true}, {"identifier": "p2", "index": 1, "created": false}
+        ]})))
+        .expect(1)
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/entities/datasource-entities"))
+        .and(body_partial_json(json!({"datasource_prefix": "port-ocean/azure-devops/", "datasource_suffix": "/my-ado/exporter"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "next": null, "entities": [
+            {"identifier": "p1", "blueprint": "azureDevopsProject"}, {"identifier": "p2", "blueprint": "azureDevopsProject"},
+            {"identifier": "gone", "blueprint": "azureDevopsProject"}
+        ]})))
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/v1/blueprints/azureDevopsProject/bulk/entities/delete",
+        ))
+        .and(body_partial_json(json!({"entities": ["gone"]})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": true, "deletedEntities": ["gone"]})),
+        )
+        .expect(1)
+        .mount(&port)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/my-ado/resync-state"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&port)
+        .await;
+    let mapping = temp("port-projects.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          title: .name\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
+    let (ado_url, port_url) = (format!("{}/fabrikam", ado.uri()), port.uri());
+    let out = tokio::task::spawn_blocking(move || {
+        ado_port(
+            &["sync", "--mapping", mapping.to_str().unwrap()],
+            &[
+                ("OCEAN__PORT__CLIENT_ID", "port-id"),
+                ("OCEAN__PORT__CLIENT_SECRET", "port-secret"),
+                ("OCEAN__PORT__BASE_URL", &port_url),
+                ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado"),
+                ("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL", &ado_url),
+                ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+                ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "cloud"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("port-secret") && !stderr.contains("tok\""),
+        "{stderr}"
+    );
+    port.verify().await;
 }
