@@ -6,10 +6,12 @@
 //! the common cases; wherever the answer is not a plain value (an error, no
 //! output) or would take jaq's representation into account (arrays or objects
 //! where scalars are expected, integers beyond 2^53, `-0`), it returns `None`
-//! and the program runs on jaq instead, so both paths always agree.
+//! and the program runs on jaq instead, so both paths always agree. Nothing in
+//! the subset recurses or loops, so it spends no evaluation budget.
 
 use super::natives;
 use super::regex;
+use super::rewrite::literal;
 use super::time;
 use super::value::{float_to_json, json_text, to_val};
 use jaq_core::load::lex::StrPart;
@@ -33,6 +35,7 @@ pub struct Fast {
     depth: usize,
 }
 
+/// A compiled construct.
 enum Node {
     Id,
     Lit(Value),
@@ -61,6 +64,7 @@ enum Node {
     Sub(Box<[Node; 3]>),
 }
 
+/// A part of an interpolated string.
 enum Piece {
     Str(String),
     Term(Node),
@@ -77,6 +81,7 @@ enum Item {
     },
 }
 
+/// A builtin without arguments.
 #[derive(Clone, Copy)]
 enum Unary {
     ToString,
@@ -119,25 +124,12 @@ fn boxed(n: Node) -> Box<Node> {
     Box::new(n)
 }
 
-/// The text of a string literal without interpolation.
-fn literal(parts: &[StrPart<&str, Term<&str>>]) -> Option<String> {
-    let mut out = String::new();
-    for p in parts {
-        match p {
-            StrPart::Str(s) => out.push_str(s),
-            StrPart::Char(c) => out.push(*c),
-            StrPart::Term(_) => return None,
-        }
-    }
-    Some(out)
-}
-
 /// The literal keys of path parts (`.a`, `."a"`, `.["a"]`, each maybe with `?`).
 fn keys(parts: &[(Part<Term<&str>>, jaq_core::path::Opt)]) -> Option<Vec<String>> {
     parts
         .iter()
         .map(|(part, _)| match part {
-            Part::Index(Term::Str(None, s)) => literal(s),
+            Part::Index(key) => literal(key).map(|(key, _)| key),
             _ => None,
         })
         .collect()
@@ -162,7 +154,7 @@ impl<'s> Compiler<'s> {
                 }
                 Node::Lit(Value::from(i))
             }
-            Term::Str(None, parts) => Node::Lit(Value::String(literal(parts)?)),
+            Term::Str(None, _) => Node::Lit(Value::String(literal(t)?.0)),
             Term::Str(Some("@text"), parts) => Node::Text(
                 parts
                     .iter()

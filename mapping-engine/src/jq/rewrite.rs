@@ -266,7 +266,7 @@ fn str_term(s: &str) -> Term<&str> {
 }
 
 /// The text of a string literal without interpolation, and where it starts.
-fn literal<'s>(t: &Term<&'s str>) -> Option<(String, &'s str)> {
+pub fn literal<'s>(t: &Term<&'s str>) -> Option<(String, &'s str)> {
     let Term::Str(None, parts) = t else {
         return None;
     };
