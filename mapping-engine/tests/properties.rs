@@ -1,4 +1,5 @@
-//! Properties over generated inputs: evaluation never panics and is deterministic.
+//! Properties over generated inputs: evaluation never panics, is deterministic,
+//! and programs that run on JSON give jaq's answers.
 
 use mapping_engine::jq::{Program, Val, reset_budget, to_json, to_val};
 use serde_json::{Map, Value, json};
@@ -98,6 +99,61 @@ fn evaluation_never_panics_and_is_deterministic() {
             assert_eq!(first, again, "{} on {input}", program.source());
         }
     }
+}
+
+/// Programs of the subset that runs on JSON.
+const JSON_PROGRAMS: &[&str] = &[
+    ".id | gsub(\" \"; \"\")",
+    ".repository.id + \"/\" + (.id | tostring)",
+    "[.reviewers[].id]",
+    "[.reviewers[]?.name | tojson]",
+    ".creationDate | sub(\"\\\\..*Z$\"; \"Z\") | strptime(\"%Y-%m-%dT%H:%M:%SZ\") | mktime",
+    ".closedDate | fromdate",
+    ".id | todate",
+    "(.status == \"completed\") and (.closedDate != null)",
+    "[.id < .name, .id >= .status, .id == .name, .id != null]",
+    ".id + .name",
+    ".id - .status",
+    "(.id / 3600 * 100 | floor) / 100",
+    ".id % 7",
+    ".id * .name",
+    ".name // .id // \"none\"",
+    ".id as $x | .name as $y | if $x then $y elif $y then $x else [$x, $y] end",
+    "\"\\(.id)-\\(.name)\"",
+    "[.[] | length]",
+    "map(.id)",
+    ".status | ascii_downcase",
+    "select(.id) | .name",
+    ".[\"a b\"]?.id?",
+];
+
+#[test]
+fn the_json_path_agrees_with_jaq() {
+    let programs: Vec<Program> = JSON_PROGRAMS
+        .iter()
+        .map(|p| Program::compile(p).unwrap())
+        .collect();
+    assert!(programs.iter().all(Program::runs_on_json));
+    let mut generator = Gen(0x2545_f491_4f6c_dd1d);
+    let env = Val::obj(Default::default());
+    let mut without_jaq = 0;
+    for _ in 0..3000 {
+        let input = generator.value(3);
+        for program in &programs {
+            reset_budget(100_000);
+            let jaq = program
+                .first(&to_val(&input), &env)
+                .map(|v| v.map(|v| to_json(&v)));
+            if let Some(v) = program.first_on_json(&input) {
+                without_jaq += 1;
+                assert_eq!(Ok(Some(v)), jaq, "{} on {input}", program.source());
+            }
+            reset_budget(100_000);
+            let json = program.first_json(&input, &env);
+            assert_eq!(json, jaq, "{} on {input}", program.source());
+        }
+    }
+    assert!(without_jaq > 5_000, "{without_jaq}");
 }
 
 #[test]
