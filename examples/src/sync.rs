@@ -8,7 +8,9 @@ use ado_port_sync::{
     EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
     ResyncOutcome, ResyncReport,
 };
+use indicatif::{ProgressBar, ProgressStyle};
 use mapping_engine::Mapping;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -58,10 +60,12 @@ pub async fn resync(
     excluded_tags: Vec<String>,
     sink: &dyn EntitySink,
 ) -> Result<ResyncReport, Failure> {
+    let display = Arc::new(Progress::new());
+    let events = Arc::clone(&display);
     let resync = Resync::new(mapping, organizations)
         .map_err(|e| Failure(e.to_string()))?
         .excluded_tags(excluded_tags)
-        .on_progress(Arc::new(progress));
+        .on_progress(Arc::new(move |event: &ProgressEvent| events.show(event)));
     let cancel = resync.cancel_handle();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -69,36 +73,93 @@ pub async fn resync(
             cancel.cancel();
         }
     });
-    Ok(resync.run(sink).await)
+    let report = resync.run(sink).await;
+    display.finish();
+    Ok(report)
 }
 
-fn progress(event: &ProgressEvent) {
-    match event {
-        ProgressEvent::KindStarted {
-            organization,
-            resource_index,
-            kind,
-        } => {
-            eprintln!("[{organization}] {kind} (resources[{resource_index}]): fetching");
+/// Progress on stderr: a spinner naming the kinds in flight on a terminal, plain lines
+/// otherwise; finished kinds are always printed as lines.
+struct Progress {
+    spinner: Option<ProgressBar>,
+    running: std::sync::Mutex<Vec<String>>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let spinner = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            spinner,
+            running: std::sync::Mutex::new(Vec::new()),
         }
-        ProgressEvent::KindFinished {
-            organization,
-            resource_index,
-            kind,
-            counts,
-            failed,
-        } => {
-            let state = if *failed { "FAILED" } else { "done" };
-            eprintln!(
-                "[{organization}] {kind} (resources[{resource_index}]): {state}: fetched {}, selected {}, upserted {}, failed {}, skipped {}",
-                counts.fetched, counts.selected, counts.upserted, counts.failed, counts.skipped
-            );
+    }
+
+    fn line(&self, text: String) {
+        match &self.spinner {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
         }
-        ProgressEvent::ReconcileStarted => eprintln!("reconciling"),
-        ProgressEvent::ReconcileFinished(r) => {
-            eprintln!("reconciliation: {:?}, deleted {}", r.status, r.deleted)
+    }
+
+    fn show(&self, event: &ProgressEvent) {
+        match event {
+            ProgressEvent::KindStarted {
+                organization,
+                resource_index,
+                kind,
+            } => {
+                let name = format!("[{organization}] {kind} (resources[{resource_index}])");
+                if self.spinner.is_none() {
+                    self.line(format!("{name}: fetching"));
+                }
+                self.running(|running| running.push(name));
+            }
+            ProgressEvent::KindFinished {
+                organization,
+                resource_index,
+                kind,
+                counts,
+                failed,
+            } => {
+                let name = format!("[{organization}] {kind} (resources[{resource_index}])");
+                self.running(|running| running.retain(|r| *r != name));
+                let state = if *failed { "FAILED" } else { "done" };
+                self.line(format!(
+                    "{name}: {state}: fetched {}, selected {}, upserted {}, failed {}, skipped {}",
+                    counts.fetched, counts.selected, counts.upserted, counts.failed, counts.skipped
+                ));
+            }
+            ProgressEvent::ReconcileStarted => self.line("reconciling".into()),
+            ProgressEvent::ReconcileFinished(r) => {
+                self.line(format!(
+                    "reconciliation: {:?}, deleted {}",
+                    r.status, r.deleted
+                ));
+            }
+            _ => {}
         }
-        _ => {}
+    }
+
+    fn running(&self, change: impl FnOnce(&mut Vec<String>)) {
+        if let Ok(mut running) = self.running.lock() {
+            change(&mut running);
+            if let Some(bar) = &self.spinner {
+                bar.set_message(running.join(", "));
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.spinner {
+            bar.finish_and_clear();
+        }
     }
 }
 
