@@ -238,6 +238,16 @@ fn index_of(i: &Val) -> Option<isize> {
     as_f64(i).map(|f| f.floor() as isize)
 }
 
+/// A path's array index, counting negative ones from the end as jq does.
+fn array_index(i: &Val, len: usize) -> Result<usize, Error<Val>> {
+    let i = index_of(i).unwrap_or(0);
+    let i = if i < 0 { i + len as isize } else { i };
+    if i < 0 {
+        return fail("Out of bounds negative array index");
+    }
+    Ok(i as usize)
+}
+
 /// `setpath(path; x)` as jq: missing containers are created from null.
 pub(super) fn set_path(v: Val, path: &[Val], x: Val) -> ValR<Val> {
     let Some((head, rest)) = path.split_first() else {
@@ -254,14 +264,7 @@ pub(super) fn set_path(v: Val, path: &[Val], x: Val) -> ValR<Val> {
         }
         (Val::Arr(items), Val::Num(_)) => {
             let mut items = Rc::unwrap_or_clone(items);
-            let mut i = index_of(head).unwrap_or(0);
-            if i < 0 {
-                i += items.len() as isize;
-                if i < 0 {
-                    return fail("Out of bounds negative array index");
-                }
-            }
-            let i = i as usize;
+            let i = array_index(head, items.len())?;
             if i >= items.len() {
                 if i > 1 << 28 {
                     return fail("Array index too large");
@@ -344,14 +347,7 @@ fn del_path(v: Val, path: &[Val]) -> ValR<Val> {
         }
         (Val::Arr(items), Val::Num(_)) => {
             let mut items = Rc::unwrap_or_clone(items);
-            let mut i = index_of(head).unwrap_or(0);
-            if i < 0 {
-                i += items.len() as isize;
-                if i < 0 {
-                    return fail("Out of bounds negative array index");
-                }
-            }
-            let i = i as usize;
+            let i = array_index(head, items.len())?;
             if i < items.len() {
                 if rest.is_empty() {
                     items.remove(i);
