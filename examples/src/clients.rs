@@ -24,7 +24,12 @@ pub fn organizations(settings: &Settings) -> Result<Vec<AdoClient>, Failure> {
         ));
     }
     let credential = credential(settings, multiple)?;
-    let profile = c.api_profile.as_deref().map(parse_profile).transpose()?;
+    let profile = match c.api_profile.as_deref() {
+        Some(name) => Some(parse_profile(name)?),
+        // Separate service hosts (vsrm, vsaex...) exist only on Azure DevOps Services.
+        None if !c.service_urls.is_empty() => Some(ApiProfile::Cloud),
+        None => None,
+    };
     urls.iter()
         .map(|url| {
             let mut org = Organization::parse(url)

@@ -337,3 +337,51 @@ async fn sync_upserts_into_port_and_deletes_what_disappeared() {
     );
     port.verify().await;
 }
+
+#[tokio::test]
+async fn service_url_overrides_reach_cloud_only_apis() {
+    let ado = MockServer::start().await;
+    let entitlements = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/userentitlements"))
+        .and(wiremock::matchers::query_param("api-version", "7.1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [
+            {"id": "u1", "user": {"displayName": "Jamal Hartnett", "mailAddress": "jamal@fabrikam.com"}}
+        ], "continuationToken": null})))
+        .expect(1)
+        .mount(&entitlements)
+        .await;
+    let mapping = temp("users.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          title: .user.displayName\n          blueprint: '\"azureDevopsMember\"'\n").unwrap();
+    let output = temp("users.ndjson");
+    let (ado_url, services) = (
+        format!("{}/fabrikam", ado.uri()),
+        json!({"vsaex": format!("{}/{{organization}}", entitlements.uri())}).to_string(),
+    );
+    let (mapping_arg, output_arg) = (
+        mapping.to_str().unwrap().to_owned(),
+        output.to_str().unwrap().to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        ado_port(
+            &["sync", "--mapping", &mapping_arg, "--output", &output_arg],
+            &[
+                ("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL", &ado_url),
+                ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+                ("OCEAN__INTEGRATION__CONFIG__SERVICE_URLS", &services),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        lines(&std::fs::read(&output).unwrap()),
+        [json!({"identifier": "u1", "title": "Jamal Hartnett", "blueprint": "azureDevopsMember"})]
+    );
+    entitlements.verify().await;
+}
