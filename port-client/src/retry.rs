@@ -23,12 +23,13 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 10 attempts, 300 ms doubling per attempt, at most 60 s per wait, pacing below 10 requests left.
+    /// 7 attempts, 300 ms doubling per attempt, at most 30 s per wait (about 40 s before an
+    /// unreachable Port is reported), pacing below 10 requests left.
     fn default() -> Self {
         Self {
-            max_attempts: 10,
+            max_attempts: 7,
             base_delay: Duration::from_millis(300),
-            max_delay: Duration::from_secs(60),
+            max_delay: Duration::from_secs(30),
             pace_below: 10,
         }
     }
