@@ -51,6 +51,7 @@ pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
     BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery, PullRequestStatus,
-    PullRequestTimeRange, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
+    PullRequestTimeRange, ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery,
+    UserEntitlementQuery,
 };
 pub use crate::retry::{Pacing, RetryPolicy};

@@ -21,10 +21,11 @@
 //! | teams, team members | `$top`/`$skip` | [`TEAMS`] (documented default; no documented maximum) |
 //! | pull requests | `$top`/`$skip` | [`PULL_REQUESTS`] (server maximum) |
 //! | policy configurations, builds, pipelines, environments, environment deployment records | header token + `$top` (`top`) | [`TOKEN_PAGED`] |
-//! | releases, release deployments | header token + `$top` | [`RELEASES`] |
+//! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
+//! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
 //! | user entitlements, graph users | token only (server-chosen size) | — |
-//! | repositories, project properties, timelines, pipeline runs | none | — |
+//! | repositories, project properties, timelines, pipeline runs, team iterations | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -48,9 +49,11 @@ pub const PROJECTS: u32 = 1000;
 pub const TEAMS: u32 = 100;
 /// `$top` for pull requests: the server never returns more than 1000 per request.
 pub const PULL_REQUESTS: u32 = 1000;
+/// `$top` for refs: the server maximum.
+pub const REFS: u32 = 1000;
 /// `$top` for token-paged endpoints without a documented maximum.
 pub const TOKEN_PAGED: u32 = 1000;
-/// `$top` for releases and release deployments (the server default is 50).
+/// `$top` for releases, release deployments and release definitions (the server default is 50).
 pub const RELEASES: u32 = 100;
 /// `top` for the 5.x user entitlements form (documented maximum 10000).
 pub const ENTITLEMENTS_LEGACY: u32 = 10_000;

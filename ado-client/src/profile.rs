@@ -70,6 +70,10 @@ pub enum Operation {
     ListProjectTeams,
     /// `GET _apis/projects/{id}/teams/{team}/members`
     ListTeamMembers,
+    /// `GET {project}/{team}/_apis/work/teamsettings/iterations`
+    ListTeamIterations,
+    /// `GET {project}/_apis/wit/classificationnodes/{group}`
+    GetClassificationNode,
     /// `GET {vssps}/_apis/graph/users`
     ListGraphUsers,
     /// `GET {vsaex}/_apis/userentitlements` (search form, continuation token in the body)
@@ -80,6 +84,8 @@ pub enum Operation {
     ListRepositories,
     /// `GET {project}/_apis/git/repositories/{id}/items`
     GetItem,
+    /// `GET {project}/_apis/git/repositories/{id}/refs`
+    ListRefs,
     /// `GET {project}/_apis/git/policy/configurations`
     ListPolicyConfigurations,
     /// `GET {project}/_apis/git/pullrequests`
@@ -102,6 +108,8 @@ pub enum Operation {
     ListReleases,
     /// `GET {vsrm}/{project}/_apis/release/deployments`
     ListReleaseDeployments,
+    /// `GET {vsrm}/{project}/_apis/release/definitions`
+    ListReleaseDefinitions,
 }
 
 /// Columns of the table: Cloud, Server 2019, Server 2020, Server 2022.
@@ -125,7 +133,11 @@ impl Operation {
             | Self::ListBuilds
             | Self::GetBuildTimeline
             | Self::ListReleases
-            | Self::ListReleaseDeployments => RELEASED,
+            | Self::ListReleaseDeployments
+            | Self::ListRefs
+            | Self::ListTeamIterations
+            | Self::GetClassificationNode
+            | Self::ListReleaseDefinitions => RELEASED,
             Self::GetProjectProperties => [
                 Some("7.1-preview.1"),
                 Some("5.0-preview.1"),
@@ -168,6 +180,9 @@ impl Operation {
             Self::ListUserEntitlementsLegacy => "listing user entitlements (top/skip form)",
             Self::ListRepositories => "listing Git repositories",
             Self::GetItem => "reading a Git item",
+            Self::ListRefs => "listing Git refs",
+            Self::ListTeamIterations => "listing team iterations",
+            Self::GetClassificationNode => "reading classification nodes",
             Self::ListPolicyConfigurations => "listing policy configurations",
             Self::ListPullRequests => "listing pull requests",
             Self::ListPullRequestsByTime => "filtering pull requests by time",
@@ -179,6 +194,7 @@ impl Operation {
             Self::ListEnvironmentDeploymentRecords => "listing environment deployment records",
             Self::ListReleases => "listing releases",
             Self::ListReleaseDeployments => "listing release deployments",
+            Self::ListReleaseDefinitions => "listing release definitions",
         }
     }
 }
@@ -259,6 +275,21 @@ mod tests {
             versions,
             [Some("7.1"), Some("5.0"), Some("6.0"), Some("7.0")]
         );
+    }
+
+    #[test]
+    fn work_tracking_git_refs_and_release_definitions_exist_on_every_profile() {
+        for op in [
+            Operation::ListRefs,
+            Operation::ListTeamIterations,
+            Operation::GetClassificationNode,
+            Operation::ListReleaseDefinitions,
+        ] {
+            assert_eq!(ApiProfile::Cloud.api_version(op), Some("7.1"), "{op}");
+            assert_eq!(ApiProfile::Server2019.api_version(op), Some("5.0"), "{op}");
+            assert_eq!(ApiProfile::Server2020.api_version(op), Some("6.0"), "{op}");
+            assert_eq!(ApiProfile::Server2022.api_version(op), Some("7.0"), "{op}");
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@ mod common;
 
 use ado_client::{
     AdoClient, ApiProfile, BuildQuery, BuildQueryOrder, Credential, Error, Operation,
-    PullRequestQuery, PullRequestStatus, PullRequestTimeRange, ReleaseDeploymentQuery,
-    ReleaseQuery, UserEntitlementQuery,
+    PullRequestQuery, PullRequestStatus, PullRequestTimeRange, ReleaseDefinitionQuery,
+    ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
 };
 use common::*;
 use serde_json::{Value, json};
@@ -731,4 +731,111 @@ async fn release_deployments_on_cloud_vsrm_and_on_the_server_collection() {
     let client = server_client(&server, ApiProfile::Server2019);
     let onprem = collect(client.release_deployments(PROJECT, &ReleaseDeploymentQuery::new())).await;
     assert_eq!(onprem.len(), 1);
+}
+
+#[tokio::test]
+async fn branches_page_with_the_header_token_on_cloud() {
+    let server = server().await;
+    let items = fixture_items("git/7.1/refs_heads.json");
+    let refs = format!("/fabrikam/{PROJECT}/_apis/git/repositories/r1/refs");
+    get(&refs, "7.1")
+        .and(query_param("filter", "heads/"))
+        .and(query_param("$top", "1000"))
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "next-ref")
+                .set_body_json(list_body(&items[..1])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(&refs, "7.1")
+        .and(query_param("filter", "heads/"))
+        .and(query_param("continuationToken", "next-ref"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let branches = collect(cloud_client(&server).branches(PROJECT, "r1")).await;
+    let names: Vec<_> = branches.iter().map(|b| b.item.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "refs/heads/feature/calcApp",
+            "refs/heads/feature/replacer",
+            "refs/heads/master"
+        ]
+    );
+    assert_eq!(
+        branches[0].item.object_id.as_deref(),
+        Some("ffe9cba521f00d7f60e322845072238635edb451")
+    );
+}
+
+#[tokio::test]
+async fn branches_on_server_2019() {
+    let server = server().await;
+    get(
+        &format!("/tfs/DefaultCollection/{PROJECT}/_apis/git/repositories/r1/refs"),
+        "5.0",
+    )
+    .and(query_param("filter", "heads/"))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_json(fixture("git/server-5.0/refs_heads.json")),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let client = server_client(&server, ApiProfile::Server2019);
+    let branches = collect(client.branches(PROJECT, "r1")).await;
+    assert_eq!(
+        branches.len(),
+        fixture_items("git/server-5.0/refs_heads.json").len()
+    );
+}
+
+#[tokio::test]
+async fn release_definitions_on_cloud_vsrm_and_on_the_server_collection() {
+    let server = server().await;
+    let items = fixture_items("release/7.1/definitions_list.json");
+    let definitions = format!("/vsrm/fabrikam/{PROJECT}/_apis/release/definitions");
+    get(&definitions, "7.1")
+        .and(query_param("$top", "100"))
+        .and(query_param("$expand", "environments"))
+        .and(query_param("tagFilter", "prod,web"))
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "2")
+                .set_body_json(list_body(&items[..1])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(&definitions, "7.1")
+        .and(query_param("continuationToken", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(
+        &format!("/tfs/DefaultCollection/{PROJECT}/_apis/release/definitions"),
+        "6.0",
+    )
+    .and(query_param_is_missing("$expand"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let query = ReleaseDefinitionQuery::new()
+        .expand("environments")
+        .tags(["prod", "web"]);
+    let cloud = collect(cloud_client(&server).release_definitions(PROJECT, &query)).await;
+    let names: Vec<_> = cloud.iter().map(|d| d.item.name.as_deref()).collect();
+    assert_eq!(names, [Some("Fabrikam-web"), Some("Fabrikam-api")]);
+    assert_eq!(cloud[0].item.environments.as_ref().map(Vec::len), Some(1));
+    let client = server_client(&server, ApiProfile::Server2020);
+    let onprem = collect(client.release_definitions(PROJECT, &ReleaseDefinitionQuery::new())).await;
+    assert_eq!(onprem[0].item.path.as_deref(), Some("\\Services"));
 }

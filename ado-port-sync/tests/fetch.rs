@@ -201,3 +201,149 @@ async fn pull_requests_on_a_server_are_listed_without_time_filters() {
         );
     }
 }
+
+#[tokio::test]
+async fn branches_are_synthesized_per_healthy_repository() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let branches = items(&ado, Kind::Branch, json!({}), &[]).await;
+    assert_eq!(branches.len(), 2, "the disabled repository is skipped");
+    let main = &branches[0];
+    assert_eq!(main["name"], "main");
+    assert_eq!(main["refName"], "refs/heads/main");
+    assert_eq!(main["objectId"], "c0ffee");
+    assert_eq!(main["__repository"]["id"], "r-web");
+    assert_eq!(main["__organizationName"], "fabrikam");
+    assert_eq!(branches[1]["name"], "feature/login");
+    let mut keys: Vec<&str> = main
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "__organizationName",
+            "__organizationUrl",
+            "__repository",
+            "name",
+            "objectId",
+            "refName"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn members_carry_their_team_id() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let members = items(&ado, Kind::Member, json!({}), &[]).await;
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[0]["identity"]["id"], "id-1");
+    assert_eq!(members[0]["isTeamAdmin"], true);
+    assert!(members.iter().all(|m| m["__teamId"] == "t-1"));
+}
+
+#[tokio::test]
+async fn iterations_carry_their_project_and_team() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let iterations = items(&ado, Kind::Iteration, json!({}), &[]).await;
+    let names: Vec<&Value> = iterations.iter().map(|i| &i["name"]).collect();
+    assert_eq!(names, [&json!("Sprint 1"), &json!("Sprint 2")]);
+    assert_eq!(iterations[1]["attributes"]["timeFrame"], "current");
+    assert_eq!(iterations[0]["__project"]["name"], "Fabrikam Web");
+    assert_eq!(iterations[0]["__team"]["id"], "t-1");
+}
+
+#[tokio::test]
+async fn area_paths_are_flattened_with_parents_and_normalized_paths() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let areas = items(&ado, Kind::AreaPath, json!({}), &[]).await;
+    let summary: Vec<(Value, Value, Value)> = areas
+        .iter()
+        .map(|a| {
+            (
+                a["identifier"].clone(),
+                a["__parentIdentifier"].clone(),
+                a["__normalizedPath"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (json!("area-root"), Value::Null, json!("Fabrikam Web")),
+            (
+                json!("area-checkout"),
+                json!("area-root"),
+                json!("Fabrikam Web\\Checkout")
+            ),
+            (
+                json!("area-payments"),
+                json!("area-checkout"),
+                json!("Fabrikam Web\\Checkout\\Payments")
+            ),
+        ]
+    );
+    assert!(areas.iter().all(|a| a.get("children").is_none()));
+    assert!(areas.iter().all(|a| a["__project"]["id"] == "aaaa-1111"));
+
+    items(&ado, Kind::AreaPath, json!({"depth": 1}), &[]).await;
+    let requests = ado.received_requests().await.expect("recorded");
+    let depths: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/classificationnodes/Areas"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert!(depths[0].contains("%24depth=14"), "{depths:?}");
+    assert!(depths[1].contains("%24depth=1&"), "{depths:?}");
+}
+
+#[tokio::test]
+async fn release_definitions_carry_their_project() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let definitions = items(
+        &ado,
+        Kind::ReleaseDefinition,
+        json!({"tagFilter": ["prod"]}),
+        &[],
+    )
+    .await;
+    assert_eq!(definitions[0]["name"], "web-release");
+    assert_eq!(definitions[0]["__project"]["id"], "aaaa-1111");
+    let requests = ado.received_requests().await.expect("recorded");
+    let query = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/release/definitions"))
+        .and_then(|r| r.url.query())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(query.contains("%24expand=environments"), "{query}");
+    assert!(query.contains("tagFilter=prod"), "{query}");
+}
+
+#[tokio::test]
+async fn group_one_kinds_on_server_2019() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2019);
+    for kind in [
+        Kind::Branch,
+        Kind::Member,
+        Kind::Iteration,
+        Kind::AreaPath,
+        Kind::ReleaseDefinition,
+    ] {
+        let request = KindRequest::new(kind, &Map::new()).expect("valid");
+        let fetched: Vec<Value> = fetch(client.clone(), &request, &[])
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(!fetched.is_empty(), "{kind}");
+    }
+}

@@ -130,3 +130,20 @@ pub struct PolicyTypeRef {
     /// REST URL of the policy type.
     pub url: Option<String>,
 }
+
+/// A Git ref (`GitRef`): a branch or a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GitRef {
+    /// Full ref name, e.g. `refs/heads/main`.
+    pub name: String,
+    /// The commit (or tag object) it points at.
+    pub object_id: Option<String>,
+    /// Who created it.
+    pub creator: Option<IdentityRef>,
+    /// Whether it is locked.
+    pub is_locked: Option<bool>,
+    /// REST URL of the ref.
+    pub url: Option<String>,
+}

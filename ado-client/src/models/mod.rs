@@ -11,15 +11,21 @@ mod git;
 mod identity;
 mod pipelines;
 mod release;
+mod work;
 
 pub use self::build::{Build, BuildDefinitionReference, TimelineRecord};
 pub use self::core::{
     IdentityRef, Project, ProjectDetails, ProjectProperty, ProjectReference, Team, TeamMember,
     TeamReference,
 };
-pub use self::git::{GitItem, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest};
+pub use self::git::{
+    GitItem, GitRef, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest,
+};
 pub use self::identity::{AccessLevel, GraphUser, UserEntitlement};
 pub use self::pipelines::{
     Environment, EnvironmentDeploymentRecord, Pipeline, PipelineReference, PipelineRun,
 };
-pub use self::release::{Release, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference};
+pub use self::release::{
+    Release, ReleaseDefinition, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference,
+};
+pub use self::work::{ClassificationNode, IterationAttributes, TeamSettingsIteration};

@@ -96,3 +96,36 @@ pub struct ReleaseDeployment {
     /// Last modification time.
     pub last_modified_on: Option<String>,
 }
+
+/// A classic release definition (`ReleaseDefinition`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ReleaseDefinition {
+    /// Definition id.
+    pub id: i64,
+    /// Definition name.
+    pub name: Option<String>,
+    /// Folder path, e.g. `\\`.
+    pub path: Option<String>,
+    /// Revision number.
+    pub revision: Option<i64>,
+    /// Description.
+    pub description: Option<String>,
+    /// Format of the names of its releases.
+    pub release_name_format: Option<String>,
+    /// Creator.
+    pub created_by: Option<IdentityRef>,
+    /// Creation time.
+    pub created_on: Option<String>,
+    /// Last modifier.
+    pub modified_by: Option<IdentityRef>,
+    /// Last modification time.
+    pub modified_on: Option<String>,
+    /// Environments, when expanded (kept as JSON).
+    pub environments: Option<Vec<Value>>,
+    /// Tags, when expanded.
+    pub tags: Option<Vec<String>>,
+    /// REST URL of the definition.
+    pub url: Option<String>,
+}

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
-use crate::models::{GitItem, GitRepository, PolicyConfiguration, PullRequest};
+use crate::models::{GitItem, GitRef, GitRepository, PolicyConfiguration, PullRequest};
 use crate::organization::Service;
 use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::{ApiProfile, Operation};
@@ -71,6 +71,28 @@ impl AdoClient {
             Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Lists the branches of a repository (refs under `refs/heads/`).
+    pub fn branches(&self, project: &str, repository_id: &str) -> Pager<GitRef> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListRefs,
+                [
+                    project,
+                    "_apis",
+                    "git",
+                    "repositories",
+                    repository_id,
+                    "refs",
+                ],
+            )
+            .query("filter", "heads/"),
+            Paging::Token {
+                top: Some(("$top", pager::REFS)),
+            },
+        ))
     }
 
     /// Lists the policy configurations that apply to a repository, optionally to one branch

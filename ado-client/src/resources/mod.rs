@@ -6,12 +6,13 @@ mod git;
 mod identity;
 mod pipelines;
 mod release;
+mod work;
 
 pub use self::build::{BuildQuery, BuildQueryOrder};
 pub use self::core::PROJECT_TAG_PREFIX;
 pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
 pub use self::identity::UserEntitlementQuery;
-pub use self::release::{ReleaseDeploymentQuery, ReleaseQuery};
+pub use self::release::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -1,10 +1,10 @@
-//! Classic releases and release deployments (release host `vsrm` on Azure DevOps Services).
+//! Classic releases, release definitions and release deployments (release host `vsrm` on Azure DevOps Services).
 
 use jiff::Timestamp;
 
 use super::time_param;
 use crate::client::AdoClient;
-use crate::models::{Release, ReleaseDeployment};
+use crate::models::{Release, ReleaseDefinition, ReleaseDeployment};
 use crate::organization::Service;
 use crate::pager::{self, ListSpec, Pager, Paging};
 use crate::profile::Operation;
@@ -35,6 +35,23 @@ impl AdoClient {
         self.list(ListSpec::new(request, release_paging()))
     }
 
+    /// Lists the release definitions of a project matching `query`.
+    pub fn release_definitions(
+        &self,
+        project: &str,
+        query: &ReleaseDefinitionQuery,
+    ) -> Pager<ReleaseDefinition> {
+        let tags = (!query.tags.is_empty()).then(|| query.tags.join(","));
+        let request = Request::new(
+            Service::Release,
+            Operation::ListReleaseDefinitions,
+            [project, "_apis", "release", "definitions"],
+        )
+        .query_opt("tagFilter", tags)
+        .query_opt("$expand", query.expand.as_deref());
+        self.list(ListSpec::new(request, release_paging()))
+    }
+
     /// Lists the release deployments of a project matching `query`.
     pub fn release_deployments(
         &self,
@@ -50,6 +67,38 @@ impl AdoClient {
         .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
         .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
         self.list(ListSpec::new(request, release_paging()))
+    }
+}
+
+/// Options of [`AdoClient::release_definitions`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ReleaseDefinitionQuery {
+    tags: Vec<String>,
+    expand: Option<String>,
+}
+
+impl ReleaseDefinitionQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only definitions carrying all these tags.
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Extra data to include (`$expand`: `environments`, `artifacts`, `triggers`, `variables`,
+    /// `tags`, `lastRelease`).
+    pub fn expand(mut self, expand: impl Into<String>) -> Self {
+        self.expand = Some(expand.into());
+        self
     }
 }
 

@@ -1,10 +1,11 @@
-//! `project`, `team` and `user`.
+//! `project`, `team`, `member` and `user`.
 
 use std::sync::Arc;
 
 use ado_client::UserEntitlementQuery;
-use ado_client::models::Team;
+use ado_client::models::{Team, TeamMember};
 use ado_client::pager::Listed;
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
@@ -28,17 +29,35 @@ pub(super) fn projects(org: &Arc<OrgScope>, default_team: bool) -> ItemStream {
     })
 }
 
-/// `team`: the organization's teams (of kept projects), with `__members` on request.
-pub(super) fn teams(org: &Arc<OrgScope>, include_members: bool) -> ItemStream {
+/// The organization's teams whose project is kept.
+fn kept_teams(org: &Arc<OrgScope>) -> BoxStream<'static, ado_client::Result<Listed<Team>>> {
     let scope = Arc::clone(org);
     org.client
         .teams()
+        .try_filter_map(move |team| {
+            let org = Arc::clone(&scope);
+            async move {
+                if !org.excludes_projects() {
+                    return Ok(Some(team));
+                }
+                match team.item.project_id.as_deref() {
+                    Some(id) if org.has_project(id).await? => Ok(Some(team)),
+                    _ => Ok(None),
+                }
+            }
+        })
+        .boxed()
+}
+
+/// `team`: the organization's teams (of kept projects), with `__members` on request.
+pub(super) fn teams(org: &Arc<OrgScope>, include_members: bool) -> ItemStream {
+    let scope = Arc::clone(org);
+    kept_teams(org)
         .map(move |team| {
             let org = Arc::clone(&scope);
             async move { team_item(&org, team?, include_members).await }
         })
         .buffered(FAN_OUT)
-        .try_filter_map(|team| async move { Ok(team) })
         .boxed()
 }
 
@@ -46,31 +65,39 @@ async fn team_item(
     org: &OrgScope,
     team: Listed<Team>,
     include_members: bool,
-) -> ado_client::Result<Option<Value>> {
-    let project_id = team.item.project_id.as_deref();
-    if org.excludes_projects() {
-        match project_id {
-            Some(id) if org.has_project(id).await? => {}
-            _ => return Ok(None),
-        }
-    }
+) -> ado_client::Result<Value> {
     if !include_members {
-        return Ok(Some(team.raw));
+        return Ok(team.raw);
     }
-    let members: Vec<Value> = match project_id {
-        Some(project_id) => {
-            org.client
-                .team_members(project_id, &team.item.id)
-                .map_ok(|member| member.raw)
-                .try_collect()
-                .await?
-        }
-        None => Vec::new(),
-    };
-    Ok(Some(enrich(
-        team.raw,
-        [("__members", Value::Array(members))],
-    )))
+    let members: Vec<Value> = team_members(org, &team)
+        .map_ok(|member| member.raw)
+        .try_collect()
+        .await?;
+    Ok(enrich(team.raw, [("__members", Value::Array(members))]))
+}
+
+/// A team's members; none for a team without a project id.
+fn team_members(
+    org: &OrgScope,
+    team: &Listed<Team>,
+) -> BoxStream<'static, ado_client::Result<Listed<TeamMember>>> {
+    match team.item.project_id.as_deref() {
+        Some(project_id) => org.client.team_members(project_id, &team.item.id).boxed(),
+        None => stream::empty().boxed(),
+    }
+}
+
+/// `member`: the members of every team (of kept projects), with `__teamId`.
+pub(super) fn members(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    kept_teams(org)
+        .map_ok(move |team| {
+            let team_id = Value::String(team.item.id.clone());
+            team_members(&scope, &team)
+                .map_ok(move |member| enrich(member.raw, [("__teamId", team_id.clone())]))
+        })
+        .try_flatten_unordered(FAN_OUT)
+        .boxed()
 }
 
 /// `user`: user entitlements (default) or Graph users.

@@ -1,11 +1,11 @@
-//! `repository`, `repository-policy` and `pull-request`.
+//! `repository`, `repository-policy`, `branch` and `pull-request`.
 
 use std::sync::Arc;
 
 use ado_client::{ApiProfile, PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{ItemStream, enrich, for_each, healthy_repositories_of};
 use crate::org::{OrgScope, RepoEntry};
@@ -68,6 +68,27 @@ pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
             .policy_configurations(&repo.project_id, &repo.id, Some(&branch))
             .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
             .boxed()
+    })
+}
+
+/// `branch`: the branches of each healthy repository, as
+/// `{name, refName, objectId, __repository}` (`name` without `refs/heads/`).
+pub(super) fn branches(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
+        let repository = repo.raw;
+        scope
+            .client
+            .branches(&repo.project_id, &repo.id)
+            .map_ok(move |branch| {
+                let ref_name = branch.item.name;
+                json!({
+                    "name": ref_name.strip_prefix("refs/heads/").unwrap_or(&ref_name),
+                    "refName": ref_name,
+                    "objectId": branch.item.object_id,
+                    "__repository": repository.clone(),
+                })
+            })
     })
 }
 

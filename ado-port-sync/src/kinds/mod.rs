@@ -9,6 +9,7 @@ mod core;
 mod git;
 mod options;
 mod pipelines;
+mod work;
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,7 +20,10 @@ use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::{Map, Value};
 
 pub(crate) use self::options::KindOptions;
-pub use self::options::{DEFAULT_PR_MAX_RESULTS, DEFAULT_PR_MIN_TIME_IN_DAYS, OptionError};
+pub use self::options::{
+    DEFAULT_AREA_DEPTH, DEFAULT_PR_MAX_RESULTS, DEFAULT_PR_MIN_TIME_IN_DAYS,
+    DEFAULT_RELEASE_DEFINITION_EXPAND, OptionError,
+};
 use crate::org::{OrgScope, ProjectEntry, RepoEntry};
 
 /// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
@@ -60,6 +64,16 @@ pub enum Kind {
     Pipeline,
     /// `release`
     Release,
+    /// `branch`
+    Branch,
+    /// `member`
+    Member,
+    /// `iteration`
+    Iteration,
+    /// `area-path`
+    AreaPath,
+    /// `release-definition`
+    ReleaseDefinition,
 }
 
 /// What a kind does, as data.
@@ -208,21 +222,59 @@ pub const KINDS: &[KindSpec] = &[
             "maxCreatedTime",
         ],
     },
+    KindSpec {
+        kind: Kind::Branch,
+        name: "branch",
+        calls: &[
+            "GET {project}/_apis/git/repositories/{id}/refs?filter=heads/ per healthy repository",
+        ],
+        enrichment: &["__repository"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::Member,
+        name: "member",
+        calls: &[
+            "GET _apis/teams",
+            "GET _apis/projects/{project}/teams/{team}/members per team",
+        ],
+        enrichment: &["__teamId"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::Iteration,
+        name: "iteration",
+        calls: &[
+            "GET _apis/projects/{project}/teams per project",
+            "GET {project}/{team}/_apis/work/teamsettings/iterations per team",
+        ],
+        enrichment: &["__project", "__team"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::AreaPath,
+        name: "area-path",
+        calls: &["GET {project}/_apis/wit/classificationnodes/Areas?$depth per project"],
+        enrichment: &["__project", "__parentIdentifier", "__normalizedPath"],
+        options: &["depth"],
+    },
+    KindSpec {
+        kind: Kind::ReleaseDefinition,
+        name: "release-definition",
+        calls: &["GET {vsrm}/{project}/_apis/release/definitions per project"],
+        enrichment: &["__project"],
+        options: &["expand", "tagFilter"],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
 /// each such resource fails at resync time, which blocks deletions.
 pub const PENDING_KINDS: &[&str] = &[
-    "branch",
-    "release-definition",
     "work-item",
     "board",
     "column",
-    "member",
     "group",
     "group-member",
-    "iteration",
-    "area-path",
     "test-run",
     "advanced-security-alert",
     "file",
@@ -336,6 +388,13 @@ impl KindRequest {
             KindOptions::ReleaseDeployment => pipelines::release_deployments(org),
             KindOptions::Pipeline => pipelines::pipelines(org),
             KindOptions::Release(query) => pipelines::releases(org, query.clone()),
+            KindOptions::ReleaseDefinition(query) => {
+                pipelines::release_definitions(org, query.clone())
+            }
+            KindOptions::Branch => git::branches(org),
+            KindOptions::Member => core::members(org),
+            KindOptions::Iteration => work::iterations(org),
+            KindOptions::AreaPath { depth } => work::area_paths(org, *depth),
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -402,7 +461,7 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 14);
+        assert_eq!(KINDS.len(), 19);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Kind-specific selector options, validated when the mapping is loaded.
 
-use ado_client::ReleaseQuery;
+use ado_client::{ReleaseDefinitionQuery, ReleaseQuery};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -10,6 +10,12 @@ use super::Kind;
 pub const DEFAULT_PR_MIN_TIME_IN_DAYS: u32 = 7;
 /// Default of the pull-request `maxResults` option.
 pub const DEFAULT_PR_MAX_RESULTS: usize = 100;
+
+/// Default of the area-path `depth` option: the deepest tree Azure DevOps allows (14 levels
+/// below the root), so the whole tree is listed.
+pub const DEFAULT_AREA_DEPTH: u32 = 14;
+/// Default of the release-definition `expand` option.
+pub const DEFAULT_RELEASE_DEFINITION_EXPAND: &str = "environments";
 
 /// A selector option with an unusable value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +66,16 @@ pub(crate) enum KindOptions {
     Pipeline,
     /// `release`: the release filters.
     Release(ReleaseQuery),
+    /// `release-definition`: the definition filters.
+    ReleaseDefinition(ReleaseDefinitionQuery),
+    /// `branch`
+    Branch,
+    /// `member`
+    Member,
+    /// `iteration`
+    Iteration,
+    /// `area-path`: how many levels below the root to list.
+    AreaPath { depth: u32 },
     /// `project`: fetch each project to get its default team.
     Project { default_team: bool },
     /// `repository`: files to read from each default branch.
@@ -123,6 +139,13 @@ impl KindOptions {
                 Self::Pipeline
             }
             Kind::Release => Self::Release(release_query(options)?),
+            Kind::ReleaseDefinition => Self::ReleaseDefinition(release_definition_query(options)?),
+            Kind::Branch => Self::Branch,
+            Kind::Member => Self::Member,
+            Kind::Iteration => Self::Iteration,
+            Kind::AreaPath => Self::AreaPath {
+                depth: positive(options, "depth", DEFAULT_AREA_DEPTH)?,
+            },
         })
     }
 
@@ -143,6 +166,11 @@ impl KindOptions {
             Self::PipelineDeployment => Kind::PipelineDeployment,
             Self::Pipeline => Kind::Pipeline,
             Self::Release(_) => Kind::Release,
+            Self::ReleaseDefinition(_) => Kind::ReleaseDefinition,
+            Self::Branch => Kind::Branch,
+            Self::Member => Kind::Member,
+            Self::Iteration => Kind::Iteration,
+            Self::AreaPath { .. } => Kind::AreaPath,
         }
     }
 }
@@ -235,6 +263,23 @@ fn release_query(options: &Map<String, Value>) -> Result<ReleaseQuery, OptionErr
         query = query.max_created_time(time);
     }
     Ok(query)
+}
+
+fn release_definition_query(
+    options: &Map<String, Value>,
+) -> Result<ReleaseDefinitionQuery, OptionError> {
+    let expand = text(options, "expand")?;
+    let query = ReleaseDefinitionQuery::new().expand(
+        expand
+            .as_deref()
+            .unwrap_or(DEFAULT_RELEASE_DEFINITION_EXPAND),
+    );
+    let tags = string_list(options, "tagFilter")?;
+    Ok(if tags.is_empty() {
+        query
+    } else {
+        query.tags(tags)
+    })
 }
 
 /// A non-empty string option; absent is `None`.
@@ -435,6 +480,43 @@ mod tests {
         assert!(parse(Kind::Release, json!({"expand": 3})).is_err());
         assert_eq!(parse(Kind::Pipeline, json!({})), Ok(KindOptions::Pipeline));
         assert!(parse(Kind::Pipeline, json!({"includeRepo": true})).is_err());
+    }
+
+    #[test]
+    fn area_path_and_release_definition_options() {
+        assert_eq!(
+            parse(Kind::AreaPath, json!({})),
+            Ok(KindOptions::AreaPath { depth: 14 })
+        );
+        assert_eq!(
+            parse(Kind::AreaPath, json!({"depth": 2})),
+            Ok(KindOptions::AreaPath { depth: 2 })
+        );
+        for bad in [json!(0), json!(-1), json!("2"), json!(1.5)] {
+            let err = parse(Kind::AreaPath, json!({ "depth": bad })).unwrap_err();
+            assert_eq!(err.option, "depth");
+        }
+        assert_eq!(
+            parse(Kind::ReleaseDefinition, json!({})),
+            Ok(KindOptions::ReleaseDefinition(
+                ReleaseDefinitionQuery::new().expand("environments")
+            ))
+        );
+        assert_eq!(
+            parse(
+                Kind::ReleaseDefinition,
+                json!({"expand": "artifacts,triggers", "tagFilter": ["prod", "eu"]})
+            ),
+            Ok(KindOptions::ReleaseDefinition(
+                ReleaseDefinitionQuery::new()
+                    .expand("artifacts,triggers")
+                    .tags(["prod", "eu"])
+            ))
+        );
+        let err = parse(Kind::ReleaseDefinition, json!({"tagFilter": "prod"})).unwrap_err();
+        assert_eq!(err.option, "tagFilter");
+        assert!(parse(Kind::ReleaseDefinition, json!({"expand": ""})).is_err());
+        assert_eq!(parse(Kind::Branch, json!({})), Ok(KindOptions::Branch));
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! `pipeline`, `pipeline-run`, `environment`, `pipeline-deployment`, `release` and
-//! `release-deployment`.
+//! `pipeline`, `pipeline-run`, `environment`, `pipeline-deployment`, `release`,
+//! `release-definition` and `release-deployment`.
 
 use std::sync::Arc;
 
-use ado_client::{ReleaseDeploymentQuery, ReleaseQuery};
+use ado_client::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
@@ -100,5 +100,21 @@ pub(super) fn releases(org: &Arc<OrgScope>, query: ReleaseQuery) -> ItemStream {
             .client
             .releases(&project.id, &query)
             .map_ok(|release| release.raw)
+    })
+}
+
+/// `release-definition`: every project's classic release definitions matching the selector's
+/// filters (release host), with `__project`.
+pub(super) fn release_definitions(
+    org: &Arc<OrgScope>,
+    query: ReleaseDefinitionQuery,
+) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let project_raw = project.raw;
+        scope
+            .client
+            .release_definitions(&project.id, &query)
+            .map_ok(move |definition| enrich(definition.raw, [("__project", project_raw.clone())]))
     })
 }
