@@ -249,7 +249,7 @@ impl Compiling<'_> {
                 ));
             }
         };
-        Program::compile(&code).map_err(|e| ConfigError::Jq {
+        Program::compile(&crate::quotes::double_quote_strings(&code)).map_err(|e| ConfigError::Jq {
             path: self.path(field),
             index: self.index,
             kind: self.kind.to_owned(),

@@ -250,10 +250,12 @@ impl Scope<'_> {
     }
 }
 
-/// Null, false, `""`, `[]` and `{}` cannot identify an entity or name a blueprint.
+/// What Port's integration treats as false cannot identify an entity or name a
+/// blueprint: null, false, 0, `""`, `[]` and `{}`.
 fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null | Value::Bool(false) => true,
+        Value::Number(n) => n.as_f64() == Some(0.0),
         Value::String(s) => s.is_empty(),
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),

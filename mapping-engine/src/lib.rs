@@ -32,6 +32,7 @@ mod entity;
 mod error;
 mod eval;
 pub mod jq;
+mod quotes;
 
 pub use config::{Mapping, Options, Resource, Settings};
 pub use entity::{Entity, Mapped, Outcome, SkipReason, Warning};

@@ -219,3 +219,26 @@ fn environment_is_hidden_unless_given() {
     assert_eq!(e.properties.as_ref().unwrap()["e"], Value::Null);
     assert_eq!(e.properties.as_ref().unwrap()["f"], json!(0));
 }
+
+#[test]
+fn single_quoted_strings_and_falsy_identifiers_behave_as_in_port() {
+    let yaml = "resources:\n  - kind: k\n    selector:\n      query: .kind == 'service'\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: \"'service'\"\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let mapped = m.map_batch(
+        &m.resources[0],
+        &[
+            json!({"kind": "service", "id": "a"}),
+            json!({"kind": "service", "id": 0}),
+            json!({"kind": "other", "id": "b"}),
+        ],
+    );
+    let Outcome::Entity(e) = &mapped[0].outcomes[0] else {
+        panic!("{mapped:?}")
+    };
+    assert_eq!(e.blueprint, json!("service"));
+    assert!(
+        matches!(mapped[1].outcomes[0], Outcome::Skipped(_)),
+        "{mapped:?}"
+    );
+    assert_eq!(mapped[2].outcomes, [Outcome::Filtered]);
+}

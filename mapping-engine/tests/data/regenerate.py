@@ -12,6 +12,7 @@ the `expected` field of each case in `jq_cases.json`.
 """
 import json
 import os
+import re
 import jq
 import yaml
 
@@ -35,12 +36,18 @@ def evaluate_field(spec, data_text):
     if isinstance(spec, list):
         return [evaluate_field(v, data_text) for v in spec]
     program = spec if isinstance(spec, str) else json.dumps(spec)
-    status, value = first(program, data_text)
+    status, value = first(port_filter(program), data_text)
     return value if status == "ok" else None
 
 
 def empty(value):
-    return value is None or value is False or value in ("", [], {})
+    """Port keeps an entity only when identifier and blueprint are truthy in Python."""
+    return not value
+
+
+def port_filter(program):
+    """Port's rewrite of single-quoted strings before compiling a mapping program."""
+    return re.sub(r"(^|\s)'(?!\s|\")|(?<!\s|\")'(\s|$)", r'\1"\2', program)
 
 
 def map_items(resource, items):
@@ -50,7 +57,7 @@ def map_items(resource, items):
     mappings = resource["port"]["entity"]["mappings"]
     for item in items:
         text = json.dumps(item)
-        status, passed = first(selector, text)
+        status, passed = first(port_filter(selector), text)
         if status != "ok" or not isinstance(passed, bool) or not passed:
             continue
         entity = {}
