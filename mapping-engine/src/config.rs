@@ -97,7 +97,7 @@ pub(crate) struct EntityMapping {
     pub relations: Option<Vec<(String, Template)>>,
 }
 
-/// A mapped value: a jq program, or a search query whose leaves are jq programs.
+/// A mapped value: a jq program, or objects and lists whose leaves are jq programs.
 #[derive(Debug)]
 pub(crate) enum Template {
     Jq(Program),
@@ -260,32 +260,19 @@ impl Compiling<'_> {
         })
     }
 
+    /// A mapped value: a jq program, or (as in Port) objects and lists of them, such as
+    /// search queries, evaluated leaf by leaf.
     fn template(&self, v: &Value, field: &str) -> Result<Template, ConfigError> {
-        match v {
-            Value::Object(map) => {
-                if !map.contains_key("combinator") || !map.contains_key("rules") {
-                    return Err(invalid(
-                        &self.path(field),
-                        "a search query needs `combinator` and `rules`",
-                    ));
-                }
-                self.search(v, field)
-            }
-            _ => self.program(v, field).map(Template::Jq),
-        }
-    }
-
-    fn search(&self, v: &Value, field: &str) -> Result<Template, ConfigError> {
         match v {
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), self.search(v, &format!("{field}.{k}"))?)))
+                .map(|(k, v)| Ok((k.clone(), self.template(v, &format!("{field}.{k}"))?)))
                 .collect::<Result<_, _>>()
                 .map(Template::Object),
             Value::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| self.search(v, &format!("{field}[{i}]")))
+                .map(|(i, v)| self.template(v, &format!("{field}[{i}]")))
                 .collect::<Result<_, _>>()
                 .map(Template::Array),
             _ => self.program(v, field).map(Template::Jq),

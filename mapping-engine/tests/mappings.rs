@@ -242,3 +242,20 @@ fn single_quoted_strings_and_falsy_identifiers_behave_as_in_port() {
     );
     assert_eq!(mapped[2].outcomes, [Outcome::Filtered]);
 }
+
+#[test]
+fn nested_objects_in_mappings_are_evaluated_leaf_by_leaf() {
+    let yaml = "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n          properties:\n            owner:\n              name: .owner.name\n              tags: [.a, '\"x\"']\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let mapped = m.map_batch(
+        &m.resources[0],
+        &[json!({"id": "i", "a": 1, "owner": {"name": "n"}})],
+    );
+    let Outcome::Entity(e) = &mapped[0].outcomes[0] else {
+        panic!("{mapped:?}")
+    };
+    assert_eq!(
+        e.properties.as_ref().unwrap()["owner"],
+        json!({"name": "n", "tags": [1, "x"]})
+    );
+}
