@@ -52,6 +52,6 @@ pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
     BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery, PullRequestStatus,
     PullRequestTimeRange, ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery,
-    UserEntitlementQuery,
+    UserEntitlementQuery, WorkItemExpand,
 };
 pub use crate::retry::{Pacing, RetryPolicy};

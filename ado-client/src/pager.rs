@@ -9,6 +9,8 @@
 //!   shorter than the page size, so no trailing empty page is requested;
 //! * no paging: one response holds the whole list.
 //!
+//! `null` entries of an item array (work items a batch left out) are skipped.
+//!
 //! # Page sizes
 //!
 //! Every paged request asks for as many items as the endpoint allows. Offset-paged endpoints must
@@ -25,7 +27,8 @@
 //! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
 //! | user entitlements, graph users | token only (server-chosen size) | — |
-//! | repositories, project properties, timelines, pipeline runs, team iterations | none | — |
+//! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
+//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,6 +52,10 @@ pub const PROJECTS: u32 = 1000;
 pub const TEAMS: u32 = 100;
 /// `$top` for pull requests: the server never returns more than 1000 per request.
 pub const PULL_REQUESTS: u32 = 1000;
+/// `$top` of one WIQL page of work-item ids, under the server's cap of 20,000 results.
+pub const WIQL_IDS: u32 = 19_999;
+/// Most ids one work-items batch accepts.
+pub const WORK_ITEMS_BATCH: usize = 200;
 /// `$top` for refs: the server maximum.
 pub const REFS: u32 = 1000;
 /// `$top` for token-paged endpoints without a documented maximum.
@@ -347,11 +354,11 @@ fn extract_items(
     let first = keys.first().copied().unwrap_or("value");
     match body {
         Value::Null => Ok((first, Vec::new())),
-        Value::Array(items) => Ok(("", items)),
+        Value::Array(items) => Ok(("", without_nulls(items))),
         Value::Object(mut map) => {
             for key in keys {
                 match map.shift_remove(*key) {
-                    Some(Value::Array(items)) => return Ok((key, items)),
+                    Some(Value::Array(items)) => return Ok((key, without_nulls(items))),
                     Some(Value::Null) | None => {}
                     Some(other) => {
                         return Err(serde::de::Error::invalid_type(
@@ -368,6 +375,11 @@ fn extract_items(
             &"a list response",
         )),
     }
+}
+
+fn without_nulls(mut items: Vec<Value>) -> Vec<Value> {
+    items.retain(|item| !item.is_null());
+    items
 }
 
 fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
@@ -402,6 +414,9 @@ mod tests {
         assert!(items.is_empty());
         let (_, items) = extract_items(json!([1, 2, 3]), &["value"]).expect("bare array");
         assert_eq!(items.len(), 3);
+        let (_, items) = extract_items(json!({"value": [{"id": 1}, null, {"id": 3}]}), &["value"])
+            .expect("omitted items");
+        assert_eq!(items, [json!({"id": 1}), json!({"id": 3})]);
         assert!(extract_items(json!({"value": "nope"}), &["value"]).is_err());
         assert!(extract_items(json!("nope"), &["value"]).is_err());
     }

@@ -74,6 +74,14 @@ pub enum Operation {
     ListTeamIterations,
     /// `GET {project}/_apis/wit/classificationnodes/{group}`
     GetClassificationNode,
+    /// `POST {project}/_apis/wit/wiql`
+    QueryWiql,
+    /// `POST {project}/_apis/wit/workitemsbatch`
+    GetWorkItemsBatch,
+    /// `GET {project}/{team}/_apis/work/boards`
+    ListBoards,
+    /// `GET {project}/{team}/_apis/work/boards/{id}`
+    GetBoard,
     /// `GET {vssps}/_apis/graph/users`
     ListGraphUsers,
     /// `GET {vsaex}/_apis/userentitlements` (search form, continuation token in the body)
@@ -137,7 +145,11 @@ impl Operation {
             | Self::ListRefs
             | Self::ListTeamIterations
             | Self::GetClassificationNode
-            | Self::ListReleaseDefinitions => RELEASED,
+            | Self::ListReleaseDefinitions
+            | Self::QueryWiql
+            | Self::GetWorkItemsBatch
+            | Self::ListBoards
+            | Self::GetBoard => RELEASED,
             Self::GetProjectProperties => [
                 Some("7.1-preview.1"),
                 Some("5.0-preview.1"),
@@ -183,6 +195,10 @@ impl Operation {
             Self::ListRefs => "listing Git refs",
             Self::ListTeamIterations => "listing team iterations",
             Self::GetClassificationNode => "reading classification nodes",
+            Self::QueryWiql => "running a WIQL query",
+            Self::GetWorkItemsBatch => "reading work items",
+            Self::ListBoards => "listing boards",
+            Self::GetBoard => "reading a board",
             Self::ListPolicyConfigurations => "listing policy configurations",
             Self::ListPullRequests => "listing pull requests",
             Self::ListPullRequestsByTime => "filtering pull requests by time",
@@ -278,12 +294,16 @@ mod tests {
     }
 
     #[test]
-    fn work_tracking_git_refs_and_release_definitions_exist_on_every_profile() {
+    fn work_tracking_refs_and_release_definitions_exist_on_every_profile() {
         for op in [
             Operation::ListRefs,
             Operation::ListTeamIterations,
             Operation::GetClassificationNode,
             Operation::ListReleaseDefinitions,
+            Operation::QueryWiql,
+            Operation::GetWorkItemsBatch,
+            Operation::ListBoards,
+            Operation::GetBoard,
         ] {
             assert_eq!(ApiProfile::Cloud.api_version(op), Some("7.1"), "{op}");
             assert_eq!(ApiProfile::Server2019.api_version(op), Some("5.0"), "{op}");

@@ -14,13 +14,15 @@ use crate::error::{ApiErrorBody, Error, Result, is_retryable_status};
 use crate::organization::Service;
 use crate::profile::Operation;
 
-/// A GET request relative to a service base URL.
+/// A request relative to a service base URL: a GET, or a POST when it carries a JSON body
+/// (read-only queries such as WIQL, which are safe to retry).
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
     pub(crate) service: Service,
     pub(crate) operation: Operation,
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<serde_json::Value>,
 }
 
 impl Request {
@@ -36,6 +38,21 @@ impl Request {
             operation,
             segments: segments.into_iter().map(Into::into).collect(),
             query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Makes this a POST carrying `body` as JSON.
+    pub(crate) fn json_body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    fn method(&self) -> Method {
+        if self.body.is_some() {
+            Method::POST
+        } else {
+            Method::GET
         }
     }
 
@@ -106,15 +123,17 @@ impl ClientInner {
                 let authorization = self.credential.authorization(organization).await?;
                 let span = tracing::debug_span!(
                     "ado_request",
-                    http.method = %Method::GET,
+                    http.method = %request.method(),
                     url = %url,
                     attempt,
                     http.status = tracing::field::Empty,
                 );
                 async {
-                    let result = self
-                        .http
-                        .get(url.clone())
+                    let mut builder = self.http.request(request.method(), url.clone());
+                    if let Some(body) = &request.body {
+                        builder = builder.json(body);
+                    }
+                    let result = builder
                         .header(AUTHORIZATION, authorization)
                         .header(ACCEPT, "application/json")
                         .header(USER_AGENT, self.user_agent.clone())

@@ -347,3 +347,152 @@ async fn group_one_kinds_on_server_2019() {
         assert!(!fetched.is_empty(), "{kind}");
     }
 }
+
+/// Serves the sample project's work items: WIQL ids 1 to `count`, and any batch of them.
+async fn mount_work_items(ado: &MockServer, count: i64) {
+    struct Batch;
+    impl wiremock::Respond for Batch {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            let body: Value = serde_json::from_slice(&request.body).expect("json body");
+            let items: Vec<Value> = body["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|id| json!({"id": id, "rev": 1, "fields": {"System.Title": format!("item {id}")}}))
+                .collect();
+            ResponseTemplate::new(200).set_body_json(json!({"count": items.len(), "value": items}))
+        }
+    }
+    let ids: Vec<Value> = (1..=count).map(|id| json!({"id": id})).collect();
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/aaaa-1111/_apis/wit/wiql"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"queryType": "flat", "workItems": ids})),
+        )
+        .mount(ado)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/aaaa-1111/_apis/wit/workitemsbatch"))
+        .respond_with(Batch)
+        .mount(ado)
+        .await;
+}
+
+#[tokio::test]
+async fn work_items_are_read_in_batches_of_200_with_their_project() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_work_items(&ado, 450).await;
+    let work_items = items(
+        &ado,
+        Kind::WorkItem,
+        json!({"wiql": "[System.State] <> 'Closed'", "expand": "relations"}),
+        &[],
+    )
+    .await;
+    assert_eq!(work_items.len(), 450);
+    let mut ids: Vec<i64> = work_items
+        .iter()
+        .map(|w| w["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=450).collect::<Vec<_>>());
+    assert!(work_items.iter().all(|w| w["__projectId"] == "aaaa-1111"));
+    assert_eq!(work_items[0]["__project"]["name"], "Fabrikam Web");
+
+    let requests = ado.received_requests().await.expect("recorded");
+    let wiql: Vec<Value> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/wit/wiql"))
+        .map(|r| serde_json::from_slice(&r.body).expect("json"))
+        .collect();
+    assert_eq!(wiql.len(), 1, "a short page ends the id listing");
+    let query = wiql[0]["query"].as_str().expect("query");
+    assert!(
+        query.contains("@project AND ([System.State] <> 'Closed')"),
+        "{query}"
+    );
+    let batches: Vec<Value> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/wit/workitemsbatch"))
+        .map(|r| serde_json::from_slice(&r.body).expect("json"))
+        .collect();
+    let mut sizes: Vec<usize> = batches
+        .iter()
+        .map(|b| b["ids"].as_array().map_or(0, Vec::len))
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [50, 200, 200]);
+    assert!(batches.iter().all(|b| b["$expand"] == "relations"));
+}
+
+#[tokio::test]
+async fn boards_merge_their_details_and_columns_split_per_state_mapping() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let boards = items(&ado, Kind::Board, json!({}), &[]).await;
+    assert_eq!(boards.len(), 1);
+    assert_eq!(boards[0]["name"], "Stories");
+    assert_eq!(
+        boards[0]["revision"], 2,
+        "the board's own payload is merged"
+    );
+    assert_eq!(boards[0]["__project"]["id"], "aaaa-1111");
+
+    let columns = items(&ado, Kind::Column, json!({}), &[]).await;
+    let pairs: Vec<(Value, Value, Value)> = columns
+        .iter()
+        .map(|c| {
+            (
+                c["name"].clone(),
+                c["__stateType"].clone(),
+                c["__stateName"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (json!("New"), json!("User Story"), json!("New")),
+            (json!("New"), json!("Bug"), json!("New")),
+            (json!("Done"), json!("User Story"), json!("Closed")),
+        ]
+    );
+    assert!(
+        columns
+            .iter()
+            .all(|c| c["__board"]["__project"]["id"] == "aaaa-1111")
+    );
+    assert_eq!(columns[0]["__organizationName"], "fabrikam");
+}
+
+#[tokio::test]
+async fn a_team_whose_boards_fail_with_500_has_none() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    common::override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/t-1/_apis/work/boards",
+        ResponseTemplate::new(500).set_body_json(json!({"message": "no iterations"})),
+    )
+    .await;
+    assert!(items(&ado, Kind::Board, json!({}), &[]).await.is_empty());
+}
+
+#[tokio::test]
+async fn group_two_kinds_on_server_2019() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_work_items(&ado, 3).await;
+    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2019);
+    for kind in [Kind::WorkItem, Kind::Board, Kind::Column] {
+        let request = KindRequest::new(kind, &Map::new()).expect("valid");
+        let fetched: Vec<Value> = fetch(client.clone(), &request, &[])
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(!fetched.is_empty(), "{kind}");
+    }
+}

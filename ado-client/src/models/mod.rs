@@ -28,4 +28,7 @@ pub use self::pipelines::{
 pub use self::release::{
     Release, ReleaseDefinition, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference,
 };
-pub use self::work::{ClassificationNode, IterationAttributes, TeamSettingsIteration};
+pub use self::work::{
+    Board, BoardColumn, BoardReference, ClassificationNode, IterationAttributes,
+    TeamSettingsIteration, WorkItem, WorkItemQueryResult, WorkItemReference,
+};

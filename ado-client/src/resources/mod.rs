@@ -13,6 +13,7 @@ pub use self::core::PROJECT_TAG_PREFIX;
 pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
 pub use self::identity::UserEntitlementQuery;
 pub use self::release::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
+pub use self::work::WorkItemExpand;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -1,10 +1,17 @@
-//! Team iterations and area classification nodes (Azure Boards).
+//! Work items (WIQL and batches), boards, team iterations and area classification nodes
+//! (Azure Boards).
+
+use futures::StreamExt as _;
+use futures::stream::{self, BoxStream};
+use serde_json::json;
 
 use crate::client::AdoClient;
 use crate::error::Result;
-use crate::models::{ClassificationNode, TeamSettingsIteration};
+use crate::models::{
+    Board, BoardReference, ClassificationNode, TeamSettingsIteration, WorkItem, WorkItemQueryResult,
+};
 use crate::organization::Service;
-use crate::pager::{ListSpec, Listed, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -43,5 +50,186 @@ impl AdoClient {
         )
         .query_opt("$depth", depth);
         self.get_listed(&request).await
+    }
+
+    /// Runs a WIQL query in a project and returns at most `top` matching work-item ids.
+    /// `@project` in the query means this project.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a query the server rejects is an
+    /// [`Error::Api`](crate::Error::Api) with status 400.
+    pub async fn query_work_items(
+        &self,
+        project: &str,
+        wiql: &str,
+        top: u32,
+    ) -> Result<Listed<WorkItemQueryResult>> {
+        let request = Request::new(
+            Service::Core,
+            Operation::QueryWiql,
+            [project, "_apis", "wit", "wiql"],
+        )
+        .query("$top", top)
+        .json_body(json!({ "query": wiql }));
+        self.get_listed(&request).await
+    }
+
+    /// Streams the ids of a project's work items matching `condition` (a WIQL `WHERE`
+    /// condition; every work item of the project when `None`), in ascending order, one page of
+    /// at most [`WIQL_IDS`](pager::WIQL_IDS) ids at a time.
+    ///
+    /// Each page asks for the ids above the last one seen, so the listing goes past the
+    /// server's cap of 20,000 results per query. `condition` must not hold an `ORDER BY`.
+    pub fn work_item_ids(
+        &self,
+        project: &str,
+        condition: Option<&str>,
+    ) -> BoxStream<'static, Result<Vec<i64>>> {
+        let client = self.clone();
+        let project = project.to_owned();
+        let condition = condition.map(str::to_owned);
+        stream::try_unfold(Some(0_i64), move |after| {
+            let client = client.clone();
+            let project = project.clone();
+            let query = after.map(|after| id_range_query(condition.as_deref(), after));
+            async move {
+                let (Some(after), Some(query)) = (after, query) else {
+                    return Ok(None);
+                };
+                let result = client
+                    .query_work_items(&project, &query, pager::WIQL_IDS)
+                    .await?;
+                let ids: Vec<i64> = result
+                    .item
+                    .work_items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|reference| reference.id)
+                    .collect();
+                let full = ids.len() >= pager::WIQL_IDS as usize;
+                // A full page may have more after it; a last id that did not grow ends the
+                // listing instead of asking for the same page again.
+                let next = ids.last().copied().filter(|last| full && *last > after);
+                Ok((!ids.is_empty()).then_some((ids, next)))
+            }
+        })
+        .boxed()
+    }
+
+    /// Reads work items by id (at most [`WORK_ITEMS_BATCH`](pager::WORK_ITEMS_BATCH) ids per
+    /// call). Ids that no longer exist are left out.
+    pub fn work_items(
+        &self,
+        project: &str,
+        ids: &[i64],
+        expand: Option<WorkItemExpand>,
+    ) -> Pager<WorkItem> {
+        let mut body = json!({ "ids": ids, "errorPolicy": "omit" });
+        if let Some(expand) = expand {
+            body["$expand"] = json!(expand.as_str());
+        }
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::GetWorkItemsBatch,
+                [project, "_apis", "wit", "workitemsbatch"],
+            )
+            .json_body(body),
+            Paging::Single,
+        ))
+    }
+
+    /// Lists a team's boards (one per backlog level).
+    pub fn boards(&self, project: &str, team: &str) -> Pager<BoardReference> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListBoards,
+                [project, team, "_apis", "work", "boards"],
+            ),
+            Paging::Single,
+        ))
+    }
+
+    /// Reads one of a team's boards with its columns and rows.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error.
+    pub async fn board(&self, project: &str, team: &str, board: &str) -> Result<Listed<Board>> {
+        let request = Request::new(
+            Service::Core,
+            Operation::GetBoard,
+            [project, team, "_apis", "work", "boards", board],
+        );
+        self.get_listed(&request).await
+    }
+}
+
+/// The WIQL of one page of [`AdoClient::work_item_ids`].
+fn id_range_query(condition: Option<&str>, after: i64) -> String {
+    let mut query =
+        String::from("SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project");
+    if let Some(condition) = condition {
+        query.push_str(" AND (");
+        query.push_str(condition);
+        query.push(')');
+    }
+    if after > 0 {
+        query.push_str(" AND [System.Id] > ");
+        query.push_str(&after.to_string());
+    }
+    query.push_str(" ORDER BY [System.Id] ASC");
+    query
+}
+
+/// What [`AdoClient::work_items`] includes besides the fields (`$expand`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WorkItemExpand {
+    /// Nothing more.
+    None,
+    /// Relations.
+    Relations,
+    /// Every field.
+    Fields,
+    /// Links.
+    Links,
+    /// Fields, relations and links.
+    All,
+}
+
+impl WorkItemExpand {
+    /// The `$expand` value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Relations => "relations",
+            Self::Fields => "fields",
+            Self::Links => "links",
+            Self::All => "all",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_range_queries_scope_to_the_project_and_sort_by_id() {
+        assert_eq!(
+            id_range_query(None, 0),
+            "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project \
+             ORDER BY [System.Id] ASC"
+        );
+        assert_eq!(
+            id_range_query(Some("[System.State] = 'Active' OR [System.Id] = 1"), 19_999),
+            "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project \
+             AND ([System.State] = 'Active' OR [System.Id] = 1) AND [System.Id] > 19999 \
+             ORDER BY [System.Id] ASC"
+        );
     }
 }

@@ -69,6 +69,14 @@ pub fn get(path_: &str, api_version: &str) -> MockBuilder {
         .and(header("authorization", basic_auth().as_str()))
 }
 
+/// A POST mock on `path` with the expected api-version and PAT header.
+pub fn post(path_: &str, api_version: &str) -> MockBuilder {
+    Mock::given(method("POST"))
+        .and(path(path_))
+        .and(query_param("api-version", api_version))
+        .and(header("authorization", basic_auth().as_str()))
+}
+
 /// A `{count, value}` body.
 pub fn list_body(items: &[Value]) -> Value {
     serde_json::json!({ "count": items.len(), "value": items })

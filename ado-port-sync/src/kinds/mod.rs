@@ -74,6 +74,12 @@ pub enum Kind {
     AreaPath,
     /// `release-definition`
     ReleaseDefinition,
+    /// `work-item`
+    WorkItem,
+    /// `board`
+    Board,
+    /// `column`
+    Column,
 }
 
 /// What a kind does, as data.
@@ -265,14 +271,39 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__project"],
         options: &["expand", "tagFilter"],
     },
+    KindSpec {
+        kind: Kind::WorkItem,
+        name: "work-item",
+        calls: &[
+            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short",
+            "POST {project}/_apis/wit/workitemsbatch per 200 ids",
+        ],
+        enrichment: &["__projectId", "__project"],
+        options: &["wiql", "expand"],
+    },
+    KindSpec {
+        kind: Kind::Board,
+        name: "board",
+        calls: &[
+            "GET _apis/projects/{project}/teams per project",
+            "GET {project}/{team}/_apis/work/boards per team",
+            "GET {project}/{team}/_apis/work/boards/{id} per board",
+        ],
+        enrichment: &["__project"],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::Column,
+        name: "column",
+        calls: &["the board calls; one item per board column and mapped work item type"],
+        enrichment: &["__board", "__stateType", "__stateName"],
+        options: &[],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
 /// each such resource fails at resync time, which blocks deletions.
 pub const PENDING_KINDS: &[&str] = &[
-    "work-item",
-    "board",
-    "column",
     "group",
     "group-member",
     "test-run",
@@ -395,6 +426,11 @@ impl KindRequest {
             KindOptions::Member => core::members(org),
             KindOptions::Iteration => work::iterations(org),
             KindOptions::AreaPath { depth } => work::area_paths(org, *depth),
+            KindOptions::WorkItem { condition, expand } => {
+                work::work_items(org, condition.clone(), *expand)
+            }
+            KindOptions::Board => work::boards(org),
+            KindOptions::Column => work::columns(org),
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -461,7 +497,7 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 19);
+        assert_eq!(KINDS.len(), 22);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Kind-specific selector options, validated when the mapping is loaded.
 
-use ado_client::{ReleaseDefinitionQuery, ReleaseQuery};
+use ado_client::{ReleaseDefinitionQuery, ReleaseQuery, WorkItemExpand};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -76,6 +76,15 @@ pub(crate) enum KindOptions {
     Iteration,
     /// `area-path`: how many levels below the root to list.
     AreaPath { depth: u32 },
+    /// `work-item`: the WIQL condition and what to expand.
+    WorkItem {
+        condition: Option<String>,
+        expand: Option<WorkItemExpand>,
+    },
+    /// `board`
+    Board,
+    /// `column`
+    Column,
     /// `project`: fetch each project to get its default team.
     Project { default_team: bool },
     /// `repository`: files to read from each default branch.
@@ -146,6 +155,12 @@ impl KindOptions {
             Kind::AreaPath => Self::AreaPath {
                 depth: positive(options, "depth", DEFAULT_AREA_DEPTH)?,
             },
+            Kind::WorkItem => Self::WorkItem {
+                condition: wiql_condition(options)?,
+                expand: work_item_expand(options)?,
+            },
+            Kind::Board => Self::Board,
+            Kind::Column => Self::Column,
         })
     }
 
@@ -171,6 +186,9 @@ impl KindOptions {
             Self::Member => Kind::Member,
             Self::Iteration => Kind::Iteration,
             Self::AreaPath { .. } => Kind::AreaPath,
+            Self::WorkItem { .. } => Kind::WorkItem,
+            Self::Board => Kind::Board,
+            Self::Column => Kind::Column,
         }
     }
 }
@@ -280,6 +298,52 @@ fn release_definition_query(
     } else {
         query.tags(tags)
     })
+}
+
+/// The `wiql` option: a WIQL condition, without `ORDER BY` (the listing pages by id).
+fn wiql_condition(options: &Map<String, Value>) -> Result<Option<String>, OptionError> {
+    let condition = text(options, "wiql")?;
+    if let Some(wiql) = &condition {
+        let words: Vec<String> = wiql
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        if words
+            .windows(2)
+            .any(|pair| pair[0] == "ORDER" && pair[1] == "BY")
+        {
+            return Err(OptionError::new(
+                "wiql",
+                "must be a condition without ORDER BY (work items are listed by id)",
+            ));
+        }
+    }
+    Ok(condition)
+}
+
+/// The `expand` option of `work-item`.
+fn work_item_expand(options: &Map<String, Value>) -> Result<Option<WorkItemExpand>, OptionError> {
+    const CHOICES: [(&str, WorkItemExpand); 5] = [
+        ("none", WorkItemExpand::None),
+        ("relations", WorkItemExpand::Relations),
+        ("fields", WorkItemExpand::Fields),
+        ("links", WorkItemExpand::Links),
+        ("all", WorkItemExpand::All),
+    ];
+    text(options, "expand")?
+        .map(|expand| {
+            CHOICES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&expand))
+                .map(|(_, value)| *value)
+                .ok_or_else(|| {
+                    OptionError::new(
+                        "expand",
+                        format!("must be None, Relations, Fields, Links or All, got \"{expand}\""),
+                    )
+                })
+        })
+        .transpose()
 }
 
 /// A non-empty string option; absent is `None`.
@@ -517,6 +581,39 @@ mod tests {
         assert_eq!(err.option, "tagFilter");
         assert!(parse(Kind::ReleaseDefinition, json!({"expand": ""})).is_err());
         assert_eq!(parse(Kind::Branch, json!({})), Ok(KindOptions::Branch));
+    }
+
+    #[test]
+    fn work_item_options() {
+        assert_eq!(
+            parse(Kind::WorkItem, json!({})),
+            Ok(KindOptions::WorkItem {
+                condition: None,
+                expand: None
+            })
+        );
+        assert_eq!(
+            parse(
+                Kind::WorkItem,
+                json!({"wiql": "[System.State] <> 'Closed'", "expand": "All"})
+            ),
+            Ok(KindOptions::WorkItem {
+                condition: Some("[System.State] <> 'Closed'".into()),
+                expand: Some(WorkItemExpand::All)
+            })
+        );
+        let err = parse(
+            Kind::WorkItem,
+            json!({"wiql": "[System.State] = 'New' order  by [System.Id]"}),
+        )
+        .unwrap_err();
+        assert_eq!(err.option, "wiql");
+        assert!(err.message.contains("ORDER BY"), "{err}");
+        assert!(parse(Kind::WorkItem, json!({"wiql": ""})).is_err());
+        assert!(parse(Kind::WorkItem, json!({"wiql": 3})).is_err());
+        let err = parse(Kind::WorkItem, json!({"expand": "everything"})).unwrap_err();
+        assert_eq!(err.option, "expand");
+        assert_eq!(parse(Kind::Column, json!({})), Ok(KindOptions::Column));
     }
 
     #[test]

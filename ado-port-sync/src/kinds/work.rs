@@ -1,12 +1,158 @@
-//! `iteration` and `area-path`.
+//! `work-item`, `board`, `column`, `iteration` and `area-path`.
 
 use std::sync::Arc;
 
+use ado_client::pager::WORK_ITEMS_BATCH;
+use ado_client::{AdoClient, WorkItemExpand};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
-use crate::org::OrgScope;
+use crate::org::{OrgScope, ProjectEntry};
+
+/// `work-item`: every project's work items matching the selector's WIQL condition, read in
+/// batches, with `__projectId` and `__project`.
+pub(super) fn work_items(
+    org: &Arc<OrgScope>,
+    condition: Option<String>,
+    expand: Option<WorkItemExpand>,
+) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let client = scope.client.clone();
+        let project = Arc::new(project);
+        scope
+            .client
+            .work_item_ids(&project.id, condition.as_deref())
+            .map_ok(move |ids| {
+                let client = client.clone();
+                let project = Arc::clone(&project);
+                let batches: Vec<Vec<i64>> =
+                    ids.chunks(WORK_ITEMS_BATCH).map(<[i64]>::to_vec).collect();
+                stream::iter(batches)
+                    .map(move |batch| {
+                        let project = Arc::clone(&project);
+                        let project_id = Value::String(project.id.clone());
+                        client
+                            .work_items(&project.id, &batch, expand)
+                            .map_ok(move |item| {
+                                enrich(
+                                    item.raw,
+                                    [
+                                        ("__projectId", project_id.clone()),
+                                        ("__project", project.raw.clone()),
+                                    ],
+                                )
+                            })
+                    })
+                    .flatten_unordered(FAN_OUT)
+            })
+            .try_flatten()
+    })
+}
+
+/// `board`: every board of every team of every project, the listed reference merged with the
+/// board's own payload (columns, rows...), with `__project`. A team whose boards answer 500
+/// (a team without iterations) has none.
+pub(super) fn boards(org: &Arc<OrgScope>) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let client = scope.client.clone();
+        let project = Arc::new(project);
+        scope
+            .client
+            .project_teams(&project.id)
+            .map_ok(move |team| team_boards(&client, &project, team.item.id.into()))
+            .try_flatten_unordered(FAN_OUT)
+    })
+}
+
+/// The boards of one team, each merged with its own payload.
+fn team_boards(client: &AdoClient, project: &Arc<ProjectEntry>, team_id: Arc<str>) -> ItemStream {
+    let listing_team = Arc::clone(&team_id);
+    let client = client.clone();
+    let project = Arc::clone(project);
+    client
+        .boards(&project.id, &team_id)
+        .filter(move |board| {
+            let skipped = board
+                .as_ref()
+                .is_err_and(|e| e.status().map(|s| s.as_u16()) == Some(500));
+            if skipped {
+                tracing::warn!(
+                    team = %listing_team,
+                    "boards unavailable (a team without iterations?); the team has none"
+                );
+            }
+            std::future::ready(!skipped)
+        })
+        .map(move |board| {
+            let client = client.clone();
+            let project = Arc::clone(&project);
+            let team_id = Arc::clone(&team_id);
+            async move {
+                let board = board?;
+                let detail = client.board(&project.id, &team_id, &board.item.id).await?;
+                Ok(enrich(
+                    merged(board.raw, detail.raw),
+                    [("__project", project.raw.clone())],
+                ))
+            }
+        })
+        .buffered(FAN_OUT)
+        .boxed()
+}
+
+/// `column`: one item per column of every board and per work item type the column maps to a
+/// state, with `__board` (the `board` item), `__stateType` (the work item type) and
+/// `__stateName` (its state in the column).
+pub(super) fn columns(org: &Arc<OrgScope>) -> ItemStream {
+    boards(org)
+        .map_ok(|board| stream::iter(board_columns(board).into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+fn board_columns(board: Value) -> Vec<Value> {
+    let columns = board
+        .get("columns")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let board = Arc::new(board);
+    columns
+        .into_iter()
+        .flat_map(|column| {
+            let mappings = column
+                .get("stateMappings")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let board = Arc::clone(&board);
+            mappings.into_iter().map(move |(work_item_type, state)| {
+                enrich(
+                    column.clone(),
+                    [
+                        ("__board", Value::clone(&board)),
+                        ("__stateType", Value::String(work_item_type)),
+                        ("__stateName", state),
+                    ],
+                )
+            })
+        })
+        .collect()
+}
+
+/// The listed board reference with the board's own payload on top.
+fn merged(reference: Value, detail: Value) -> Value {
+    match (reference, detail) {
+        (Value::Object(mut base), Value::Object(detail)) => {
+            base.extend(detail);
+            Value::Object(base)
+        }
+        (_, detail) => detail,
+    }
+}
 
 /// `iteration`: the iterations of every team of every project, with `__project` and `__team`.
 pub(super) fn iterations(org: &Arc<OrgScope>) -> ItemStream {
@@ -96,6 +242,50 @@ fn normalized_path(path: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn one_column_item_per_mapped_work_item_type() {
+        let board = json!({
+            "id": "b-1",
+            "columns": [
+                {"name": "New", "stateMappings": {"Bug": "New", "User Story": "New"}},
+                {"name": "Odd"},
+                {"name": "Done", "stateMappings": {"Bug": "Closed"}}
+            ]
+        });
+        let columns = board_columns(board);
+        let pairs: Vec<(Value, Value, Value)> = columns
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].clone(),
+                    c["__stateType"].clone(),
+                    c["__stateName"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (json!("New"), json!("Bug"), json!("New")),
+                (json!("New"), json!("User Story"), json!("New")),
+                (json!("Done"), json!("Bug"), json!("Closed")),
+            ]
+        );
+        assert!(columns.iter().all(|c| c["__board"]["id"] == "b-1"));
+        assert!(board_columns(json!({"id": "b-2", "columns": null})).is_empty());
+    }
+
+    #[test]
+    fn board_details_override_the_reference() {
+        assert_eq!(
+            merged(
+                json!({"id": "b", "name": "Stories", "url": "u"}),
+                json!({"id": "b", "columns": []})
+            ),
+            json!({"id": "b", "name": "Stories", "url": "u", "columns": []})
+        );
+    }
 
     #[test]
     fn normalizes_area_paths() {
