@@ -22,13 +22,15 @@
 //! | projects | header token + `$top` | [`PROJECTS`] |
 //! | teams, team members | `$top`/`$skip` | [`TEAMS`] (documented default; no documented maximum) |
 //! | pull requests | `$top`/`$skip` | [`PULL_REQUESTS`] (server maximum) |
+//! | test runs | `$top`/`$skip` | [`TEST_RUNS`] (the query form's maximum) |
+//! | test results | `$top`/`$skip` | [`TEST_RESULTS`] (server maximum without details) |
 //! | policy configurations, builds, pipelines, environments, environment deployment records | header token + `$top` (`top`) | [`TOKEN_PAGED`] |
 //! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
 //! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
 //! | user entitlements, graph users | token only (server-chosen size) | — |
 //! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
-//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches | none | — |
+//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -52,6 +54,10 @@ pub const PROJECTS: u32 = 1000;
 pub const TEAMS: u32 = 100;
 /// `$top` for pull requests: the server never returns more than 1000 per request.
 pub const PULL_REQUESTS: u32 = 1000;
+/// `$top` for test runs: the maximum of the runs query form; the list form documents none.
+pub const TEST_RUNS: u32 = 100;
+/// `$top` for test results: the server maximum when no details are included.
+pub const TEST_RESULTS: u32 = 1000;
 /// `$top` of one WIQL page of work-item ids, under the server's cap of 20,000 results.
 pub const WIQL_IDS: u32 = 19_999;
 /// Most ids one work-items batch accepts.

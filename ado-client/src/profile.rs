@@ -82,6 +82,12 @@ pub enum Operation {
     ListBoards,
     /// `GET {project}/{team}/_apis/work/boards/{id}`
     GetBoard,
+    /// `GET {project}/_apis/test/runs`
+    ListTestRuns,
+    /// `GET {project}/_apis/test/runs/{id}/results`
+    ListTestResults,
+    /// `GET {project}/_apis/test/codecoverage?buildId`
+    GetBuildCodeCoverage,
     /// `GET {vssps}/_apis/graph/users`
     ListGraphUsers,
     /// `GET {vsaex}/_apis/userentitlements` (search form, continuation token in the body)
@@ -149,7 +155,15 @@ impl Operation {
             | Self::QueryWiql
             | Self::GetWorkItemsBatch
             | Self::ListBoards
-            | Self::GetBoard => RELEASED,
+            | Self::GetBoard
+            | Self::ListTestRuns
+            | Self::ListTestResults => RELEASED,
+            Self::GetBuildCodeCoverage => [
+                Some("7.1-preview.1"),
+                Some("5.0-preview.1"),
+                Some("6.0-preview.1"),
+                Some("7.0-preview.1"),
+            ],
             Self::GetProjectProperties => [
                 Some("7.1-preview.1"),
                 Some("5.0-preview.1"),
@@ -199,6 +213,9 @@ impl Operation {
             Self::GetWorkItemsBatch => "reading work items",
             Self::ListBoards => "listing boards",
             Self::GetBoard => "reading a board",
+            Self::ListTestRuns => "listing test runs",
+            Self::ListTestResults => "listing test results",
+            Self::GetBuildCodeCoverage => "reading build code coverage",
             Self::ListPolicyConfigurations => "listing policy configurations",
             Self::ListPullRequests => "listing pull requests",
             Self::ListPullRequestsByTime => "filtering pull requests by time",
@@ -246,6 +263,11 @@ mod tests {
         assert_eq!(
             ApiProfile::Server2020.api_version(Operation::ListPipelines),
             Some("6.0-preview.1")
+        );
+        // A preview-only API: a released version number is rejected.
+        assert_eq!(
+            ApiProfile::Cloud.api_version(Operation::GetBuildCodeCoverage),
+            Some("7.1-preview.1")
         );
     }
 
@@ -304,6 +326,8 @@ mod tests {
             Operation::GetWorkItemsBatch,
             Operation::ListBoards,
             Operation::GetBoard,
+            Operation::ListTestRuns,
+            Operation::ListTestResults,
         ] {
             assert_eq!(ApiProfile::Cloud.api_version(op), Some("7.1"), "{op}");
             assert_eq!(ApiProfile::Server2019.api_version(op), Some("5.0"), "{op}");

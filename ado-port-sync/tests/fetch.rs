@@ -496,3 +496,76 @@ async fn group_two_kinds_on_server_2019() {
         assert!(!fetched.is_empty(), "{kind}");
     }
 }
+
+/// Serves two test runs of the sample project (one with a build), their results and the
+/// build's coverage.
+async fn mount_test_runs(ado: &MockServer) {
+    let routes = [
+        (
+            "/fabrikam/aaaa-1111/_apis/test/runs",
+            json!({"count": 2, "value": [
+                {"id": 1, "name": "web tests", "state": "Completed", "build": {"id": "10", "name": "20240101.1"}},
+                {"id": 2, "name": "manual pass", "state": "Completed"}
+            ]}),
+        ),
+        (
+            "/fabrikam/aaaa-1111/_apis/test/runs/1/results",
+            json!({"count": 1, "value": [{"id": 100000, "outcome": "Passed", "testCaseTitle": "Login works"}]}),
+        ),
+        (
+            "/fabrikam/aaaa-1111/_apis/test/runs/2/results",
+            json!({"count": 0, "value": []}),
+        ),
+        (
+            "/fabrikam/aaaa-1111/_apis/test/codecoverage",
+            json!({"count": 1, "value": [{"state": "Completed", "modules": []}]}),
+        ),
+    ];
+    for (route, body) in routes {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(ado)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn test_runs_carry_results_by_default_and_coverage_on_request() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_test_runs(&ado).await;
+
+    let runs = items(&ado, Kind::TestRun, json!({}), &[]).await;
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["__testResults"][0]["outcome"], "Passed");
+    assert_eq!(runs[1]["__testResults"], json!([]));
+    assert!(runs.iter().all(|r| r.get("__codeCoverage").is_none()));
+
+    let runs = items(
+        &ado,
+        Kind::TestRun,
+        json!({"includeResults": false, "codeCoverage": {"flags": 1}}),
+        &[],
+    )
+    .await;
+    assert!(runs.iter().all(|r| r.get("__testResults").is_none()));
+    assert_eq!(runs[0]["__codeCoverage"]["value"][0]["state"], "Completed");
+    assert_eq!(
+        runs[1]["__codeCoverage"],
+        json!({}),
+        "no build, no coverage"
+    );
+    let requests = ado.received_requests().await.expect("recorded");
+    let coverage: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/test/codecoverage"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(coverage.len(), 1);
+    assert!(coverage[0].contains("buildId=10&flags=1"), "{coverage:?}");
+    assert!(
+        coverage[0].contains("api-version=7.1-preview.1"),
+        "{coverage:?}"
+    );
+}

@@ -11,6 +11,7 @@ mod git;
 mod identity;
 mod pipelines;
 mod release;
+mod test;
 mod work;
 
 pub use self::build::{Build, BuildDefinitionReference, TimelineRecord};
@@ -28,6 +29,7 @@ pub use self::pipelines::{
 pub use self::release::{
     Release, ReleaseDefinition, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference,
 };
+pub use self::test::{BuildCoverage, ShallowReference, TestCaseResult, TestRun};
 pub use self::work::{
     Board, BoardColumn, BoardReference, ClassificationNode, IterationAttributes,
     TeamSettingsIteration, WorkItem, WorkItemQueryResult, WorkItemReference,

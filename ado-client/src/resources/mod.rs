@@ -6,6 +6,7 @@ mod git;
 mod identity;
 mod pipelines;
 mod release;
+mod test;
 mod work;
 
 pub use self::build::{BuildQuery, BuildQueryOrder};

@@ -9,6 +9,7 @@ mod core;
 mod git;
 mod options;
 mod pipelines;
+mod test;
 mod work;
 
 use std::fmt;
@@ -21,8 +22,8 @@ use serde_json::{Map, Value};
 
 pub(crate) use self::options::KindOptions;
 pub use self::options::{
-    DEFAULT_AREA_DEPTH, DEFAULT_PR_MAX_RESULTS, DEFAULT_PR_MIN_TIME_IN_DAYS,
-    DEFAULT_RELEASE_DEFINITION_EXPAND, OptionError,
+    DEFAULT_AREA_DEPTH, DEFAULT_COVERAGE_FLAGS, DEFAULT_PR_MAX_RESULTS,
+    DEFAULT_PR_MIN_TIME_IN_DAYS, DEFAULT_RELEASE_DEFINITION_EXPAND, OptionError,
 };
 use crate::org::{OrgScope, ProjectEntry, RepoEntry};
 
@@ -80,6 +81,8 @@ pub enum Kind {
     Board,
     /// `column`
     Column,
+    /// `test-run`
+    TestRun,
 }
 
 /// What a kind does, as data.
@@ -299,6 +302,17 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__board", "__stateType", "__stateName"],
         options: &[],
     },
+    KindSpec {
+        kind: Kind::TestRun,
+        name: "test-run",
+        calls: &[
+            "GET {project}/_apis/test/runs?includeRunDetails=true per project",
+            "with includeResults (default): GET {project}/_apis/test/runs/{id}/results per run",
+            "with codeCoverage: GET {project}/_apis/test/codecoverage?buildId&flags per run with a build",
+        ],
+        enrichment: &["__testResults", "__codeCoverage"],
+        options: &["includeResults", "codeCoverage"],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
@@ -306,7 +320,6 @@ pub const KINDS: &[KindSpec] = &[
 pub const PENDING_KINDS: &[&str] = &[
     "group",
     "group-member",
-    "test-run",
     "advanced-security-alert",
     "file",
     "folder",
@@ -431,6 +444,10 @@ impl KindRequest {
             }
             KindOptions::Board => work::boards(org),
             KindOptions::Column => work::columns(org),
+            KindOptions::TestRun {
+                include_results,
+                coverage_flags,
+            } => test::test_runs(org, *include_results, *coverage_flags),
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -497,7 +514,7 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 22);
+        assert_eq!(KINDS.len(), 23);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(

@@ -14,6 +14,8 @@ pub const DEFAULT_PR_MAX_RESULTS: usize = 100;
 /// Default of the area-path `depth` option: the deepest tree Azure DevOps allows (14 levels
 /// below the root), so the whole tree is listed.
 pub const DEFAULT_AREA_DEPTH: u32 = 14;
+/// Default `flags` of the test-run `codeCoverage` option: modules, functions and blocks.
+pub const DEFAULT_COVERAGE_FLAGS: u32 = 7;
 /// Default of the release-definition `expand` option.
 pub const DEFAULT_RELEASE_DEFINITION_EXPAND: &str = "environments";
 
@@ -80,6 +82,12 @@ pub(crate) enum KindOptions {
     WorkItem {
         condition: Option<String>,
         expand: Option<WorkItemExpand>,
+    },
+    /// `test-run`: whether to read results, and the code coverage flags when coverage is
+    /// wanted.
+    TestRun {
+        include_results: bool,
+        coverage_flags: Option<u32>,
     },
     /// `board`
     Board,
@@ -161,6 +169,10 @@ impl KindOptions {
             },
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
+            Kind::TestRun => Self::TestRun {
+                include_results: flag_or(options, "includeResults", true)?,
+                coverage_flags: coverage_flags(options)?,
+            },
         })
     }
 
@@ -189,6 +201,7 @@ impl KindOptions {
             Self::WorkItem { .. } => Kind::WorkItem,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
+            Self::TestRun { .. } => Kind::TestRun,
         }
     }
 }
@@ -346,6 +359,29 @@ fn work_item_expand(options: &Map<String, Value>) -> Result<Option<WorkItemExpan
         .transpose()
 }
 
+/// The `codeCoverage` option of `test-run`: `{flags}` with flags from 0 to 7.
+fn coverage_flags(options: &Map<String, Value>) -> Result<Option<u32>, OptionError> {
+    let invalid = |got: &Value| {
+        OptionError::new(
+            "codeCoverage",
+            format!("must be an object such as {{\"flags\": 7}} with flags from 0 to 7, got {got}"),
+        )
+    };
+    match options.get("codeCoverage") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(coverage)) => match coverage.get("flags") {
+            None | Some(Value::Null) => Ok(Some(DEFAULT_COVERAGE_FLAGS)),
+            Some(flags) => flags
+                .as_u64()
+                .filter(|f| *f <= 7)
+                .and_then(|f| u32::try_from(f).ok())
+                .map(Some)
+                .ok_or_else(|| invalid(flags)),
+        },
+        Some(other) => Err(invalid(other)),
+    }
+}
+
 /// A non-empty string option; absent is `None`.
 fn text(options: &Map<String, Value>, name: &str) -> Result<Option<String>, OptionError> {
     match options.get(name) {
@@ -374,8 +410,13 @@ fn timestamp(options: &Map<String, Value>, name: &str) -> Result<Option<Timestam
 
 /// A boolean option, also accepted as the strings `"true"` and `"false"`; absent is false.
 fn flag(options: &Map<String, Value>, name: &str) -> Result<bool, OptionError> {
+    flag_or(options, name, false)
+}
+
+/// A boolean option like [`flag`]; absent is `default`.
+fn flag_or(options: &Map<String, Value>, name: &str, default: bool) -> Result<bool, OptionError> {
     match options.get(name) {
-        None | Some(Value::Null) => Ok(false),
+        None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
@@ -614,6 +655,40 @@ mod tests {
         let err = parse(Kind::WorkItem, json!({"expand": "everything"})).unwrap_err();
         assert_eq!(err.option, "expand");
         assert_eq!(parse(Kind::Column, json!({})), Ok(KindOptions::Column));
+    }
+
+    #[test]
+    fn test_run_options() {
+        assert_eq!(
+            parse(Kind::TestRun, json!({})),
+            Ok(KindOptions::TestRun {
+                include_results: true,
+                coverage_flags: None
+            })
+        );
+        assert_eq!(
+            parse(
+                Kind::TestRun,
+                json!({"includeResults": false, "codeCoverage": {"flags": 1}})
+            ),
+            Ok(KindOptions::TestRun {
+                include_results: false,
+                coverage_flags: Some(1)
+            })
+        );
+        assert_eq!(
+            parse(Kind::TestRun, json!({"codeCoverage": {}})),
+            Ok(KindOptions::TestRun {
+                include_results: true,
+                coverage_flags: Some(7)
+            })
+        );
+        for bad in [json!(true), json!({"flags": 8}), json!({"flags": "1"})] {
+            let err = parse(Kind::TestRun, json!({ "codeCoverage": bad })).unwrap_err();
+            assert_eq!(err.option, "codeCoverage");
+        }
+        let err = parse(Kind::TestRun, json!({"includeResults": 1})).unwrap_err();
+        assert_eq!(err.option, "includeResults");
     }
 
     #[test]

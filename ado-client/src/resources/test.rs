@@ -1,0 +1,69 @@
+//! Test runs, test results and build code coverage.
+
+use crate::client::AdoClient;
+use crate::models::{BuildCoverage, TestCaseResult, TestRun};
+use crate::organization::Service;
+use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::profile::Operation;
+use crate::transport::Request;
+
+impl AdoClient {
+    /// Lists a project's test runs with their details.
+    pub fn test_runs(&self, project: &str) -> Pager<TestRun> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListTestRuns,
+                [project, "_apis", "test", "runs"],
+            )
+            .query("includeRunDetails", true),
+            Paging::Offset {
+                top: "$top",
+                skip: "$skip",
+                size: pager::TEST_RUNS,
+            },
+        ))
+    }
+
+    /// Lists the results of a test run.
+    pub fn test_results(&self, project: &str, run_id: i64) -> Pager<TestCaseResult> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListTestResults,
+                [
+                    project,
+                    "_apis",
+                    "test",
+                    "runs",
+                    &run_id.to_string(),
+                    "results",
+                ],
+            ),
+            Paging::Offset {
+                top: "$top",
+                skip: "$skip",
+                size: pager::TEST_RESULTS,
+            },
+        ))
+    }
+
+    /// Reads a build's code coverage; `flags` add details (1 modules, 2 functions, 4 blocks).
+    pub fn build_code_coverage(
+        &self,
+        project: &str,
+        build_id: &str,
+        flags: u32,
+    ) -> Pager<BuildCoverage> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::GetBuildCodeCoverage,
+                [project, "_apis", "test", "codecoverage"],
+            )
+            .query("buildId", build_id)
+            .query("flags", flags),
+            Paging::Single,
+        ))
+    }
+}
