@@ -28,9 +28,9 @@
 //! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
 //! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
-//! | user entitlements, graph users | token only (server-chosen size) | — |
+//! | user entitlements, graph users, graph groups | token only (server-chosen size) | — |
 //! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
-//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage | none | — |
+//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -62,6 +62,8 @@ pub const TEST_RESULTS: u32 = 1000;
 pub const WIQL_IDS: u32 = 19_999;
 /// Most ids one work-items batch accepts.
 pub const WORK_ITEMS_BATCH: usize = 200;
+/// Most descriptors one Graph subject lookup is given.
+pub const SUBJECT_LOOKUP_BATCH: usize = 500;
 /// `$top` for refs: the server maximum.
 pub const REFS: u32 = 1000;
 /// `$top` for token-paged endpoints without a documented maximum.

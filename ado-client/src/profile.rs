@@ -90,6 +90,12 @@ pub enum Operation {
     GetBuildCodeCoverage,
     /// `GET {vssps}/_apis/graph/users`
     ListGraphUsers,
+    /// `GET {vssps}/_apis/graph/groups`
+    ListGraphGroups,
+    /// `GET {vssps}/_apis/graph/memberships/{descriptor}`
+    ListGraphMemberships,
+    /// `POST {vssps}/_apis/graph/subjectlookup`
+    LookupGraphSubjects,
     /// `GET {vsaex}/_apis/userentitlements` (search form, continuation token in the body)
     ListUserEntitlements,
     /// `GET {vsaex}/_apis/userentitlements` (5.x form, `top`/`skip`)
@@ -182,7 +188,10 @@ impl Operation {
                 Some("6.0-preview.1"),
                 Some("7.0"),
             ],
-            Self::ListGraphUsers => CLOUD_ONLY_PREVIEW,
+            Self::ListGraphUsers
+            | Self::ListGraphGroups
+            | Self::ListGraphMemberships
+            | Self::LookupGraphSubjects => CLOUD_ONLY_PREVIEW,
             Self::ListUserEntitlements => [Some("7.1"), None, None, None],
             Self::ListUserEntitlementsLegacy => [Some("5.1-preview.2"), None, None, None],
             Self::ListPullRequestsByTime => [Some("7.1"), None, None, None],
@@ -202,6 +211,9 @@ impl Operation {
             Self::ListProjectTeams => "listing a project's teams",
             Self::ListTeamMembers => "listing team members",
             Self::ListGraphUsers => "listing graph users",
+            Self::ListGraphGroups => "listing graph groups",
+            Self::ListGraphMemberships => "listing graph memberships",
+            Self::LookupGraphSubjects => "looking up graph subjects",
             Self::ListUserEntitlements => "listing user entitlements",
             Self::ListUserEntitlementsLegacy => "listing user entitlements (top/skip form)",
             Self::ListRepositories => "listing Git repositories",
@@ -280,6 +292,9 @@ mod tests {
         ] {
             for op in [
                 Operation::ListGraphUsers,
+                Operation::ListGraphGroups,
+                Operation::ListGraphMemberships,
+                Operation::LookupGraphSubjects,
                 Operation::ListUserEntitlements,
                 Operation::ListUserEntitlementsLegacy,
                 Operation::ListPullRequestsByTime,

@@ -11,7 +11,7 @@ use ado_client::{
 use common::*;
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
-use wiremock::matchers::{query_param, query_param_is_missing};
+use wiremock::matchers::{body_json, query_param, query_param_is_missing};
 
 const PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
 
@@ -838,4 +838,98 @@ async fn release_definitions_on_cloud_vsrm_and_on_the_server_collection() {
     let client = server_client(&server, ApiProfile::Server2020);
     let onprem = collect(client.release_definitions(PROJECT, &ReleaseDefinitionQuery::new())).await;
     assert_eq!(onprem[0].item.path.as_deref(), Some("\\Services"));
+}
+
+#[tokio::test]
+async fn graph_groups_memberships_and_subject_lookups_on_vssps() {
+    let server = server().await;
+    let group = |n: u32| {
+        json!({
+            "subjectKind": "group", "descriptor": format!("vssgp.g{n}"),
+            "displayName": format!("Group {n}"), "principalName": format!("[Fabrikam]\\Group {n}"),
+            "origin": "vsts", "domain": "vstfs:///Classification/TeamProject/p"
+        })
+    };
+    get("/vssps/fabrikam/_apis/graph/groups", "7.1-preview.1")
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "page-2")
+                .set_body_json(list_body(&[group(1)])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    get("/vssps/fabrikam/_apis/graph/groups", "7.1-preview.1")
+        .and(query_param("continuationToken", "page-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[group(2)])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(
+        "/vssps/fabrikam/_apis/graph/memberships/vssgp.g1",
+        "7.1-preview.1",
+    )
+    .and(query_param("direction", "down"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[
+        json!({"containerDescriptor": "vssgp.g1", "memberDescriptor": "aad.u1"}),
+        json!({"containerDescriptor": "vssgp.g1", "memberDescriptor": "vssgp.g2"}),
+    ])))
+    .expect(1)
+    .mount(&server)
+    .await;
+    post("/vssps/fabrikam/_apis/graph/subjectlookup", "7.1-preview.1")
+        .and(body_json(
+            json!({"lookupKeys": [{"descriptor": "aad.u1"}, {"descriptor": "vssgp.g2"}]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": {
+            "aad.u1": {"subjectKind": "user", "descriptor": "aad.u1", "displayName": "Jamal"},
+            "vssgp.g2": group(2)
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = cloud_client(&server);
+    let groups = collect(client.graph_groups()).await;
+    let names: Vec<_> = groups
+        .iter()
+        .map(|g| g.item.display_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("Group 1"), Some("Group 2")]);
+    let memberships = collect(client.group_memberships("vssgp.g1")).await;
+    let members: Vec<String> = memberships
+        .iter()
+        .filter_map(|m| m.item.member_descriptor.clone())
+        .collect();
+    assert_eq!(members, ["aad.u1", "vssgp.g2"]);
+    let found = client.lookup_subjects(&members).await.expect("lookup");
+    let subjects = found.item.value.expect("subjects");
+    assert_eq!(subjects["aad.u1"]["displayName"], "Jamal");
+}
+
+#[tokio::test]
+async fn graph_groups_are_refused_on_server_without_a_request() {
+    let server = server().await;
+    let client = server_client(&server, ApiProfile::Server2022);
+    let error = collect_err(client.graph_groups()).await;
+    assert!(matches!(
+        error,
+        Error::Unsupported {
+            operation: Operation::ListGraphGroups,
+            profile: ApiProfile::Server2022
+        }
+    ));
+    let error = client
+        .lookup_subjects(&["aad.u1".to_owned()])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unsupported { .. }));
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
 }

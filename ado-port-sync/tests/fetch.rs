@@ -569,3 +569,76 @@ async fn test_runs_carry_results_by_default_and_coverage_on_request() {
         "{coverage:?}"
     );
 }
+
+#[tokio::test]
+async fn group_members_are_looked_up_subjects_with_their_group() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let groups = json!({"count": 2, "value": [
+        {"subjectKind": "group", "descriptor": "vssgp.web", "displayName": "Web Contributors"},
+        {"subjectKind": "group", "descriptor": "vssgp.empty", "displayName": "Nobody"}
+    ]});
+    let memberships = json!({"count": 3, "value": [
+        {"containerDescriptor": "vssgp.web", "memberDescriptor": "aad.jamal"},
+        {"containerDescriptor": "vssgp.web", "memberDescriptor": "aad.gone"},
+        {"containerDescriptor": "vssgp.web", "memberDescriptor": "aad.chuck"}
+    ]});
+    for (route, body) in [
+        ("/fabrikam/_apis/graph/groups", groups),
+        ("/fabrikam/_apis/graph/memberships/vssgp.web", memberships),
+        (
+            "/fabrikam/_apis/graph/memberships/vssgp.empty",
+            json!({"count": 0, "value": []}),
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&ado)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/_apis/graph/subjectlookup"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": {
+            "aad.chuck": {"subjectKind": "user", "descriptor": "aad.chuck", "displayName": "Chuck Reinhart"},
+            "aad.jamal": {"subjectKind": "user", "descriptor": "aad.jamal", "displayName": "Jamal Hartnett"}
+        }})))
+        .expect(1)
+        .mount(&ado)
+        .await;
+
+    let groups = items(&ado, Kind::Group, json!({}), &[]).await;
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["displayName"], "Web Contributors");
+
+    let members = items(&ado, Kind::GroupMember, json!({}), &[]).await;
+    let names: Vec<&Value> = members.iter().map(|m| &m["displayName"]).collect();
+    assert_eq!(
+        names,
+        [&json!("Jamal Hartnett"), &json!("Chuck Reinhart")],
+        "membership order; unknown subjects left out"
+    );
+    assert!(
+        members
+            .iter()
+            .all(|m| m["__group"]["descriptor"] == "vssgp.web")
+    );
+}
+
+#[tokio::test]
+async fn graph_kinds_are_unsupported_on_a_server() {
+    let ado = MockServer::start().await;
+    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2022);
+    for kind in [Kind::Group, Kind::GroupMember] {
+        let request = KindRequest::new(kind, &Map::new()).expect("valid");
+        let error = fetch(client.clone(), &request, &[])
+            .try_collect::<Vec<Value>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ado_client::Error::Unsupported { .. }),
+            "{kind}: {error}"
+        );
+    }
+    assert!(ado.received_requests().await.unwrap_or_default().is_empty());
+}

@@ -1,7 +1,7 @@
-//! Graph users and user entitlements (Azure DevOps Services only).
+//! Graph users, groups, memberships and user entitlements (Azure DevOps Services only).
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A Graph user (`GraphUser`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -64,4 +64,47 @@ pub struct AccessLevel {
     pub license_display_name: Option<String>,
     /// `active`, `disabled`, ...
     pub status: Option<String>,
+}
+
+/// A Graph group (`GraphGroup`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GraphGroup {
+    /// Subject descriptor (`vssgp.…`, `aadgp.…`).
+    pub descriptor: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Principal name, e.g. `[Fabrikam]\Contributors`.
+    pub principal_name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// `vsts` or `aad`.
+    pub origin: Option<String>,
+    /// Id in the origin.
+    pub origin_id: Option<String>,
+    /// Domain, e.g. `vstfs:///Classification/TeamProject/{id}`.
+    pub domain: Option<String>,
+    /// REST URL of the group.
+    pub url: Option<String>,
+}
+
+/// A membership of a subject in a container group (`GraphMembership`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GraphMembership {
+    /// The container (group) descriptor.
+    pub container_descriptor: Option<String>,
+    /// The member descriptor.
+    pub member_descriptor: Option<String>,
+}
+
+/// The answer of a Graph subject lookup: each found subject by descriptor.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SubjectLookup {
+    /// Subjects (users or groups, kept as JSON) by descriptor.
+    pub value: Option<Map<String, Value>>,
 }

@@ -22,7 +22,9 @@ pub use self::core::{
 pub use self::git::{
     GitItem, GitRef, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest,
 };
-pub use self::identity::{AccessLevel, GraphUser, UserEntitlement};
+pub use self::identity::{
+    AccessLevel, GraphGroup, GraphMembership, GraphUser, SubjectLookup, UserEntitlement,
+};
 pub use self::pipelines::{
     Environment, EnvironmentDeploymentRecord, Pipeline, PipelineReference, PipelineRun,
 };

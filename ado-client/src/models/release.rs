@@ -106,7 +106,7 @@ pub struct ReleaseDefinition {
     pub id: i64,
     /// Definition name.
     pub name: Option<String>,
-    /// Folder path, e.g. `\\`.
+    /// Folder path, e.g. `\`.
     pub path: Option<String>,
     /// Revision number.
     pub revision: Option<i64>,

@@ -15,7 +15,7 @@ pub struct TeamSettingsIteration {
     pub id: String,
     /// Iteration name.
     pub name: Option<String>,
-    /// Iteration path, e.g. `Fabrikam\\Sprint 2`.
+    /// Iteration path, e.g. `Fabrikam\Sprint 2`.
     pub path: Option<String>,
     /// Dates and time frame.
     pub attributes: Option<IterationAttributes>,
@@ -51,7 +51,7 @@ pub struct ClassificationNode {
     pub structure_type: Option<String>,
     /// Whether the node has children (they are listed only down to the requested depth).
     pub has_children: Option<bool>,
-    /// Path, e.g. `\\Fabrikam\\Area\\Web`.
+    /// Path, e.g. `\Fabrikam\Area\Web`.
     pub path: Option<String>,
     /// Child nodes down to the requested depth.
     pub children: Option<Vec<ClassificationNode>>,

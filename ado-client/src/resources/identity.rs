@@ -1,9 +1,13 @@
-//! Graph users and user entitlements (Azure DevOps Services only).
+//! Graph users, groups, memberships and subject lookups, and user entitlements (Azure DevOps
+//! Services only).
+
+use serde_json::json;
 
 use crate::client::AdoClient;
-use crate::models::{GraphUser, UserEntitlement};
+use crate::error::Result;
+use crate::models::{GraphGroup, GraphMembership, GraphUser, SubjectLookup, UserEntitlement};
 use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -20,6 +24,52 @@ impl AdoClient {
             .query_opt("subjectTypes", subject_types),
             Paging::Token { top: None },
         ))
+    }
+
+    /// Lists the organization's Graph groups.
+    pub fn graph_groups(&self) -> Pager<GraphGroup> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Graph,
+                Operation::ListGraphGroups,
+                ["_apis", "graph", "groups"],
+            ),
+            Paging::Token { top: None },
+        ))
+    }
+
+    /// Lists the direct members of a group, as memberships.
+    pub fn group_memberships(&self, group_descriptor: &str) -> Pager<GraphMembership> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Graph,
+                Operation::ListGraphMemberships,
+                ["_apis", "graph", "memberships", group_descriptor],
+            )
+            .query("direction", "down"),
+            Paging::Single,
+        ))
+    }
+
+    /// Looks up subjects (users or groups) by descriptor, at most
+    /// [`SUBJECT_LOOKUP_BATCH`](pager::SUBJECT_LOOKUP_BATCH) per call. Descriptors the server
+    /// does not know are missing from the answer.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error.
+    pub async fn lookup_subjects(&self, descriptors: &[String]) -> Result<Listed<SubjectLookup>> {
+        let keys: Vec<_> = descriptors
+            .iter()
+            .map(|descriptor| json!({ "descriptor": descriptor }))
+            .collect();
+        let request = Request::new(
+            Service::Graph,
+            Operation::LookupGraphSubjects,
+            ["_apis", "graph", "subjectlookup"],
+        )
+        .json_body(json!({ "lookupKeys": keys }));
+        self.get_listed(&request).await
     }
 
     /// Lists the organization's user entitlements (licenses).

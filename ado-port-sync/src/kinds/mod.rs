@@ -7,6 +7,7 @@
 mod build;
 mod core;
 mod git;
+mod identity;
 mod options;
 mod pipelines;
 mod test;
@@ -83,6 +84,10 @@ pub enum Kind {
     Column,
     /// `test-run`
     TestRun,
+    /// `group`
+    Group,
+    /// `group-member`
+    GroupMember,
 }
 
 /// What a kind does, as data.
@@ -313,18 +318,29 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__testResults", "__codeCoverage"],
         options: &["includeResults", "codeCoverage"],
     },
+    KindSpec {
+        kind: Kind::Group,
+        name: "group",
+        calls: &["GET {vssps}/_apis/graph/groups"],
+        enrichment: &[],
+        options: &[],
+    },
+    KindSpec {
+        kind: Kind::GroupMember,
+        name: "group-member",
+        calls: &[
+            "GET {vssps}/_apis/graph/groups",
+            "GET {vssps}/_apis/graph/memberships/{descriptor}?direction=down per group",
+            "POST {vssps}/_apis/graph/subjectlookup per 500 members",
+        ],
+        enrichment: &["__group"],
+        options: &[],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
 /// each such resource fails at resync time, which blocks deletions.
-pub const PENDING_KINDS: &[&str] = &[
-    "group",
-    "group-member",
-    "advanced-security-alert",
-    "file",
-    "folder",
-    "wiki",
-];
+pub const PENDING_KINDS: &[&str] = &["advanced-security-alert", "file", "folder", "wiki"];
 
 impl Kind {
     /// This kind's registry entry.
@@ -448,6 +464,8 @@ impl KindRequest {
                 include_results,
                 coverage_flags,
             } => test::test_runs(org, *include_results, *coverage_flags),
+            KindOptions::Group => identity::groups(org),
+            KindOptions::GroupMember => identity::group_members(org),
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -514,7 +532,7 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 23);
+        assert_eq!(KINDS.len(), 25);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(

@@ -89,6 +89,10 @@ pub(crate) enum KindOptions {
         include_results: bool,
         coverage_flags: Option<u32>,
     },
+    /// `group`
+    Group,
+    /// `group-member`
+    GroupMember,
     /// `board`
     Board,
     /// `column`
@@ -167,6 +171,8 @@ impl KindOptions {
                 condition: wiql_condition(options)?,
                 expand: work_item_expand(options)?,
             },
+            Kind::Group => Self::Group,
+            Kind::GroupMember => Self::GroupMember,
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
             Kind::TestRun => Self::TestRun {
@@ -199,6 +205,8 @@ impl KindOptions {
             Self::Iteration => Kind::Iteration,
             Self::AreaPath { .. } => Kind::AreaPath,
             Self::WorkItem { .. } => Kind::WorkItem,
+            Self::Group => Kind::Group,
+            Self::GroupMember => Kind::GroupMember,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
             Self::TestRun { .. } => Kind::TestRun,
