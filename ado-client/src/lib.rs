@@ -50,8 +50,8 @@ pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
-    BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery, PullRequestStatus,
-    PullRequestTimeRange, ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery,
-    UserEntitlementQuery, WorkItemExpand,
+    AlertQuery, BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery,
+    PullRequestStatus, PullRequestTimeRange, ReleaseDefinitionQuery, ReleaseDeploymentQuery,
+    ReleaseQuery, UserEntitlementQuery, WorkItemExpand,
 };
 pub use crate::retry::{Pacing, RetryPolicy};

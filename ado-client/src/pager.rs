@@ -28,7 +28,7 @@
 //! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
 //! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
-//! | user entitlements, graph users, graph groups | token only (server-chosen size) | — |
+//! | user entitlements, graph users, graph groups, Advanced Security alerts | token only (server-chosen size) | — |
 //! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
 //! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships | none | — |
 

@@ -124,6 +124,8 @@ pub enum Operation {
     ListEnvironments,
     /// `GET {project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords`
     ListEnvironmentDeploymentRecords,
+    /// `GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts`
+    ListAdvancedSecurityAlerts,
     /// `GET {vsrm}/{project}/_apis/release/releases`
     ListReleases,
     /// `GET {vsrm}/{project}/_apis/release/deployments`
@@ -195,6 +197,7 @@ impl Operation {
             Self::ListUserEntitlements => [Some("7.1"), None, None, None],
             Self::ListUserEntitlementsLegacy => [Some("5.1-preview.2"), None, None, None],
             Self::ListPullRequestsByTime => [Some("7.1"), None, None, None],
+            Self::ListAdvancedSecurityAlerts => [Some("7.2-preview.1"), None, None, None],
             Self::ListPipelines
             | Self::ListPipelineRuns
             | Self::ListEnvironments
@@ -237,6 +240,7 @@ impl Operation {
             Self::ListPipelineRuns => "listing pipeline runs",
             Self::ListEnvironments => "listing environments",
             Self::ListEnvironmentDeploymentRecords => "listing environment deployment records",
+            Self::ListAdvancedSecurityAlerts => "listing Advanced Security alerts",
             Self::ListReleases => "listing releases",
             Self::ListReleaseDeployments => "listing release deployments",
             Self::ListReleaseDefinitions => "listing release definitions",
@@ -295,6 +299,7 @@ mod tests {
                 Operation::ListGraphGroups,
                 Operation::ListGraphMemberships,
                 Operation::LookupGraphSubjects,
+                Operation::ListAdvancedSecurityAlerts,
                 Operation::ListUserEntitlements,
                 Operation::ListUserEntitlementsLegacy,
                 Operation::ListPullRequestsByTime,

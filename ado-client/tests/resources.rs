@@ -4,7 +4,7 @@
 mod common;
 
 use ado_client::{
-    AdoClient, ApiProfile, BuildQuery, BuildQueryOrder, Credential, Error, Operation,
+    AdoClient, AlertQuery, ApiProfile, BuildQuery, BuildQueryOrder, Credential, Error, Operation,
     PullRequestQuery, PullRequestStatus, PullRequestTimeRange, ReleaseDefinitionQuery,
     ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
 };
@@ -932,4 +932,56 @@ async fn graph_groups_are_refused_on_server_without_a_request() {
             .unwrap_or_default()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn advanced_security_alerts_on_advsec_follow_the_header_token() {
+    let server = server().await;
+    let alerts = format!("/advsec/fabrikam/{PROJECT}/_apis/alert/repositories/r1/alerts");
+    let alert = |id: i64| {
+        json!({
+            "alertId": id, "alertType": "secret", "state": "active", "severity": "high",
+            "title": "Azure storage key", "introducedDate": "2024-03-01T00:00:00Z",
+            "rule": {"id": "SEC101/102"}
+        })
+    };
+    get(&alerts, "7.2-preview.1")
+        .and(query_param("criteria.states", "active,dismissed"))
+        .and(query_param("criteria.severities", "high"))
+        .and(query_param("criteria.alertType", "secret"))
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "a2")
+                .set_body_json(list_body(&[alert(1)])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(&alerts, "7.2-preview.1")
+        .and(query_param("continuationToken", "a2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[alert(2)])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = AlertQuery::new()
+        .states(["active", "dismissed"])
+        .severities(["high"])
+        .alert_type("secret");
+    let listed =
+        collect(cloud_client(&server).advanced_security_alerts(PROJECT, "r1", &query)).await;
+    let ids: Vec<i64> = listed.iter().map(|a| a.item.alert_id).collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(listed[0].item.severity.as_deref(), Some("high"));
+
+    let client = server_client(&server, ApiProfile::Server2022);
+    let error =
+        collect_err(client.advanced_security_alerts(PROJECT, "r1", &AlertQuery::new())).await;
+    assert!(matches!(
+        error,
+        Error::Unsupported {
+            operation: Operation::ListAdvancedSecurityAlerts,
+            ..
+        }
+    ));
 }

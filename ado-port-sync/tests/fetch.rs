@@ -642,3 +642,58 @@ async fn graph_kinds_are_unsupported_on_a_server() {
     }
     assert!(ado.received_requests().await.unwrap_or_default().is_empty());
 }
+
+#[tokio::test]
+async fn advanced_security_alerts_carry_repository_and_project_ids() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let route = "/aaaa-1111/_apis/alert/repositories/r-web/alerts";
+    common::override_route(
+        &ado,
+        "fabrikam",
+        route,
+        ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
+            {"alertId": 12, "alertType": "dependency", "state": "active", "severity": "critical", "title": "lodash"}
+        ]})),
+    )
+    .await;
+    let alerts = items(
+        &ado,
+        Kind::AdvancedSecurityAlert,
+        json!({"criteria": {"states": ["active"], "severity": ["critical"]}}),
+        &[],
+    )
+    .await;
+    assert_eq!(alerts.len(), 1, "the disabled repository is skipped");
+    assert_eq!(alerts[0]["alertId"], 12);
+    assert_eq!(alerts[0]["__repositoryId"], "r-web");
+    assert_eq!(alerts[0]["__projectId"], "aaaa-1111");
+    let requests = ado.received_requests().await.expect("recorded");
+    let query = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/alerts"))
+        .and_then(|r| r.url.query())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(query.contains("criteria.severities=critical"), "{query}");
+    assert!(query.contains("api-version=7.2-preview.1"), "{query}");
+}
+
+#[tokio::test]
+async fn a_repository_without_advanced_security_has_no_alerts() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    common::override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/alert/repositories/r-web/alerts",
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"message": "Advanced Security is not enabled"})),
+    )
+    .await;
+    assert!(
+        items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[])
+            .await
+            .is_empty()
+    );
+}

@@ -5,6 +5,7 @@
 //! `0001-01-01T00:00:00` means "unset"). The untouched JSON of each item is always available next
 //! to the model through [`Listed::raw`](crate::Listed::raw).
 
+mod advsec;
 mod build;
 mod core;
 mod git;
@@ -14,6 +15,7 @@ mod release;
 mod test;
 mod work;
 
+pub use self::advsec::AdvancedSecurityAlert;
 pub use self::build::{Build, BuildDefinitionReference, TimelineRecord};
 pub use self::core::{
     IdentityRef, Project, ProjectDetails, ProjectProperty, ProjectReference, Team, TeamMember,

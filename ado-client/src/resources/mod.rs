@@ -1,5 +1,6 @@
 //! Resource methods of [`AdoClient`], one module per Azure DevOps area, and their query options.
 
+mod advsec;
 mod build;
 mod core;
 mod git;
@@ -9,6 +10,7 @@ mod release;
 mod test;
 mod work;
 
+pub use self::advsec::AlertQuery;
 pub use self::build::{BuildQuery, BuildQueryOrder};
 pub use self::core::PROJECT_TAG_PREFIX;
 pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange};

@@ -108,6 +108,12 @@ pub fn dev_azure_org(server: &MockServer) -> Organization {
                 &format!("{base}/vsaex/{{organization}}"),
             )
         })
+        .and_then(|o| {
+            o.with_service_url(
+                Service::AdvancedSecurity,
+                &format!("{base}/advsec/{{organization}}"),
+            )
+        })
         .expect("valid organization")
 }
 

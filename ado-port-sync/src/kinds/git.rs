@@ -1,8 +1,11 @@
-//! `repository`, `repository-policy`, `branch` and `pull-request`.
+//! `repository`, `repository-policy`, `branch`, `pull-request` and
+//! `advanced-security-alert`.
 
 use std::sync::Arc;
 
-use ado_client::{ApiProfile, PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+use ado_client::{
+    AlertQuery, ApiProfile, PullRequestQuery, PullRequestStatus, PullRequestTimeRange,
+};
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
@@ -129,5 +132,34 @@ pub(super) fn pull_requests(
         stream::iter([active].into_iter().chain(closed))
             .flatten()
             .map_ok(|pr| pr.raw)
+    })
+}
+
+/// `advanced-security-alert`: the Advanced Security alerts of each healthy repository matching
+/// the selector's criteria, with `__repositoryId` and `__projectId`. A repository without
+/// Advanced Security (the service answers 400) has none.
+pub(super) fn advanced_security_alerts(org: &Arc<OrgScope>, query: AlertQuery) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
+        let repository_id = Value::String(repo.id.clone());
+        let project_id = Value::String(repo.project_id.clone());
+        scope
+            .client
+            .advanced_security_alerts(&repo.project_id, &repo.id, &query)
+            .filter(|alert| {
+                let disabled = alert
+                    .as_ref()
+                    .is_err_and(|e| e.status().map(|s| s.as_u16()) == Some(400));
+                std::future::ready(!disabled)
+            })
+            .map_ok(move |alert| {
+                enrich(
+                    alert.raw,
+                    [
+                        ("__repositoryId", repository_id.clone()),
+                        ("__projectId", project_id.clone()),
+                    ],
+                )
+            })
     })
 }

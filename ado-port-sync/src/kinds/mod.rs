@@ -88,6 +88,8 @@ pub enum Kind {
     Group,
     /// `group-member`
     GroupMember,
+    /// `advanced-security-alert`
+    AdvancedSecurityAlert,
 }
 
 /// What a kind does, as data.
@@ -336,6 +338,15 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__group"],
         options: &[],
     },
+    KindSpec {
+        kind: Kind::AdvancedSecurityAlert,
+        name: "advanced-security-alert",
+        calls: &[
+            "GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts per healthy repository (400: Advanced Security off, skipped)",
+        ],
+        enrichment: &["__repositoryId", "__projectId"],
+        options: &["criteria"],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
@@ -466,6 +477,9 @@ impl KindRequest {
             } => test::test_runs(org, *include_results, *coverage_flags),
             KindOptions::Group => identity::groups(org),
             KindOptions::GroupMember => identity::group_members(org),
+            KindOptions::AdvancedSecurityAlert(query) => {
+                git::advanced_security_alerts(org, query.clone())
+            }
         };
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
@@ -532,7 +546,7 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 25);
+        assert_eq!(KINDS.len(), 26);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Kind-specific selector options, validated when the mapping is loaded.
 
-use ado_client::{ReleaseDefinitionQuery, ReleaseQuery, WorkItemExpand};
+use ado_client::{AlertQuery, ReleaseDefinitionQuery, ReleaseQuery, WorkItemExpand};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -93,6 +93,8 @@ pub(crate) enum KindOptions {
     Group,
     /// `group-member`
     GroupMember,
+    /// `advanced-security-alert`: the alert criteria.
+    AdvancedSecurityAlert(AlertQuery),
     /// `board`
     Board,
     /// `column`
@@ -173,6 +175,7 @@ impl KindOptions {
             },
             Kind::Group => Self::Group,
             Kind::GroupMember => Self::GroupMember,
+            Kind::AdvancedSecurityAlert => Self::AdvancedSecurityAlert(alert_query(options)?),
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
             Kind::TestRun => Self::TestRun {
@@ -207,6 +210,7 @@ impl KindOptions {
             Self::WorkItem { .. } => Kind::WorkItem,
             Self::Group => Kind::Group,
             Self::GroupMember => Kind::GroupMember,
+            Self::AdvancedSecurityAlert(_) => Kind::AdvancedSecurityAlert,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
             Self::TestRun { .. } => Kind::TestRun,
@@ -365,6 +369,36 @@ fn work_item_expand(options: &Map<String, Value>) -> Result<Option<WorkItemExpan
                 })
         })
         .transpose()
+}
+
+/// The `criteria` option of `advanced-security-alert`: `{states, severities, alertType}`
+/// (`severity` is read as `severities`).
+fn alert_query(options: &Map<String, Value>) -> Result<AlertQuery, OptionError> {
+    let criteria = match options.get("criteria") {
+        None | Some(Value::Null) => return Ok(AlertQuery::new()),
+        Some(Value::Object(criteria)) => criteria,
+        Some(other) => {
+            return Err(OptionError::new(
+                "criteria",
+                format!("must be an object with states, severities and alertType, got {other}"),
+            ));
+        }
+    };
+    let nested = |error: OptionError| OptionError {
+        option: format!("criteria.{}", error.option),
+        message: error.message,
+    };
+    let mut query = AlertQuery::new().states(string_list(criteria, "states").map_err(nested)?);
+    let severity_key = if criteria.contains_key("severities") {
+        "severities"
+    } else {
+        "severity"
+    };
+    query = query.severities(string_list(criteria, severity_key).map_err(nested)?);
+    if let Some(alert_type) = text(criteria, "alertType").map_err(nested)? {
+        query = query.alert_type(alert_type);
+    }
+    Ok(query)
 }
 
 /// The `codeCoverage` option of `test-run`: `{flags}` with flags from 0 to 7.
@@ -697,6 +731,35 @@ mod tests {
         }
         let err = parse(Kind::TestRun, json!({"includeResults": 1})).unwrap_err();
         assert_eq!(err.option, "includeResults");
+    }
+
+    #[test]
+    fn advanced_security_alert_options() {
+        assert_eq!(
+            parse(Kind::AdvancedSecurityAlert, json!({})),
+            Ok(KindOptions::AdvancedSecurityAlert(AlertQuery::new()))
+        );
+        let expected = AlertQuery::new()
+            .states(["active"])
+            .severities(["high", "critical"])
+            .alert_type("secret");
+        for severity in ["severities", "severity"] {
+            assert_eq!(
+                parse(
+                    Kind::AdvancedSecurityAlert,
+                    json!({"criteria": {"states": ["active"], severity: ["high", "critical"], "alertType": "secret"}})
+                ),
+                Ok(KindOptions::AdvancedSecurityAlert(expected.clone()))
+            );
+        }
+        let err = parse(Kind::AdvancedSecurityAlert, json!({"criteria": "active"})).unwrap_err();
+        assert_eq!(err.option, "criteria");
+        let err = parse(
+            Kind::AdvancedSecurityAlert,
+            json!({"criteria": {"states": "active"}}),
+        )
+        .unwrap_err();
+        assert_eq!(err.option, "criteria.states");
     }
 
     #[test]

@@ -1,0 +1,79 @@
+//! Advanced Security alerts (host `advsec`, Azure DevOps Services only).
+
+use crate::client::AdoClient;
+use crate::models::AdvancedSecurityAlert;
+use crate::organization::Service;
+use crate::pager::{ListSpec, Pager, Paging};
+use crate::profile::Operation;
+use crate::transport::Request;
+
+impl AdoClient {
+    /// Lists a repository's Advanced Security alerts matching `query`. A repository without
+    /// Advanced Security answers 400.
+    pub fn advanced_security_alerts(
+        &self,
+        project: &str,
+        repository_id: &str,
+        query: &AlertQuery,
+    ) -> Pager<AdvancedSecurityAlert> {
+        let joined = |values: &[String]| (!values.is_empty()).then(|| values.join(","));
+        let request = Request::new(
+            Service::AdvancedSecurity,
+            Operation::ListAdvancedSecurityAlerts,
+            [
+                project,
+                "_apis",
+                "alert",
+                "repositories",
+                repository_id,
+                "alerts",
+            ],
+        )
+        .query_opt("criteria.states", joined(&query.states))
+        .query_opt("criteria.severities", joined(&query.severities))
+        .query_opt("criteria.alertType", query.alert_type.as_deref());
+        self.list(ListSpec::new(request, Paging::Token { top: None }))
+    }
+}
+
+/// Options of [`AdoClient::advanced_security_alerts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct AlertQuery {
+    states: Vec<String>,
+    severities: Vec<String>,
+    alert_type: Option<String>,
+}
+
+impl AlertQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only alerts in one of these states (`active`, `dismissed`, `fixed`, ...).
+    pub fn states<I, S>(mut self, states: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.states = states.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only alerts of one of these severities (`critical`, `high`, `medium`, `low`, ...).
+    pub fn severities<I, S>(mut self, severities: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.severities = severities.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only alerts of this type (`dependency`, `secret`, `code`).
+    pub fn alert_type(mut self, alert_type: impl Into<String>) -> Self {
+        self.alert_type = Some(alert_type.into());
+        self
+    }
+}
