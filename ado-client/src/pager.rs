@@ -3,8 +3,9 @@
 //! Azure DevOps pages lists in three ways, all handled by [`Pager`]:
 //!
 //! * a continuation token in the `x-ms-continuationtoken` response header or in the body's
-//!   `continuationToken` field, sent back as the `continuationToken` query parameter; the list
-//!   ends when no (new) token comes back;
+//!   `continuationToken` field, sent back as the `continuationToken` query parameter (or, for
+//!   POSTed list queries such as wiki page batches, as the request body's `continuationToken`);
+//!   the list ends when no (new) token comes back;
 //! * `$top`/`$skip` offsets (`top`/`skip` on legacy endpoints); the list ends on the first page
 //!   shorter than the page size, so no trailing empty page is requested;
 //! * no paging: one response holds the whole list.
@@ -26,11 +27,12 @@
 //! | test results | `$top`/`$skip` | [`TEST_RESULTS`] (server maximum without details) |
 //! | policy configurations, builds, pipelines, environments, environment deployment records | header token + `$top` (`top`) | [`TOKEN_PAGED`] |
 //! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
+//! | wiki page batches (POST) | header token + body `top` | [`WIKI_PAGES`] (server maximum) |
 //! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
 //! | user entitlements, graph users, graph groups, Advanced Security alerts | token only (server-chosen size) | — |
 //! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
-//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships | none | — |
+//! | repositories, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships, wikis | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -42,7 +44,7 @@ use std::task::{Context, Poll, ready};
 use futures::Stream;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::client::{AdoClient, ClientInner};
 use crate::error::{Error, Result};
@@ -62,6 +64,8 @@ pub const TEST_RESULTS: u32 = 1000;
 pub const WIQL_IDS: u32 = 19_999;
 /// Most ids one work-items batch accepts.
 pub const WORK_ITEMS_BATCH: usize = 200;
+/// `top` of one wiki page batch: the server maximum.
+pub const WIKI_PAGES: u32 = 100;
 /// Most descriptors one Graph subject lookup is given.
 pub const SUBJECT_LOOKUP_BATCH: usize = 500;
 /// `$top` for refs: the server maximum.
@@ -111,6 +115,9 @@ pub(crate) enum Paging {
     Single,
     /// Continuation token from the header or the body; optional page-size parameter.
     Token { top: Option<(&'static str, u32)> },
+    /// Like [`Token`](Self::Token), but the page size and the token go into the JSON body
+    /// of a POST.
+    BodyToken { top: (&'static str, u32) },
     /// Offsets with the given parameter names and page size.
     Offset {
         top: &'static str,
@@ -290,6 +297,20 @@ async fn fetch_page(
                 previous_token = Some(token.as_str());
             }
         }
+        (Paging::BodyToken { top: (name, size) }, _) => {
+            let mut body = request
+                .body
+                .take()
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            if let Value::Object(fields) = &mut body {
+                fields.insert(name.to_owned(), size.into());
+                if let State::Next(Continuation::Token(token)) = &state {
+                    fields.insert("continuationToken".to_owned(), token.as_str().into());
+                    previous_token = Some(token.as_str());
+                }
+            }
+            request.body = Some(body);
+        }
         (Paging::Offset { top, skip, size }, _) => {
             request = request.query(top, size);
             if let State::Next(Continuation::Skip(n)) = state {
@@ -313,7 +334,7 @@ async fn fetch_page(
     })?;
     let next = match spec.paging {
         Paging::Single => State::Done,
-        Paging::Token { .. } => {
+        Paging::Token { .. } | Paging::BodyToken { .. } => {
             let header_token = response
                 .headers
                 .get("x-ms-continuationtoken")

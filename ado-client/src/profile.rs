@@ -88,6 +88,12 @@ pub enum Operation {
     ListTestResults,
     /// `GET {project}/_apis/test/codecoverage?buildId`
     GetBuildCodeCoverage,
+    /// `GET {project}/_apis/wiki/wikis`
+    ListWikis,
+    /// `POST {project}/_apis/wiki/wikis/{id}/pagesbatch`
+    ListWikiPages,
+    /// `GET {project}/_apis/wiki/wikis/{id}/pages/{pageId}`
+    GetWikiPage,
     /// `GET {vssps}/_apis/graph/users`
     ListGraphUsers,
     /// `GET {vssps}/_apis/graph/groups`
@@ -165,7 +171,15 @@ impl Operation {
             | Self::ListBoards
             | Self::GetBoard
             | Self::ListTestRuns
-            | Self::ListTestResults => RELEASED,
+            | Self::ListTestResults
+            | Self::ListWikis => RELEASED,
+            Self::ListWikiPages => [
+                Some("7.1-preview.1"),
+                None,
+                Some("6.0-preview.1"),
+                Some("7.0-preview.1"),
+            ],
+            Self::GetWikiPage => [Some("7.1"), None, Some("6.0"), Some("7.0")],
             Self::GetBuildCodeCoverage => [
                 Some("7.1-preview.1"),
                 Some("5.0-preview.1"),
@@ -213,6 +227,9 @@ impl Operation {
             Self::ListAllTeams => "listing the organization's teams",
             Self::ListProjectTeams => "listing a project's teams",
             Self::ListTeamMembers => "listing team members",
+            Self::ListWikis => "listing wikis",
+            Self::ListWikiPages => "listing wiki pages",
+            Self::GetWikiPage => "reading a wiki page",
             Self::ListGraphUsers => "listing graph users",
             Self::ListGraphGroups => "listing graph groups",
             Self::ListGraphMemberships => "listing graph memberships",
@@ -312,6 +329,8 @@ mod tests {
             Operation::ListPipelineRuns,
             Operation::ListEnvironments,
             Operation::ListEnvironmentDeploymentRecords,
+            Operation::ListWikiPages,
+            Operation::GetWikiPage,
         ] {
             assert_eq!(ApiProfile::Server2019.api_version(op), None);
             assert!(ApiProfile::Server2020.api_version(op).is_some());
@@ -348,6 +367,7 @@ mod tests {
             Operation::GetBoard,
             Operation::ListTestRuns,
             Operation::ListTestResults,
+            Operation::ListWikis,
         ] {
             assert_eq!(ApiProfile::Cloud.api_version(op), Some("7.1"), "{op}");
             assert_eq!(ApiProfile::Server2019.api_version(op), Some("5.0"), "{op}");

@@ -275,3 +275,88 @@ async fn boards_and_board_details_on_cloud_and_server_2022() {
         assert_eq!(columns[3].column_type.as_deref(), Some("outgoing"));
     }
 }
+
+#[tokio::test]
+async fn wiki_pages_page_with_the_header_token_in_the_post_body() {
+    let server = server().await;
+    let wiki = "wiki-1";
+    get(&format!("/fabrikam/{PROJECT}/_apis/wiki/wikis"), "7.1")
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[json!({
+            "id": wiki, "name": "Fabrikam.wiki", "type": "projectWiki",
+            "projectId": PROJECT, "repositoryId": "r-wiki", "mappedPath": "/",
+            "remoteUrl": "https://dev.azure.com/fabrikam/Fabrikam/_wiki/wikis/wiki-1"
+        })])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let batch = format!("/fabrikam/{PROJECT}/_apis/wiki/wikis/{wiki}/pagesbatch");
+    post(&batch, "7.1-preview.1")
+        .and(body_json(json!({"top": 100})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "pages-2")
+                .set_body_json(list_body(&[
+                    json!({"id": 1, "path": "/Home", "viewStats": []}),
+                ])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    post(&batch, "7.1-preview.1")
+        .and(body_json(
+            json!({"top": 100, "continuationToken": "pages-2"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(list_body(&[json!({"id": 2, "path": "/Home/Setup"})])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(
+        &format!("/fabrikam/{PROJECT}/_apis/wiki/wikis/{wiki}/pages/2"),
+        "7.1",
+    )
+    .and(query_param("includeContent", "true"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "id": 2, "path": "/Home/Setup", "content": "# Setup\n", "gitItemPath": "/Home/Setup.md"
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
+
+    let client = cloud_client(&server);
+    let wikis = collect(client.wikis(PROJECT)).await;
+    assert_eq!(wikis[0].item.wiki_type.as_deref(), Some("projectWiki"));
+    let pages = collect(client.wiki_pages(PROJECT, wiki)).await;
+    let paths: Vec<_> = pages.iter().map(|p| p.item.path.as_deref()).collect();
+    assert_eq!(paths, [Some("/Home"), Some("/Home/Setup")]);
+    let page = client.wiki_page(PROJECT, wiki, 2).await.expect("page");
+    assert_eq!(page.item.content.as_deref(), Some("# Setup\n"));
+}
+
+#[tokio::test]
+async fn wikis_on_server_2019_list_but_refuse_page_batches_without_a_request() {
+    let server = server().await;
+    get(
+        &format!("/tfs/DefaultCollection/{PROJECT}/_apis/wiki/wikis"),
+        "5.0",
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[])))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let client = server_client(&server, ApiProfile::Server2019);
+    assert!(collect(client.wikis(PROJECT)).await.is_empty());
+    let error = client
+        .wiki_pages(PROJECT, "w")
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ado_client::Error::Unsupported { .. }),
+        "{error}"
+    );
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1, "only the wiki list was sent");
+}

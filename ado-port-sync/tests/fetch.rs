@@ -697,3 +697,59 @@ async fn a_repository_without_advanced_security_has_no_alerts() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn wiki_pages_carry_their_wiki_and_project_and_content_on_request() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/aaaa-1111/_apis/wiki/wikis"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 2, "value": [
+                {"id": "w-project", "name": "Fabrikam Web.wiki", "type": "projectWiki"},
+                {"id": "w-code", "name": "docs", "type": "codeWiki"}
+            ]})),
+        )
+        .mount(&ado)
+        .await;
+    for (wiki, page) in [("w-project", "/Home"), ("w-code", "/Api")] {
+        Mock::given(method("POST"))
+            .and(path(format!(
+                "/fabrikam/aaaa-1111/_apis/wiki/wikis/{wiki}/pagesbatch"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"count": 1, "value": [{"id": 1, "path": page, "viewStats": []}]}),
+            ))
+            .mount(&ado)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/aaaa-1111/_apis/wiki/wikis/w-code/pages/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": 1, "path": "/Api", "content": "# API\n", "gitItemPath": "/Api.md"}),
+        ))
+        .mount(&ado)
+        .await;
+
+    let pages = items(&ado, Kind::Wiki, json!({}), &[]).await;
+    assert_eq!(pages.len(), 2);
+    assert!(pages.iter().all(|p| p.get("content").is_none()));
+    assert!(pages.iter().all(|p| p["__project"]["id"] == "aaaa-1111"));
+
+    let pages = items(
+        &ado,
+        Kind::Wiki,
+        json!({"wikiType": "codeWiki", "includeContent": true}),
+        &[],
+    )
+    .await;
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0]["path"], "/Api");
+    assert_eq!(pages[0]["content"], "# API\n");
+    assert_eq!(
+        pages[0]["viewStats"],
+        json!([]),
+        "the listed fields are kept"
+    );
+    assert_eq!(pages[0]["__wiki"]["name"], "docs");
+}

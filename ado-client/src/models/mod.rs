@@ -13,6 +13,7 @@ mod identity;
 mod pipelines;
 mod release;
 mod test;
+mod wiki;
 mod work;
 
 pub use self::advsec::AdvancedSecurityAlert;
@@ -34,6 +35,7 @@ pub use self::release::{
     Release, ReleaseDefinition, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference,
 };
 pub use self::test::{BuildCoverage, ShallowReference, TestCaseResult, TestRun};
+pub use self::wiki::{Wiki, WikiPage};
 pub use self::work::{
     Board, BoardColumn, BoardReference, ClassificationNode, IterationAttributes,
     TeamSettingsIteration, WorkItem, WorkItemQueryResult, WorkItemReference,

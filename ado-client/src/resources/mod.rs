@@ -8,6 +8,7 @@ mod identity;
 mod pipelines;
 mod release;
 mod test;
+mod wiki;
 mod work;
 
 pub use self::advsec::AlertQuery;

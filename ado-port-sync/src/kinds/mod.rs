@@ -11,6 +11,7 @@ mod identity;
 mod options;
 mod pipelines;
 mod test;
+mod wiki;
 mod work;
 
 use std::fmt;
@@ -90,6 +91,8 @@ pub enum Kind {
     GroupMember,
     /// `advanced-security-alert`
     AdvancedSecurityAlert,
+    /// `wiki`
+    Wiki,
 }
 
 /// What a kind does, as data.
@@ -347,6 +350,17 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__repositoryId", "__projectId"],
         options: &["criteria"],
     },
+    KindSpec {
+        kind: Kind::Wiki,
+        name: "wiki",
+        calls: &[
+            "GET {project}/_apis/wiki/wikis per project",
+            "POST {project}/_apis/wiki/wikis/{id}/pagesbatch per wiki",
+            "with includeContent: GET {project}/_apis/wiki/wikis/{id}/pages/{pageId}?includeContent=true per page",
+        ],
+        enrichment: &["__wiki", "__project"],
+        options: &["wikiType", "includeContent"],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
@@ -477,6 +491,10 @@ impl KindRequest {
             } => test::test_runs(org, *include_results, *coverage_flags),
             KindOptions::Group => identity::groups(org),
             KindOptions::GroupMember => identity::group_members(org),
+            KindOptions::Wiki {
+                wiki_type,
+                include_content,
+            } => wiki::wiki_pages(org, *wiki_type, *include_content),
             KindOptions::AdvancedSecurityAlert(query) => {
                 git::advanced_security_alerts(org, query.clone())
             }
@@ -494,6 +512,17 @@ pub(crate) fn enrich<const N: usize>(mut item: Value, fields: [(&str, Value); N]
         }
     }
     item
+}
+
+/// A listed item with the item's own payload (as read one by one) on top.
+pub(crate) fn merged(listed: Value, detail: Value) -> Value {
+    match (listed, detail) {
+        (Value::Object(mut base), Value::Object(detail)) => {
+            base.extend(detail);
+            Value::Object(base)
+        }
+        (_, detail) => detail,
+    }
 }
 
 /// Items of a list the organization scope caches (projects, repositories), one inner stream
@@ -539,6 +568,19 @@ pub(crate) fn healthy_repositories_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn details_override_the_listed_item() {
+        assert_eq!(
+            merged(
+                json!({"id": "b", "name": "Stories", "url": "u"}),
+                json!({"id": "b", "columns": []})
+            ),
+            json!({"id": "b", "name": "Stories", "url": "u", "columns": []})
+        );
+        assert_eq!(merged(json!("odd"), json!({"id": 1})), json!({"id": 1}));
+    }
 
     #[test]
     fn names_round_trip() {
@@ -546,12 +588,12 @@ mod tests {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
         }
-        assert_eq!(KINDS.len(), 26);
+        assert_eq!(KINDS.len(), 27);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(
-            "wiki".parse::<Kind>(),
-            Err(KindNameError::Pending("wiki".into()))
+            "folder".parse::<Kind>(),
+            Err(KindNameError::Pending("folder".into()))
         );
         assert_eq!(
             "widget".parse::<Kind>(),

@@ -47,6 +47,25 @@ pub(crate) enum UserSource {
     Graph,
 }
 
+/// Which wikis the `wiki` kind lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WikiType {
+    /// The project wiki.
+    Project,
+    /// Wikis published from code.
+    Code,
+}
+
+impl WikiType {
+    /// The wiki `type` Azure DevOps reports.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "projectWiki",
+            Self::Code => "codeWiki",
+        }
+    }
+}
+
 /// A kind with its validated options: one variant per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KindOptions {
@@ -95,6 +114,11 @@ pub(crate) enum KindOptions {
     GroupMember,
     /// `advanced-security-alert`: the alert criteria.
     AdvancedSecurityAlert(AlertQuery),
+    /// `wiki`: which wikis, and whether to read each page's content.
+    Wiki {
+        wiki_type: Option<WikiType>,
+        include_content: bool,
+    },
     /// `board`
     Board,
     /// `column`
@@ -176,6 +200,10 @@ impl KindOptions {
             Kind::Group => Self::Group,
             Kind::GroupMember => Self::GroupMember,
             Kind::AdvancedSecurityAlert => Self::AdvancedSecurityAlert(alert_query(options)?),
+            Kind::Wiki => Self::Wiki {
+                wiki_type: wiki_type(options)?,
+                include_content: flag(options, "includeContent")?,
+            },
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
             Kind::TestRun => Self::TestRun {
@@ -211,6 +239,7 @@ impl KindOptions {
             Self::Group => Kind::Group,
             Self::GroupMember => Kind::GroupMember,
             Self::AdvancedSecurityAlert(_) => Kind::AdvancedSecurityAlert,
+            Self::Wiki { .. } => Kind::Wiki,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
             Self::TestRun { .. } => Kind::TestRun,
@@ -399,6 +428,23 @@ fn alert_query(options: &Map<String, Value>) -> Result<AlertQuery, OptionError> 
         query = query.alert_type(alert_type);
     }
     Ok(query)
+}
+
+/// The `wikiType` option of `wiki`: `projectWiki` or `codeWiki`; absent is every wiki.
+fn wiki_type(options: &Map<String, Value>) -> Result<Option<WikiType>, OptionError> {
+    text(options, "wikiType")?
+        .map(|name| {
+            [WikiType::Project, WikiType::Code]
+                .into_iter()
+                .find(|t| t.as_str() == name)
+                .ok_or_else(|| {
+                    OptionError::new(
+                        "wikiType",
+                        format!("must be \"projectWiki\" or \"codeWiki\", got \"{name}\""),
+                    )
+                })
+        })
+        .transpose()
 }
 
 /// The `codeCoverage` option of `test-run`: `{flags}` with flags from 0 to 7.
@@ -760,6 +806,29 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.option, "criteria.states");
+    }
+
+    #[test]
+    fn wiki_options() {
+        assert_eq!(
+            parse(Kind::Wiki, json!({})),
+            Ok(KindOptions::Wiki {
+                wiki_type: None,
+                include_content: false
+            })
+        );
+        assert_eq!(
+            parse(
+                Kind::Wiki,
+                json!({"wikiType": "codeWiki", "includeContent": true})
+            ),
+            Ok(KindOptions::Wiki {
+                wiki_type: Some(WikiType::Code),
+                include_content: true
+            })
+        );
+        let err = parse(Kind::Wiki, json!({"wikiType": "team"})).unwrap_err();
+        assert_eq!(err.option, "wikiType");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use ado_client::{AdoClient, WorkItemExpand};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
-use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
 use crate::org::{OrgScope, ProjectEntry};
 
 /// `work-item`: every project's work items matching the selector's WIQL condition, read in
@@ -143,17 +143,6 @@ fn board_columns(board: Value) -> Vec<Value> {
         .collect()
 }
 
-/// The listed board reference with the board's own payload on top.
-fn merged(reference: Value, detail: Value) -> Value {
-    match (reference, detail) {
-        (Value::Object(mut base), Value::Object(detail)) => {
-            base.extend(detail);
-            Value::Object(base)
-        }
-        (_, detail) => detail,
-    }
-}
-
 /// `iteration`: the iterations of every team of every project, with `__project` and `__team`.
 pub(super) fn iterations(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
@@ -274,17 +263,6 @@ mod tests {
         );
         assert!(columns.iter().all(|c| c["__board"]["id"] == "b-1"));
         assert!(board_columns(json!({"id": "b-2", "columns": null})).is_empty());
-    }
-
-    #[test]
-    fn board_details_override_the_reference() {
-        assert_eq!(
-            merged(
-                json!({"id": "b", "name": "Stories", "url": "u"}),
-                json!({"id": "b", "columns": []})
-            ),
-            json!({"id": "b", "name": "Stories", "url": "u", "columns": []})
-        );
     }
 
     #[test]

@@ -1,0 +1,68 @@
+//! Wikis and their pages.
+
+use serde_json::json;
+
+use crate::client::AdoClient;
+use crate::error::Result;
+use crate::models::{Wiki, WikiPage};
+use crate::organization::Service;
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::profile::Operation;
+use crate::transport::Request;
+
+impl AdoClient {
+    /// Lists a project's wikis (project and code wikis).
+    pub fn wikis(&self, project: &str) -> Pager<Wiki> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListWikis,
+                [project, "_apis", "wiki", "wikis"],
+            ),
+            Paging::Single,
+        ))
+    }
+
+    /// Lists every page of a wiki, without content.
+    pub fn wiki_pages(&self, project: &str, wiki_id: &str) -> Pager<WikiPage> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListWikiPages,
+                [project, "_apis", "wiki", "wikis", wiki_id, "pagesbatch"],
+            )
+            .json_body(json!({})),
+            Paging::BodyToken {
+                top: ("top", pager::WIKI_PAGES),
+            },
+        ))
+    }
+
+    /// Reads one wiki page with its content.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error.
+    pub async fn wiki_page(
+        &self,
+        project: &str,
+        wiki_id: &str,
+        page_id: i64,
+    ) -> Result<Listed<WikiPage>> {
+        let request = Request::new(
+            Service::Core,
+            Operation::GetWikiPage,
+            [
+                project,
+                "_apis",
+                "wiki",
+                "wikis",
+                wiki_id,
+                "pages",
+                &page_id.to_string(),
+            ],
+        )
+        .query("includeContent", true);
+        self.get_listed(&request).await
+    }
+}

@@ -1,0 +1,68 @@
+//! `wiki`.
+
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::options::WikiType;
+use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
+use crate::org::OrgScope;
+
+/// `wiki`: the pages of every wiki (of `wiki_type` when set) of every project, each with
+/// `__wiki` and `__project`; with `include_content`, each page's own payload (with `content`)
+/// is merged in.
+pub(super) fn wiki_pages(
+    org: &Arc<OrgScope>,
+    wiki_type: Option<WikiType>,
+    include_content: bool,
+) -> ItemStream {
+    let scope = Arc::clone(org);
+    for_each(projects_of(org), move |project| {
+        let client = scope.client.clone();
+        let project = Arc::new(project);
+        scope
+            .client
+            .wikis(&project.id)
+            .try_filter(move |wiki| {
+                let kept = wiki_type
+                    .is_none_or(|wanted| wiki.item.wiki_type.as_deref() == Some(wanted.as_str()));
+                std::future::ready(kept)
+            })
+            .map_ok(move |wiki| {
+                let client = client.clone();
+                let project = Arc::clone(&project);
+                let wiki_id: Arc<str> = wiki.item.id.into();
+                let wiki_raw = Arc::new(wiki.raw);
+                client
+                    .wiki_pages(&project.id, &wiki_id)
+                    .map(move |page| {
+                        let client = client.clone();
+                        let project = Arc::clone(&project);
+                        let wiki_id = Arc::clone(&wiki_id);
+                        let wiki_raw = Arc::clone(&wiki_raw);
+                        async move {
+                            let page = page?;
+                            let raw = if include_content {
+                                let full = client
+                                    .wiki_page(&project.id, &wiki_id, page.item.id)
+                                    .await?;
+                                merged(page.raw, full.raw)
+                            } else {
+                                page.raw
+                            };
+                            Ok(enrich(
+                                raw,
+                                [
+                                    ("__wiki", Value::clone(&wiki_raw)),
+                                    ("__project", project.raw.clone()),
+                                ],
+                            ))
+                        }
+                    })
+                    .buffered(FAN_OUT)
+                    .boxed()
+            })
+            .try_flatten_unordered(FAN_OUT)
+    })
+}
