@@ -51,7 +51,7 @@ pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
     AlertQuery, BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery,
-    PullRequestStatus, PullRequestTimeRange, ReleaseDefinitionQuery, ReleaseDeploymentQuery,
-    ReleaseQuery, UserEntitlementQuery, WorkItemExpand,
+    PullRequestStatus, PullRequestTimeRange, RecursionLevel, ReleaseDefinitionQuery,
+    ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery, WorkItemExpand,
 };
 pub use crate::retry::{Pacing, RetryPolicy};

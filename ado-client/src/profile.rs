@@ -110,6 +110,8 @@ pub enum Operation {
     ListRepositories,
     /// `GET {project}/_apis/git/repositories/{id}/items`
     GetItem,
+    /// `GET {project}/_apis/git/repositories/{id}/items?scopePath` (a folder's items)
+    ListItems,
     /// `GET {project}/_apis/git/repositories/{id}/refs`
     ListRefs,
     /// `GET {project}/_apis/git/policy/configurations`
@@ -163,6 +165,7 @@ impl Operation {
             | Self::ListReleases
             | Self::ListReleaseDeployments
             | Self::ListRefs
+            | Self::ListItems
             | Self::ListTeamIterations
             | Self::GetClassificationNode
             | Self::ListReleaseDefinitions
@@ -238,6 +241,7 @@ impl Operation {
             Self::ListUserEntitlementsLegacy => "listing user entitlements (top/skip form)",
             Self::ListRepositories => "listing Git repositories",
             Self::GetItem => "reading a Git item",
+            Self::ListItems => "listing Git items",
             Self::ListRefs => "listing Git refs",
             Self::ListTeamIterations => "listing team iterations",
             Self::GetClassificationNode => "reading classification nodes",
@@ -357,6 +361,7 @@ mod tests {
     #[test]
     fn work_tracking_refs_and_release_definitions_exist_on_every_profile() {
         for op in [
+            Operation::ListItems,
             Operation::ListRefs,
             Operation::ListTeamIterations,
             Operation::GetClassificationNode,

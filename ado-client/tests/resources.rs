@@ -5,8 +5,8 @@ mod common;
 
 use ado_client::{
     AdoClient, AlertQuery, ApiProfile, BuildQuery, BuildQueryOrder, Credential, Error, Operation,
-    PullRequestQuery, PullRequestStatus, PullRequestTimeRange, ReleaseDefinitionQuery,
-    ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
+    PullRequestQuery, PullRequestStatus, PullRequestTimeRange, RecursionLevel,
+    ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
 };
 use common::*;
 use serde_json::{Value, json};
@@ -984,4 +984,56 @@ async fn advanced_security_alerts_on_advsec_follow_the_header_token() {
             ..
         }
     ));
+}
+
+#[tokio::test]
+async fn folder_items_at_a_branch_on_cloud_and_server_2019() {
+    let server = server().await;
+    for (base, version, fixture_name) in [
+        ("/fabrikam", "7.1", "git/7.1/items_one_level.json"),
+        (
+            "/tfs/DefaultCollection",
+            "5.0",
+            "git/server-5.0/items_one_level.json",
+        ),
+    ] {
+        get(
+            &format!("{base}/{PROJECT}/_apis/git/repositories/r1/items"),
+            version,
+        )
+        .and(query_param("scopePath", "/MyWebSite/MyWebSite/Views"))
+        .and(query_param("recursionLevel", "oneLevel"))
+        .and(query_param("versionDescriptor.version", "dev"))
+        .and(query_param("versionDescriptor.versionType", "branch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture(fixture_name)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    }
+    for client in [
+        cloud_client(&server),
+        server_client(&server, ApiProfile::Server2019),
+    ] {
+        let items = collect(client.items(
+            PROJECT,
+            "r1",
+            "/MyWebSite/MyWebSite/Views",
+            RecursionLevel::OneLevel,
+            "refs/heads/dev",
+        ))
+        .await;
+        let folders: Vec<_> = items
+            .iter()
+            .filter(|i| i.item.is_folder == Some(true))
+            .filter_map(|i| i.item.path.as_deref())
+            .collect();
+        assert_eq!(
+            folders,
+            [
+                "/MyWebSite/MyWebSite/Views",
+                "/MyWebSite/MyWebSite/Views/Home",
+                "/MyWebSite/MyWebSite/Views/Shared"
+            ]
+        );
+    }
 }

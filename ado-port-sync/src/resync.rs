@@ -561,7 +561,7 @@ mod tests {
 
     #[test]
     fn pending_kinds_load_and_no_organization_is_an_error() {
-        let yaml = format!("resources:\n  - kind: folder\n{RESOURCE}");
+        let yaml = format!("resources:\n  - kind: file\n{RESOURCE}");
         let resync = load(&yaml).expect("pending kinds load");
         assert!(matches!(resync.plans[0], ResourcePlan::Pending));
         let mapping = Mapping::from_yaml(&yaml, Options::default()).expect("valid");

@@ -7,7 +7,7 @@ use ado_port_sync::{Kind, KindRequest, fetch};
 use common::{ado_client, ado_client_with, mount_sample_org};
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn items(server: &MockServer, kind: Kind, options: Value, excluded: &[String]) -> Vec<Value> {
@@ -752,4 +752,94 @@ async fn wiki_pages_carry_their_wiki_and_project_and_content_on_request() {
         "the listed fields are kept"
     );
     assert_eq!(pages[0]["__wiki"]["name"], "docs");
+}
+
+#[tokio::test]
+async fn folders_match_their_pattern_at_the_pattern_branch() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let folder = |path: &str| json!({"objectId": "t", "gitObjectType": "tree", "path": path, "isFolder": true});
+    Mock::given(method("GET"))
+        .and(path(
+            "/fabrikam/aaaa-1111/_apis/git/repositories/r-web/items",
+        ))
+        .and(query_param("scopePath", "/services"))
+        .and(query_param("recursionLevel", "full"))
+        .and(query_param("versionDescriptor.version", "release"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 6, "value": [
+                folder("/services"),
+                folder("/services/api"),
+                folder("/services/api/deploy"),
+                folder("/services/web"),
+                folder("/services/web/deploy"),
+                {"objectId": "b", "gitObjectType": "blob", "path": "/services/api/deploy.yaml"}
+            ]})),
+        )
+        .expect(1)
+        .mount(&ado)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/fabrikam/aaaa-1111/_apis/git/repositories/r-web/items",
+        ))
+        .and(query_param("path", "/services/api/deploy/port.yml"))
+        .and(query_param("versionDescriptor.version", "release"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"path": "/services/api/deploy/port.yml", "content": "kind: api\n"}),
+        ))
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/fabrikam/aaaa-1111/_apis/git/repositories/r-web/items",
+        ))
+        .and(query_param("path", "/services/web/deploy/port.yml"))
+        .respond_with(ResponseTemplate::new(404))
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+
+    let folders = items(
+        &ado,
+        Kind::Folder,
+        json!({
+            "project_name": "fabrikam web",
+            "folders": [{"path": "/services/*/deploy", "repos": [{"name": "web", "branch": "release"}, "old"]}],
+            "includedFiles": ["port.yml"]
+        }),
+        &[],
+    )
+    .await;
+    let mut paths: Vec<&str> = folders
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/services/api/deploy", "/services/web/deploy"]);
+    for folder in &folders {
+        assert_eq!(folder["__repository"]["id"], "r-web");
+        assert_eq!(folder["__branch"], "release");
+        assert_eq!(folder["__pattern"], "/services/*/deploy");
+    }
+    let api = folders
+        .iter()
+        .find(|f| f["path"] == "/services/api/deploy")
+        .expect("api");
+    assert_eq!(api["__includedFiles"], json!({"port.yml": "kind: api\n"}));
+    let web = folders
+        .iter()
+        .find(|f| f["path"] == "/services/web/deploy")
+        .expect("web");
+    assert_eq!(web["__includedFiles"], json!({"port.yml": null}));
+
+    let elsewhere = items(
+        &ado,
+        Kind::Folder,
+        json!({"project_name": "Other", "folders": [{"path": "/services/*"}]}),
+        &[],
+    )
+    .await;
+    assert!(elsewhere.is_empty(), "another project's repositories only");
 }

@@ -1,4 +1,4 @@
-//! Git repositories, file content, branch policies and pull requests.
+//! Git repositories, items and file content, refs, branch policies and pull requests.
 
 use jiff::Timestamp;
 
@@ -71,6 +71,38 @@ impl AdoClient {
             Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Lists the items (files and folders) under `scope_path` at the tip of `branch`
+    /// (`main` or `refs/heads/main`), `scope_path` itself included, down to `recursion`.
+    pub fn items(
+        &self,
+        project: &str,
+        repository_id: &str,
+        scope_path: &str,
+        recursion: RecursionLevel,
+        branch: &str,
+    ) -> Pager<GitItem> {
+        let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListItems,
+                [
+                    project,
+                    "_apis",
+                    "git",
+                    "repositories",
+                    repository_id,
+                    "items",
+                ],
+            )
+            .query("scopePath", scope_path)
+            .query("recursionLevel", recursion.as_str())
+            .query("versionDescriptor.version", branch)
+            .query("versionDescriptor.versionType", "branch"),
+            Paging::Single,
+        ))
     }
 
     /// Lists the branches of a repository (refs under `refs/heads/`).
@@ -168,6 +200,28 @@ impl AdoClient {
                 size: pager::PULL_REQUESTS,
             },
         ))
+    }
+}
+
+/// How deep [`AdoClient::items`] lists below its scope path (`recursionLevel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecursionLevel {
+    /// Only the scope path itself.
+    None,
+    /// The scope path and its direct children.
+    OneLevel,
+    /// The scope path and everything below it.
+    Full,
+}
+
+impl RecursionLevel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::OneLevel => "oneLevel",
+            Self::Full => "full",
+        }
     }
 }
 

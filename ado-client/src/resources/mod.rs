@@ -14,7 +14,7 @@ mod work;
 pub use self::advsec::AlertQuery;
 pub use self::build::{BuildQuery, BuildQueryOrder};
 pub use self::core::PROJECT_TAG_PREFIX;
-pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+pub use self::git::{PullRequestQuery, PullRequestStatus, PullRequestTimeRange, RecursionLevel};
 pub use self::identity::UserEntitlementQuery;
 pub use self::release::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
 pub use self::work::WorkItemExpand;

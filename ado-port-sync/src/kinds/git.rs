@@ -1,4 +1,4 @@
-//! `repository`, `repository-policy`, `branch`, `pull-request` and
+//! `repository`, `repository-policy`, `branch`, `pull-request`, `folder` and
 //! `advanced-security-alert`.
 
 use std::sync::Arc;
@@ -10,7 +10,9 @@ use futures::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 
-use super::{ItemStream, enrich, for_each, healthy_repositories_of};
+use super::glob::PathPattern;
+use super::options::FolderQuery;
+use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
 use crate::org::{OrgScope, RepoEntry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
@@ -38,23 +40,145 @@ async fn repository_item(
         return Ok(repo.raw);
     }
     let disabled = repo.raw["isDisabled"].as_bool().unwrap_or(false);
+    let branch = repo.default_branch.as_deref().filter(|_| !disabled);
+    let included = included_files(org, &repo, branch, "", files).await?;
+    Ok(enrich(repo.raw, [("__includedFiles", included)]))
+}
+
+/// `{path: text or null}` for each of `files` (relative to the folder `dir`, as given when
+/// `dir` is empty) at the tip of `branch`; all null without a branch.
+async fn included_files(
+    org: &OrgScope,
+    repo: &RepoEntry,
+    branch: Option<&str>,
+    dir: &str,
+    files: &[String],
+) -> ado_client::Result<Value> {
     let mut included = Map::new();
     for path in files {
-        let text = match (&repo.default_branch, disabled) {
-            (Some(branch), false) => org
-                .client
-                .file(&repo.project_id, &repo.id, path, branch)
-                .await?
-                .and_then(|file| file.item.content)
-                .map_or(Value::Null, Value::String),
-            _ => Value::Null,
+        let text = match branch {
+            Some(branch) => {
+                let full = if dir.is_empty() {
+                    path.clone()
+                } else {
+                    format!(
+                        "{}/{}",
+                        dir.trim_end_matches('/'),
+                        path.trim_start_matches('/')
+                    )
+                };
+                org.client
+                    .file(&repo.project_id, &repo.id, &full, branch)
+                    .await?
+                    .and_then(|file| file.item.content)
+                    .map_or(Value::Null, Value::String)
+            }
+            None => Value::Null,
         };
         included.insert(path.clone(), text);
     }
-    Ok(enrich(
-        repo.raw,
-        [("__includedFiles", Value::Object(included))],
-    ))
+    Ok(Value::Object(included))
+}
+
+/// `folder`: per healthy repository (of the `project_name` project when set) and per folder
+/// pattern naming it (or naming no repository), the folders matching the pattern at the
+/// pattern's branch (the default branch unless given), with `__repository`, `__branch`,
+/// `__pattern` and, when files are requested, `__includedFiles` (paths relative to the
+/// folder).
+pub(super) fn folders(org: &Arc<OrgScope>, query: FolderQuery) -> ItemStream {
+    let scope = Arc::clone(org);
+    let query = Arc::new(query);
+    let list = {
+        let org = Arc::clone(org);
+        let query = Arc::clone(&query);
+        async move {
+            let repos = org.repositories().await?;
+            Ok(repos
+                .iter()
+                .filter(|r| r.healthy && query.has_project_of(r))
+                .cloned()
+                .collect::<Arc<[RepoEntry]>>())
+        }
+    };
+    for_each(list, move |repo: RepoEntry| {
+        let org = Arc::clone(&scope);
+        let repo = Arc::new(repo);
+        let lookups: Vec<(PathPattern, String)> = query
+            .patterns
+            .iter()
+            .filter_map(|pattern| {
+                let branch = pattern.branch_for(&repo)?;
+                Some((pattern.path.clone(), branch))
+            })
+            .collect();
+        let files: Arc<[String]> = query.included_files.clone().into();
+        stream::iter(lookups)
+            .map(move |(pattern, branch)| {
+                pattern_folders(
+                    Arc::clone(&org),
+                    Arc::clone(&repo),
+                    pattern,
+                    branch,
+                    Arc::clone(&files),
+                )
+            })
+            .flatten_unordered(FAN_OUT)
+    })
+}
+
+/// The folders of one repository matching one pattern.
+fn pattern_folders(
+    org: Arc<OrgScope>,
+    repo: Arc<RepoEntry>,
+    pattern: PathPattern,
+    branch: String,
+    files: Arc<[String]>,
+) -> ItemStream {
+    let listing = org.client.items(
+        &repo.project_id,
+        &repo.id,
+        &pattern.base(),
+        pattern.recursion(),
+        &branch,
+    );
+    let pattern = Arc::new(pattern);
+    let matcher = Arc::clone(&pattern);
+    listing
+        .try_filter(move |item| {
+            let folder = item.item.is_folder == Some(true)
+                && item
+                    .item
+                    .path
+                    .as_deref()
+                    .is_some_and(|p| matcher.matches(p));
+            std::future::ready(folder)
+        })
+        .map(move |item| {
+            let org = Arc::clone(&org);
+            let repo = Arc::clone(&repo);
+            let pattern = Arc::clone(&pattern);
+            let branch = branch.clone();
+            let files = Arc::clone(&files);
+            async move {
+                let item = item?;
+                let mut folder = enrich(
+                    item.raw,
+                    [
+                        ("__repository", repo.raw.clone()),
+                        ("__branch", Value::String(branch.clone())),
+                        ("__pattern", Value::String(pattern.as_str().to_owned())),
+                    ],
+                );
+                if !files.is_empty() {
+                    let dir = item.item.path.unwrap_or_default();
+                    let included = included_files(&org, &repo, Some(&branch), &dir, &files).await?;
+                    folder = enrich(folder, [("__includedFiles", included)]);
+                }
+                Ok(folder)
+            }
+        })
+        .buffered(FAN_OUT)
+        .boxed()
 }
 
 /// `repository-policy`: the policies of each healthy repository's default branch, with

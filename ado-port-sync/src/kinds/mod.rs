@@ -7,6 +7,7 @@
 mod build;
 mod core;
 mod git;
+mod glob;
 mod identity;
 mod options;
 mod pipelines;
@@ -93,6 +94,8 @@ pub enum Kind {
     AdvancedSecurityAlert,
     /// `wiki`
     Wiki,
+    /// `folder`
+    Folder,
 }
 
 /// What a kind does, as data.
@@ -361,11 +364,21 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__wiki", "__project"],
         options: &["wikiType", "includeContent"],
     },
+    KindSpec {
+        kind: Kind::Folder,
+        name: "folder",
+        calls: &[
+            "GET {project}/_apis/git/repositories/{id}/items?scopePath={pattern base}&recursionLevel per healthy repository and pattern, at the pattern's branch",
+            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per folder and file",
+        ],
+        enrichment: &["__repository", "__branch", "__pattern", "__includedFiles"],
+        options: &["project_name", "folders", "includedFiles"],
+    },
 ];
 
 /// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
 /// each such resource fails at resync time, which blocks deletions.
-pub const PENDING_KINDS: &[&str] = &["advanced-security-alert", "file", "folder", "wiki"];
+pub const PENDING_KINDS: &[&str] = &["file"];
 
 impl Kind {
     /// This kind's registry entry.
@@ -495,6 +508,7 @@ impl KindRequest {
                 wiki_type,
                 include_content,
             } => wiki::wiki_pages(org, *wiki_type, *include_content),
+            KindOptions::Folder(query) => git::folders(org, query.clone()),
             KindOptions::AdvancedSecurityAlert(query) => {
                 git::advanced_security_alerts(org, query.clone())
             }
@@ -587,13 +601,18 @@ mod tests {
         for spec in KINDS {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
+            assert!(
+                !PENDING_KINDS.contains(&spec.name),
+                "{} is pending",
+                spec.name
+            );
         }
-        assert_eq!(KINDS.len(), 27);
+        assert_eq!(KINDS.len(), 28);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
         assert_eq!(
-            "folder".parse::<Kind>(),
-            Err(KindNameError::Pending("folder".into()))
+            "file".parse::<Kind>(),
+            Err(KindNameError::Pending("file".into()))
         );
         assert_eq!(
             "widget".parse::<Kind>(),

@@ -5,6 +5,8 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::Kind;
+use super::glob::PathPattern;
+use crate::org::RepoEntry;
 
 /// Default of the pull-request `minTimeInDays` option.
 pub const DEFAULT_PR_MIN_TIME_IN_DAYS: u32 = 7;
@@ -66,6 +68,58 @@ impl WikiType {
     }
 }
 
+/// The `folder` selector: where to look and what to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderQuery {
+    /// Only repositories of the project with this name (`project_name`).
+    pub(crate) project_name: Option<String>,
+    /// The folder patterns (`folders`).
+    pub(crate) patterns: Vec<FolderPattern>,
+    /// Files to read in each folder (`includedFiles`).
+    pub(crate) included_files: Vec<String>,
+}
+
+impl FolderQuery {
+    /// Whether `repo` is in the selected project (any project without `project_name`).
+    pub(crate) fn has_project_of(&self, repo: &RepoEntry) -> bool {
+        self.project_name.as_deref().is_none_or(|wanted| {
+            repo.raw["project"]["name"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
+        })
+    }
+}
+
+/// One entry of `folders`: a path pattern and the repositories (with branches) it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderPattern {
+    /// The path pattern.
+    pub(crate) path: PathPattern,
+    /// The repositories by name, each with an optional branch; empty means every repository.
+    pub(crate) repos: Vec<(String, Option<String>)>,
+}
+
+impl FolderPattern {
+    /// The branch to look at in `repo`, or `None` when the pattern does not name it or the
+    /// repository has no default branch to fall back on.
+    pub(crate) fn branch_for(&self, repo: &RepoEntry) -> Option<String> {
+        let default = || {
+            repo.default_branch
+                .as_deref()
+                .map(|b| b.strip_prefix("refs/heads/").unwrap_or(b).to_owned())
+        };
+        if self.repos.is_empty() {
+            return default();
+        }
+        let name = repo.raw["name"].as_str()?;
+        let (_, branch) = self
+            .repos
+            .iter()
+            .find(|(wanted, _)| wanted.eq_ignore_ascii_case(name))?;
+        branch.clone().or_else(default)
+    }
+}
+
 /// A kind with its validated options: one variant per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KindOptions {
@@ -119,6 +173,8 @@ pub(crate) enum KindOptions {
         wiki_type: Option<WikiType>,
         include_content: bool,
     },
+    /// `folder`: the folder selector.
+    Folder(FolderQuery),
     /// `board`
     Board,
     /// `column`
@@ -204,6 +260,7 @@ impl KindOptions {
                 wiki_type: wiki_type(options)?,
                 include_content: flag(options, "includeContent")?,
             },
+            Kind::Folder => Self::Folder(folder_query(options)?),
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
             Kind::TestRun => Self::TestRun {
@@ -240,6 +297,7 @@ impl KindOptions {
             Self::GroupMember => Kind::GroupMember,
             Self::AdvancedSecurityAlert(_) => Kind::AdvancedSecurityAlert,
             Self::Wiki { .. } => Kind::Wiki,
+            Self::Folder(_) => Kind::Folder,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
             Self::TestRun { .. } => Kind::TestRun,
@@ -428,6 +486,73 @@ fn alert_query(options: &Map<String, Value>) -> Result<AlertQuery, OptionError> 
         query = query.alert_type(alert_type);
     }
     Ok(query)
+}
+
+/// The `folder` selector: `project_name`, `folders` (`[{path, repos: [{name, branch}]}]`,
+/// a repository also given as a bare name) and `includedFiles`.
+fn folder_query(options: &Map<String, Value>) -> Result<FolderQuery, OptionError> {
+    let invalid = |message: String| OptionError::new("folders", message);
+    let entries = match options.get("folders") {
+        Some(Value::Array(entries)) if !entries.is_empty() => entries,
+        other => {
+            return Err(invalid(format!(
+                "must be a non-empty list of {{path, repos}}, got {}",
+                other.unwrap_or(&Value::Null)
+            )));
+        }
+    };
+    let patterns = entries
+        .iter()
+        .map(|entry| {
+            let Value::Object(entry) = entry else {
+                return Err(invalid(format!(
+                    "entries must be {{path, repos}}, got {entry}"
+                )));
+            };
+            let path = text(entry, "path")
+                .ok()
+                .flatten()
+                .ok_or_else(|| invalid("entries need a non-empty `path`".to_owned()))?;
+            let repos = match entry.get("repos") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(repos)) => repos
+                    .iter()
+                    .map(|repo| {
+                        repo_branch(repo).ok_or_else(|| {
+                            invalid(format!(
+                                "repos must be names or {{name, branch}}, got {repo}"
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(other) => {
+                    return Err(invalid(format!("repos must be a list, got {other}")));
+                }
+            };
+            Ok(FolderPattern {
+                path: PathPattern::new(&path),
+                repos,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(FolderQuery {
+        project_name: text(options, "project_name")?,
+        patterns,
+        included_files: string_list(options, "includedFiles")?,
+    })
+}
+
+/// A repository of a folder pattern: `"name"` or `{name, branch}`.
+fn repo_branch(repo: &Value) -> Option<(String, Option<String>)> {
+    match repo {
+        Value::String(name) if !name.is_empty() => Some((name.clone(), None)),
+        Value::Object(fields) => {
+            let name = text(fields, "name").ok().flatten()?;
+            let branch = text(fields, "branch").ok()?;
+            Some((name, branch))
+        }
+        _ => None,
+    }
 }
 
 /// The `wikiType` option of `wiki`: `projectWiki` or `codeWiki`; absent is every wiki.
@@ -829,6 +954,55 @@ mod tests {
         );
         let err = parse(Kind::Wiki, json!({"wikiType": "team"})).unwrap_err();
         assert_eq!(err.option, "wikiType");
+    }
+
+    #[test]
+    fn folder_options() {
+        let parsed = parse(
+            Kind::Folder,
+            json!({
+                "project_name": "Fabrikam Web",
+                "folders": [
+                    {"path": "/services/*", "repos": ["web", {"name": "api", "branch": "dev"}]},
+                    {"path": "/docs"}
+                ],
+                "includedFiles": ["README.md"]
+            }),
+        );
+        assert_eq!(
+            parsed,
+            Ok(KindOptions::Folder(FolderQuery {
+                project_name: Some("Fabrikam Web".into()),
+                patterns: vec![
+                    FolderPattern {
+                        path: PathPattern::new("/services/*"),
+                        repos: vec![("web".into(), None), ("api".into(), Some("dev".into()))],
+                    },
+                    FolderPattern {
+                        path: PathPattern::new("/docs"),
+                        repos: Vec::new(),
+                    },
+                ],
+                included_files: vec!["README.md".into()],
+            }))
+        );
+        for bad in [
+            json!({}),
+            json!({"folders": []}),
+            json!({"folders": ["/services"]}),
+            json!({"folders": [{"repos": ["web"]}]}),
+            json!({"folders": [{"path": "/a", "repos": [{"branch": "main"}]}]}),
+            json!({"folders": [{"path": "/a", "repos": "web"}]}),
+        ] {
+            let err = parse(Kind::Folder, bad.clone()).unwrap_err();
+            assert_eq!(err.option, "folders", "{bad}");
+        }
+        let err = parse(
+            Kind::Folder,
+            json!({"folders": [{"path": "/a"}], "project_name": 1}),
+        )
+        .unwrap_err();
+        assert_eq!(err.option, "project_name");
     }
 
     #[test]
