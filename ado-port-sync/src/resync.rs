@@ -27,15 +27,6 @@ pub const DEFAULT_ORG_CONCURRENCY: usize = 3;
 /// Most raw items mapped in one batch.
 const MAX_BATCH: usize = 1000;
 
-/// What a resource of the mapping will do.
-#[derive(Debug, Clone)]
-enum ResourcePlan {
-    /// Fetch this kind.
-    Ready(KindRequest),
-    /// A kind of the reference integration not synced yet: fails at resync time.
-    Pending,
-}
-
 /// A configured resync: a compiled mapping, the organizations, and the resync options.
 ///
 /// ```no_run
@@ -55,7 +46,7 @@ enum ResourcePlan {
 /// ```
 pub struct Resync {
     mapping: Arc<Mapping>,
-    plans: Vec<ResourcePlan>,
+    plans: Vec<KindRequest>,
     organizations: Vec<AdoClient>,
     excluded_tags: Arc<[String]>,
     org_concurrency: usize,
@@ -269,20 +260,13 @@ impl Resync {
                 kind: resource.kind.clone(),
             });
             let mut report = KindReport::new(org.name(), position, &resource.kind);
-            match plan {
-                ResourcePlan::Ready(request) => {
-                    let mut work = ResourceRun {
-                        resync: self,
-                        position,
-                        report: &mut report,
-                        produced: &mut run.produced,
-                    };
-                    work.run(&org, request, sink).await;
-                }
-                ResourcePlan::Pending => {
-                    report.error(format!("kind `{}` is not supported yet", resource.kind));
-                }
-            }
+            let mut work = ResourceRun {
+                resync: self,
+                position,
+                report: &mut report,
+                produced: &mut run.produced,
+            };
+            work.run(&org, plan, sink).await;
             self.emit(&ProgressEvent::KindFinished {
                 organization: report.organization.clone(),
                 resource_index: position,
@@ -484,16 +468,13 @@ fn plan(
     index: usize,
     kind: &str,
     options: &serde_json::Map<String, Value>,
-) -> Result<ResourcePlan, LoadError> {
+) -> Result<KindRequest, LoadError> {
     match kind.parse::<Kind>() {
-        Ok(kind) => KindRequest::new(kind, options)
-            .map(ResourcePlan::Ready)
-            .map_err(|error| LoadError::InvalidOption {
-                index,
-                kind: kind.to_string(),
-                error,
-            }),
-        Err(KindNameError::Pending(_)) => Ok(ResourcePlan::Pending),
+        Ok(kind) => KindRequest::new(kind, options).map_err(|error| LoadError::InvalidOption {
+            index,
+            kind: kind.to_string(),
+            error,
+        }),
         Err(KindNameError::Unknown(kind)) => Err(LoadError::UnknownKind {
             index,
             kind,
@@ -560,10 +541,12 @@ mod tests {
     }
 
     #[test]
-    fn pending_kinds_load_and_no_organization_is_an_error() {
-        let yaml = format!("resources:\n  - kind: file\n{RESOURCE}");
-        let resync = load(&yaml).expect("pending kinds load");
-        assert!(matches!(resync.plans[0], ResourcePlan::Pending));
+    fn every_reference_kind_loads_and_no_organization_is_an_error() {
+        let yaml = format!(
+            "resources:\n  - kind: file\n    selector:\n      query: 'true'\n      files: {{path: port.yml}}\n{RESOURCE}"
+        );
+        let resync = load(&yaml).expect("file loads");
+        assert_eq!(resync.plans[0].kind(), Kind::File);
         let mapping = Mapping::from_yaml(&yaml, Options::default()).expect("valid");
         assert!(matches!(
             Resync::new(mapping, Vec::new()),

@@ -843,3 +843,99 @@ async fn folders_match_their_pattern_at_the_pattern_branch() {
     .await;
     assert!(elsewhere.is_empty(), "another project's repositories only");
 }
+
+#[tokio::test]
+async fn files_are_read_parsed_and_paired_with_their_repository() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let items_route = "/fabrikam/aaaa-1111/_apis/git/repositories/r-web/items";
+    Mock::given(method("GET"))
+        .and(path(items_route))
+        .and(query_param("scopePath", "/services"))
+        .and(query_param("recursionLevel", "full"))
+        .and(query_param("versionDescriptor.version", "main"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 4, "value": [
+            {"objectId": "t1", "gitObjectType": "tree", "path": "/services", "isFolder": true},
+            {"objectId": "b1", "gitObjectType": "blob", "path": "/services/api/port.yml"},
+            {"objectId": "b2", "gitObjectType": "blob", "path": "/services/api/readme.md"},
+            {"objectId": "t2", "gitObjectType": "tree", "path": "/services/port.yml", "isFolder": true}
+        ]})))
+        .expect(1)
+        .mount(&ado)
+        .await;
+    let file = |file_path: &str, content: &str| json!({"objectId": "b", "gitObjectType": "blob", "commitId": "c0ffee", "path": file_path, "content": content});
+    for (file_path, response) in [
+        (
+            "/services/api/port.yml",
+            ResponseTemplate::new(200).set_body_json(file(
+                "/services/api/port.yml",
+                "---\nname: api\n---\nname: worker\n",
+            )),
+        ),
+        (
+            "/catalog.json",
+            ResponseTemplate::new(200).set_body_json(file("/catalog.json", r#"{"team": "web"}"#)),
+        ),
+        (
+            "/services/api/owners.txt",
+            ResponseTemplate::new(200)
+                .set_body_json(file("/services/api/owners.txt", "web-team\n")),
+        ),
+        ("/missing.yml", ResponseTemplate::new(404)),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(items_route))
+            .and(query_param("path", file_path))
+            .and(query_param("includeContent", "true"))
+            .respond_with(response)
+            .with_priority(1)
+            .mount(&ado)
+            .await;
+    }
+
+    let files = items(
+        &ado,
+        Kind::File,
+        json!({
+            "files": {"path": ["/services/**/PORT.yml", "/catalog.json", "/missing.yml"], "repos": ["web"]},
+            "includedFiles": ["owners.txt"]
+        }),
+        &[],
+    )
+    .await;
+    let mut by_path: Vec<(&str, &Value)> = files
+        .iter()
+        .map(|f| (f["file"]["path"].as_str().expect("path"), f))
+        .collect();
+    by_path.sort_by_key(|(p, _)| *p);
+    let paths: Vec<&str> = by_path.iter().map(|(p, _)| *p).collect();
+    assert_eq!(paths, ["/catalog.json", "/services/api/port.yml"]);
+    let (_, catalog) = by_path[0];
+    assert_eq!(catalog["file"]["content"]["parsed"], json!({"team": "web"}));
+    assert_eq!(catalog["file"]["isFolder"], false);
+    assert_eq!(catalog["repo"]["id"], "r-web");
+    assert_eq!(catalog["__organizationName"], "fabrikam");
+    let (_, port) = by_path[1];
+    assert_eq!(
+        port["file"]["content"]["parsed"],
+        json!([{"name": "api"}, {"name": "worker"}])
+    );
+    assert_eq!(
+        port["file"]["content"]["raw"],
+        "---\nname: api\n---\nname: worker\n"
+    );
+    assert_eq!(
+        port["__includedFiles"],
+        json!({"owners.txt": "web-team\n"}),
+        "relative to the file's folder"
+    );
+
+    let other = items(
+        &ado,
+        Kind::File,
+        json!({"files": {"path": "/catalog.json", "repos": ["api"]}}),
+        &[],
+    )
+    .await;
+    assert!(other.is_empty(), "only the named repositories");
+}

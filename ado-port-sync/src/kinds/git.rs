@@ -47,7 +47,7 @@ async fn repository_item(
 
 /// `{path: text or null}` for each of `files` (relative to the folder `dir`, as given when
 /// `dir` is empty) at the tip of `branch`; all null without a branch.
-async fn included_files(
+pub(super) async fn included_files(
     org: &OrgScope,
     repo: &RepoEntry,
     branch: Option<&str>,

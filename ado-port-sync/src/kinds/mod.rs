@@ -6,6 +6,7 @@
 
 mod build;
 mod core;
+mod files;
 mod git;
 mod glob;
 mod identity;
@@ -96,6 +97,8 @@ pub enum Kind {
     Wiki,
     /// `folder`
     Folder,
+    /// `file`
+    File,
 }
 
 /// What a kind does, as data.
@@ -374,11 +377,18 @@ pub const KINDS: &[KindSpec] = &[
         enrichment: &["__repository", "__branch", "__pattern", "__includedFiles"],
         options: &["project_name", "folders", "includedFiles"],
     },
+    KindSpec {
+        kind: Kind::File,
+        name: "file",
+        calls: &[
+            "for a pattern: GET {project}/_apis/git/repositories/{id}/items?scopePath={pattern base}&recursionLevel per healthy repository, default branch",
+            "GET {project}/_apis/git/repositories/{id}/items?path&includeContent per file",
+            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per file and included file",
+        ],
+        enrichment: &["__includedFiles"],
+        options: &["files", "includedFiles"],
+    },
 ];
-
-/// Kinds of the reference integration this crate does not sync yet. A mapping may name them;
-/// each such resource fails at resync time, which blocks deletions.
-pub const PENDING_KINDS: &[&str] = &["file"];
 
 impl Kind {
     /// This kind's registry entry.
@@ -406,9 +416,6 @@ impl fmt::Display for Kind {
 /// A kind name that is not in [`KINDS`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KindNameError {
-    /// A kind of the reference integration that this crate does not sync yet.
-    #[error("kind `{0}` is not supported yet")]
-    Pending(String),
     /// A name no integration knows.
     #[error("unknown kind `{0}`")]
     Unknown(String),
@@ -418,13 +425,11 @@ impl FromStr for Kind {
     type Err = KindNameError;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        if let Some(spec) = KINDS.iter().find(|spec| spec.name == name) {
-            Ok(spec.kind)
-        } else if PENDING_KINDS.contains(&name) {
-            Err(KindNameError::Pending(name.to_owned()))
-        } else {
-            Err(KindNameError::Unknown(name.to_owned()))
-        }
+        KINDS
+            .iter()
+            .find(|spec| spec.name == name)
+            .map(|spec| spec.kind)
+            .ok_or_else(|| KindNameError::Unknown(name.to_owned()))
     }
 }
 
@@ -509,6 +514,7 @@ impl KindRequest {
                 include_content,
             } => wiki::wiki_pages(org, *wiki_type, *include_content),
             KindOptions::Folder(query) => git::folders(org, query.clone()),
+            KindOptions::File(query) => files::files(org, query.clone()),
             KindOptions::AdvancedSecurityAlert(query) => {
                 git::advanced_security_alerts(org, query.clone())
             }
@@ -601,19 +607,11 @@ mod tests {
         for spec in KINDS {
             assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
             assert_eq!(spec.kind.as_str(), spec.name);
-            assert!(
-                !PENDING_KINDS.contains(&spec.name),
-                "{} is pending",
-                spec.name
-            );
         }
-        assert_eq!(KINDS.len(), 28);
+        // Every kind of the reference integration.
+        assert_eq!(KINDS.len(), 29);
         let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
         assert_eq!(distinct.len(), KINDS.len());
-        assert_eq!(
-            "file".parse::<Kind>(),
-            Err(KindNameError::Pending("file".into()))
-        );
         assert_eq!(
             "widget".parse::<Kind>(),
             Err(KindNameError::Unknown("widget".into()))

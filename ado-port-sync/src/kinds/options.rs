@@ -90,6 +90,27 @@ impl FolderQuery {
     }
 }
 
+/// The `file` selector: which paths in which repositories, and what to read next to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileQuery {
+    /// Literal paths or patterns (`files.path`).
+    pub(crate) paths: Vec<PathPattern>,
+    /// Repository names (`files.repos`); empty means every repository.
+    pub(crate) repos: Vec<String>,
+    /// Files to read next to each file (`includedFiles`).
+    pub(crate) included_files: Vec<String>,
+}
+
+impl FileQuery {
+    /// Whether the selector names `repo` (or names no repository).
+    pub(crate) fn includes_repo(&self, repo: &RepoEntry) -> bool {
+        self.repos.is_empty()
+            || repo.raw["name"]
+                .as_str()
+                .is_some_and(|name| self.repos.iter().any(|r| r.eq_ignore_ascii_case(name)))
+    }
+}
+
 /// One entry of `folders`: a path pattern and the repositories (with branches) it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FolderPattern {
@@ -175,6 +196,8 @@ pub(crate) enum KindOptions {
     },
     /// `folder`: the folder selector.
     Folder(FolderQuery),
+    /// `file`: the file selector.
+    File(FileQuery),
     /// `board`
     Board,
     /// `column`
@@ -261,6 +284,7 @@ impl KindOptions {
                 include_content: flag(options, "includeContent")?,
             },
             Kind::Folder => Self::Folder(folder_query(options)?),
+            Kind::File => Self::File(file_query(options)?),
             Kind::Board => Self::Board,
             Kind::Column => Self::Column,
             Kind::TestRun => Self::TestRun {
@@ -298,6 +322,7 @@ impl KindOptions {
             Self::AdvancedSecurityAlert(_) => Kind::AdvancedSecurityAlert,
             Self::Wiki { .. } => Kind::Wiki,
             Self::Folder(_) => Kind::Folder,
+            Self::File(_) => Kind::File,
             Self::Board => Kind::Board,
             Self::Column => Kind::Column,
             Self::TestRun { .. } => Kind::TestRun,
@@ -538,6 +563,51 @@ fn folder_query(options: &Map<String, Value>) -> Result<FolderQuery, OptionError
     Ok(FolderQuery {
         project_name: text(options, "project_name")?,
         patterns,
+        included_files: string_list(options, "includedFiles")?,
+    })
+}
+
+/// The `file` selector: `files` (`{path: pattern or list, repos: [names]}`) and
+/// `includedFiles`.
+fn file_query(options: &Map<String, Value>) -> Result<FileQuery, OptionError> {
+    let files = match options.get("files") {
+        Some(Value::Object(files)) => files,
+        other => {
+            return Err(OptionError::new(
+                "files",
+                format!(
+                    "must be an object with path and repos, got {}",
+                    other.unwrap_or(&Value::Null)
+                ),
+            ));
+        }
+    };
+    let nested = |error: OptionError| OptionError {
+        option: format!("files.{}", error.option),
+        message: error.message,
+    };
+    let paths = match files.get("path") {
+        Some(Value::String(path)) if !path.is_empty() => vec![path.clone()],
+        Some(Value::Array(_)) => string_list(files, "path").map_err(nested)?,
+        other => {
+            return Err(OptionError::new(
+                "files.path",
+                format!(
+                    "must be a path or a list of paths, got {}",
+                    other.unwrap_or(&Value::Null)
+                ),
+            ));
+        }
+    };
+    if paths.is_empty() {
+        return Err(OptionError::new(
+            "files.path",
+            "must name at least one path",
+        ));
+    }
+    Ok(FileQuery {
+        paths: paths.iter().map(|p| PathPattern::new(p)).collect(),
+        repos: string_list(files, "repos").map_err(nested)?,
         included_files: string_list(options, "includedFiles")?,
     })
 }
@@ -1003,6 +1073,45 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.option, "project_name");
+    }
+
+    #[test]
+    fn file_options() {
+        assert_eq!(
+            parse(
+                Kind::File,
+                json!({"files": {"path": "port.yml", "repos": ["web"]}, "includedFiles": ["a"]})
+            ),
+            Ok(KindOptions::File(FileQuery {
+                paths: vec![PathPattern::new("port.yml")],
+                repos: vec!["web".into()],
+                included_files: vec!["a".into()],
+            }))
+        );
+        assert_eq!(
+            parse(
+                Kind::File,
+                json!({"files": {"path": ["a.yml", "**/b.json"]}})
+            ),
+            Ok(KindOptions::File(FileQuery {
+                paths: vec![PathPattern::new("a.yml"), PathPattern::new("**/b.json")],
+                repos: Vec::new(),
+                included_files: Vec::new(),
+            }))
+        );
+        let err = parse(Kind::File, json!({})).unwrap_err();
+        assert_eq!(err.option, "files");
+        for bad in [
+            json!({"path": ""}),
+            json!({"path": []}),
+            json!({"path": 3}),
+            json!({}),
+        ] {
+            let err = parse(Kind::File, json!({ "files": bad })).unwrap_err();
+            assert_eq!(err.option, "files.path");
+        }
+        let err = parse(Kind::File, json!({"files": {"path": "a", "repos": "web"}})).unwrap_err();
+        assert_eq!(err.option, "files.repos");
     }
 
     #[test]
