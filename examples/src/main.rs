@@ -11,10 +11,6 @@ mod sync;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// jq evaluation allocates on every step; mimalloc keeps that cheap.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Keeps a Port software catalog in sync with Azure DevOps.
 #[derive(Parser)]
 #[command(name = "ado-port", version, about)]

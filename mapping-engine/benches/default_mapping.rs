@@ -14,10 +14,6 @@ const ITEMS: usize = 100_000;
 /// Items per `map_batch` call, the size of a page the sync maps at once.
 const BATCH: usize = 1_000;
 
-/// The allocator the `ado-port` binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn pull_request(i: usize) -> Value {
     let created = format!(
         "2024-0{}-{:02}T{:02}:{:02}:{:02}.{}Z",

@@ -32,6 +32,9 @@ enum Body {
     /// A program that ignores its input, evaluated once at compile time.
     Constant(Result<Option<Value>, EvalError>),
     Filter(Box<jaq_core::Filter<Data>>),
+    /// A program that runs on JSON: jaq's filter (about 300 KiB) is compiled again
+    /// only when the JSON path hands an item over.
+    OnDemand(OnceLock<Result<Box<jaq_core::Filter<Data>>, EvalError>>),
 }
 
 /// A compiled jq program.
@@ -107,6 +110,35 @@ fn error_at(code: &str, at: &str, message: impl Into<String>) -> CompileError {
 impl Program {
     /// Compiles `code`, failing with the position of the first problem.
     pub fn compile(code: &str) -> Result<Self, CompileError> {
+        let lines = line_numbers(code);
+        let term = Self::term(code, &lines)?;
+        let constant = rewrite::is_constant(&term);
+        let fast = Fast::compile(&term);
+        let needs = if constant {
+            Needs::Keys(Default::default())
+        } else {
+            inputs::needs(&term)
+        };
+        let filter = Self::filter(code, term)?;
+        let body = match (&fast, constant) {
+            (Some(_), false) => Body::OnDemand(OnceLock::new()),
+            _ => Body::Filter(filter),
+        };
+        let mut program = Program {
+            source: code.to_owned(),
+            body,
+            needs,
+            fast,
+        };
+        if constant {
+            let value = program.first(&Val::Null, &Val::Null);
+            program.body = Body::Constant(value.map(|v| v.map(|v| to_json(&v))));
+        }
+        Ok(program)
+    }
+
+    /// Parses and rewrites `code` into the term jaq compiles.
+    fn term<'s>(code: &'s str, lines: &'s [String]) -> Result<Term<&'s str>, CompileError> {
         let tokens = Lexer::new(code).lex().map_err(|errs| {
             let (expect, at) = &errs[0];
             error_at(code, at, format!("expected {}", expect.as_str()))
@@ -123,21 +155,16 @@ impl Program {
             }
             error_at(code, at, message)
         })?;
-        let lines: Vec<String> = (1..=code.matches('\n').count() + 1)
-            .map(|n| n.to_string())
-            .collect();
-        let mut rewriter = Rewriter::new(code, &lines);
+        let mut rewriter = Rewriter::new(code, lines);
         let term = rewriter.term(term);
-        if let Some(problem) = rewriter.problems.first() {
-            return Err(error_at(code, problem.at, problem.message.clone()));
+        match rewriter.problems.first() {
+            Some(problem) => Err(error_at(code, problem.at, problem.message.clone())),
+            None => Ok(term),
         }
-        let constant = rewrite::is_constant(&term);
-        let fast = Fast::compile(&term);
-        let needs = if constant {
-            Needs::Keys(Default::default())
-        } else {
-            inputs::needs(&term)
-        };
+    }
+
+    /// Compiles a rewritten program with the engine's library.
+    fn filter(code: &str, term: Term<&str>) -> Result<Box<jaq_core::Filter<Data>>, CompileError> {
         let mut defs = prelude().to_vec();
         defs.push(Def {
             name: "__main",
@@ -158,7 +185,7 @@ impl Program {
                 line: 1,
                 column: 1,
             })?;
-        let filter = Compiler::default()
+        Compiler::default()
             .with_funs(natives())
             .with_global_vars(["$ENV"])
             .compile(modules)
@@ -178,18 +205,8 @@ impl Program {
                         column: 1,
                     },
                 }
-            })?;
-        let mut program = Program {
-            source: code.to_owned(),
-            body: Body::Filter(Box::new(filter)),
-            needs,
-            fast,
-        };
-        if constant {
-            let value = program.first(&Val::Null, &Val::Null);
-            program.body = Body::Constant(value.map(|v| v.map(|v| to_json(&v))));
-        }
-        Ok(program)
+            })
+            .map(Box::new)
     }
 
     /// The program text as written in the configuration.
@@ -221,6 +238,10 @@ impl Program {
         let filter = match &self.body {
             Body::Constant(result) => return result.clone().map(|v| v.as_ref().map(to_val)),
             Body::Filter(filter) => filter,
+            Body::OnDemand(filter) => match filter.get_or_init(|| self.recompile()) {
+                Ok(filter) => filter,
+                Err(e) => return Err(e.clone()),
+            },
         };
         let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([env.clone()]));
         let result = filter.id.run((ctx, input.clone())).next();
@@ -236,6 +257,14 @@ impl Program {
                 Err(_) => Ok(None),
             },
         }
+    }
+
+    /// Compiles jaq's filter of a program that runs on JSON (it compiled at load time).
+    fn recompile(&self) -> Result<Box<jaq_core::Filter<Data>>, EvalError> {
+        let lines = line_numbers(&self.source);
+        Self::term(&self.source, &lines)
+            .and_then(|term| Self::filter(&self.source, term))
+            .map_err(|e| EvalError(e.message))
     }
 
     /// The output of a program that [runs on JSON](Program::runs_on_json),
@@ -255,6 +284,13 @@ impl Program {
         self.first(&to_val(input), env)
             .map(|v| v.map(|v| to_json(&v)))
     }
+}
+
+/// The decimal text of every line number of `code`, for `$__loc__`.
+fn line_numbers(code: &str) -> Vec<String> {
+    (1..=code.matches('\n').count() + 1)
+        .map(|n| n.to_string())
+        .collect()
 }
 
 fn error_text(e: jaq_core::Error<Val>) -> String {
