@@ -116,18 +116,28 @@ pub enum Operation {
     ListRefs,
     /// `GET {project}/_apis/git/policy/configurations`
     ListPolicyConfigurations,
+    /// `GET {project}/_apis/git/repositories/{id}`
+    GetRepository,
     /// `GET {project}/_apis/git/pullrequests`
     ListPullRequests,
+    /// `GET _apis/git/pullrequests/{id}` (by id, any project)
+    GetPullRequest,
     /// `GET {project}/_apis/git/pullrequests` with `searchCriteria.minTime`/`maxTime`
     ListPullRequestsByTime,
     /// `GET {project}/_apis/build/builds`
     ListBuilds,
+    /// `GET {project}/_apis/build/builds/{id}`
+    GetBuild,
     /// `GET {project}/_apis/build/builds/{id}/timeline`
     GetBuildTimeline,
     /// `GET {project}/_apis/pipelines`
     ListPipelines,
+    /// `GET {project}/_apis/pipelines/{id}`
+    GetPipeline,
     /// `GET {project}/_apis/pipelines/{id}/runs`
     ListPipelineRuns,
+    /// `GET {project}/_apis/pipelines/{id}/runs/{runId}`
+    GetPipelineRun,
     /// `GET {project}/_apis/distributedtask/environments`
     ListEnvironments,
     /// `GET {project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords`
@@ -158,9 +168,12 @@ impl Operation {
             | Self::ListProjectTeams
             | Self::ListTeamMembers
             | Self::ListRepositories
+            | Self::GetRepository
             | Self::GetItem
             | Self::ListPullRequests
+            | Self::GetPullRequest
             | Self::ListBuilds
+            | Self::GetBuild
             | Self::GetBuildTimeline
             | Self::ListReleases
             | Self::ListReleaseDeployments
@@ -216,7 +229,9 @@ impl Operation {
             Self::ListPullRequestsByTime => [Some("7.1"), None, None, None],
             Self::ListAdvancedSecurityAlerts => [Some("7.2-preview.1"), None, None, None],
             Self::ListPipelines
+            | Self::GetPipeline
             | Self::ListPipelineRuns
+            | Self::GetPipelineRun
             | Self::ListEnvironments
             | Self::ListEnvironmentDeploymentRecords => SINCE_2020,
         }
@@ -240,6 +255,7 @@ impl Operation {
             Self::ListUserEntitlements => "listing user entitlements",
             Self::ListUserEntitlementsLegacy => "listing user entitlements (top/skip form)",
             Self::ListRepositories => "listing Git repositories",
+            Self::GetRepository => "getting a Git repository",
             Self::GetItem => "reading a Git item",
             Self::ListItems => "listing Git items",
             Self::ListRefs => "listing Git refs",
@@ -254,11 +270,15 @@ impl Operation {
             Self::GetBuildCodeCoverage => "reading build code coverage",
             Self::ListPolicyConfigurations => "listing policy configurations",
             Self::ListPullRequests => "listing pull requests",
+            Self::GetPullRequest => "getting a pull request",
             Self::ListPullRequestsByTime => "filtering pull requests by time",
             Self::ListBuilds => "listing builds",
+            Self::GetBuild => "getting a build",
             Self::GetBuildTimeline => "reading a build timeline",
             Self::ListPipelines => "listing pipelines",
+            Self::GetPipeline => "getting a pipeline",
             Self::ListPipelineRuns => "listing pipeline runs",
+            Self::GetPipelineRun => "getting a pipeline run",
             Self::ListEnvironments => "listing environments",
             Self::ListEnvironmentDeploymentRecords => "listing environment deployment records",
             Self::ListAdvancedSecurityAlerts => "listing Advanced Security alerts",
@@ -331,6 +351,8 @@ mod tests {
         for op in [
             Operation::ListPipelines,
             Operation::ListPipelineRuns,
+            Operation::GetPipeline,
+            Operation::GetPipelineRun,
             Operation::ListEnvironments,
             Operation::ListEnvironmentDeploymentRecords,
             Operation::ListWikiPages,

@@ -1037,3 +1037,87 @@ async fn folder_items_at_a_branch_on_cloud_and_server_2019() {
         );
     }
 }
+
+#[tokio::test]
+async fn single_items_by_id_keep_raw_json() {
+    let server = server().await;
+    let repository = fixture_items("git/7.1/repositories_list.json")[0].clone();
+    let pull_request = fixture_items("git/7.1/pullrequests_list.json")[0].clone();
+    let build = fixture_items("build/7.1/builds_list.json")[0].clone();
+    let pipeline = fixture_items("pipelines/7.1/pipelines_list.json")[0].clone();
+    let run = fixture_items("pipelines/7.1/runs_list.json")[0].clone();
+    let repo_id = repository["id"].as_str().expect("repository id");
+    let pr_id = pull_request["pullRequestId"]
+        .as_i64()
+        .expect("pull request id");
+    let build_id = build["id"].as_i64().expect("build id");
+    let pipeline_id = pipeline["id"].as_i64().expect("pipeline id");
+    let run_id = run["id"].as_i64().expect("run id");
+    let answers = [
+        (
+            format!("/fabrikam/{PROJECT}/_apis/git/repositories/{repo_id}"),
+            &repository,
+        ),
+        (
+            format!("/fabrikam/_apis/git/pullrequests/{pr_id}"),
+            &pull_request,
+        ),
+        (
+            format!("/fabrikam/{PROJECT}/_apis/build/builds/{build_id}"),
+            &build,
+        ),
+        (
+            format!("/fabrikam/{PROJECT}/_apis/pipelines/{pipeline_id}"),
+            &pipeline,
+        ),
+        (
+            format!("/fabrikam/{PROJECT}/_apis/pipelines/{pipeline_id}/runs/{run_id}"),
+            &run,
+        ),
+    ];
+    for (path, body) in answers {
+        get(&path, "7.1")
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = cloud_client(&server);
+    let got = client
+        .repository(PROJECT, repo_id)
+        .await
+        .expect("repository");
+    assert_eq!(got.item.id, repo_id);
+    assert_eq!(got.raw.to_string(), repository.to_string());
+    let got = client.pull_request(pr_id).await.expect("pull request");
+    assert_eq!(got.item.pull_request_id, pr_id);
+    assert_eq!(got.raw, pull_request);
+    let got = client.build(PROJECT, build_id).await.expect("build");
+    assert_eq!(got.item.id, build_id);
+    assert_eq!(got.raw, build);
+    let got = client
+        .pipeline(PROJECT, pipeline_id)
+        .await
+        .expect("pipeline");
+    assert_eq!(got.item.id, pipeline_id);
+    let got = client
+        .pipeline_run(PROJECT, pipeline_id, run_id)
+        .await
+        .expect("run");
+    assert_eq!(got.item.id, run_id);
+    assert_eq!(got.raw, run);
+}
+
+#[tokio::test]
+async fn a_missing_pull_request_is_a_404_error() {
+    let server = server().await;
+    get("/fabrikam/_apis/git/pullrequests/404", "7.1")
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "gone"})))
+        .mount(&server)
+        .await;
+    let error = cloud_client(&server)
+        .pull_request(404)
+        .await
+        .expect_err("missing");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+}

@@ -4,9 +4,10 @@ use jiff::Timestamp;
 
 use super::time_param;
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::{Build, TimelineRecord};
 use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -28,6 +29,22 @@ impl AdoClient {
                 top: Some(("$top", pager::TOKEN_PAGED)),
             },
         ))
+    }
+
+    /// Gets one build by id.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing build is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn build(&self, project: &str, build_id: i64) -> Result<Listed<Build>> {
+        let build_id = build_id.to_string();
+        let request = Request::new(
+            Service::Core,
+            Operation::GetBuild,
+            [project, "_apis", "build", "builds", &build_id],
+        );
+        self.get_listed(&request).await
     }
 
     /// Lists the records (stages, phases, jobs, tasks...) of a build's timeline; a build

@@ -24,6 +24,25 @@ impl AdoClient {
         ))
     }
 
+    /// Gets one Git repository by id or name.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing repository is an
+    /// [`Error::Api`](crate::Error::Api) with status 404.
+    pub async fn repository(
+        &self,
+        project: &str,
+        repository: &str,
+    ) -> Result<Listed<GitRepository>> {
+        let request = Request::new(
+            Service::Core,
+            Operation::GetRepository,
+            [project, "_apis", "git", "repositories", repository],
+        );
+        self.get_listed(&request).await
+    }
+
     /// Lists every Git repository of the organization.
     pub fn all_repositories(&self) -> Pager<GitRepository> {
         self.list(ListSpec::new(
@@ -155,6 +174,22 @@ impl AdoClient {
             .query_opt("refName", ref_name),
             paging,
         ))
+    }
+
+    /// Gets one pull request by id, whatever its project and repository.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing pull request is an
+    /// [`Error::Api`](crate::Error::Api) with status 404.
+    pub async fn pull_request(&self, pull_request_id: i64) -> Result<Listed<PullRequest>> {
+        let id = pull_request_id.to_string();
+        let request = Request::new(
+            Service::Core,
+            Operation::GetPullRequest,
+            ["_apis", "git", "pullrequests", &id],
+        );
+        self.get_listed(&request).await
     }
 
     /// Lists the pull requests of a project matching `query`.

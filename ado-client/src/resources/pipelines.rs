@@ -1,9 +1,10 @@
 //! YAML pipelines, pipeline runs, environments and environment deployment records.
 
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::{Environment, EnvironmentDeploymentRecord, Pipeline, PipelineRun};
 use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -20,6 +21,44 @@ impl AdoClient {
                 top: Some(("$top", pager::TOKEN_PAGED)),
             },
         ))
+    }
+
+    /// Gets one pipeline by id (not on Azure DevOps Server 2019).
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing pipeline is an
+    /// [`Error::Api`](crate::Error::Api) with status 404.
+    pub async fn pipeline(&self, project: &str, pipeline_id: i64) -> Result<Listed<Pipeline>> {
+        let pipeline_id = pipeline_id.to_string();
+        let request = Request::new(
+            Service::Core,
+            Operation::GetPipeline,
+            [project, "_apis", "pipelines", &pipeline_id],
+        );
+        self.get_listed(&request).await
+    }
+
+    /// Gets one run of a pipeline (not on Azure DevOps Server 2019).
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing run is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn pipeline_run(
+        &self,
+        project: &str,
+        pipeline_id: i64,
+        run_id: i64,
+    ) -> Result<Listed<PipelineRun>> {
+        let pipeline_id = pipeline_id.to_string();
+        let run_id = run_id.to_string();
+        let request = Request::new(
+            Service::Core,
+            Operation::GetPipelineRun,
+            [project, "_apis", "pipelines", &pipeline_id, "runs", &run_id],
+        );
+        self.get_listed(&request).await
     }
 
     /// Lists the runs of a pipeline; the server returns up to 10000 in one response (not on
