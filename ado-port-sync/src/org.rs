@@ -116,6 +116,19 @@ impl OrgScope {
             .await
     }
 
+    /// The kept project with this id or name; `None` when unknown or excluded.
+    pub(crate) async fn project(
+        &self,
+        id_or_name: &str,
+    ) -> ado_client::Result<Option<ProjectEntry>> {
+        Ok(self
+            .projects()
+            .await?
+            .iter()
+            .find(|p| p.id == id_or_name || p.raw["name"].as_str() == Some(id_or_name))
+            .cloned())
+    }
+
     /// Whether the project with this id survived the tag exclusion.
     pub(crate) async fn has_project(&self, project_id: &str) -> ado_client::Result<bool> {
         Ok(self.projects().await?.iter().any(|p| p.id == project_id))
@@ -153,7 +166,12 @@ impl OrgScope {
     }
 }
 
-fn repo_entry(repo: ado_client::models::GitRepository, raw: Value, project_id: &str) -> RepoEntry {
+/// A listed (or read) repository, reduced to what the per-repository kinds need.
+pub(crate) fn repo_entry(
+    repo: ado_client::models::GitRepository,
+    raw: Value,
+    project_id: &str,
+) -> RepoEntry {
     let project_state = repo.project.as_ref().and_then(|p| p.state.as_deref());
     let healthy = !repo.is_disabled.unwrap_or(false)
         && !project_state.is_some_and(|s| UNHEALTHY_PROJECT_STATES.contains(&s));

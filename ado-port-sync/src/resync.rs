@@ -464,7 +464,7 @@ impl ResourceRun<'_> {
 }
 
 /// Validates one resource's kind and options.
-fn plan(
+pub(crate) fn plan(
     index: usize,
     kind: &str,
     options: &serde_json::Map<String, Value>,

@@ -118,6 +118,20 @@ pub trait EntityStore: Send + Sync {
         identifiers: &[String],
         delete_dependents: bool,
     ) -> Result<Vec<String>, SinkError>;
+
+    /// Deletes one entity if it exists; returns whether it was deleted (`false`: it did not
+    /// exist).
+    async fn delete_one(
+        &self,
+        blueprint: &str,
+        identifier: &str,
+        delete_dependents: bool,
+    ) -> Result<bool, SinkError> {
+        let deleted = self
+            .delete(blueprint, &[identifier.to_owned()], delete_dependents)
+            .await?;
+        Ok(deleted.iter().any(|d| d == identifier))
+    }
 }
 
 /// Writes entities to Port with bulk upserts, reports the resync state to the integration,
@@ -245,6 +259,18 @@ impl EntityStore for PortSink {
         Ok(self
             .client
             .delete_entities(blueprint, identifiers, delete_dependents)
+            .await?)
+    }
+
+    async fn delete_one(
+        &self,
+        blueprint: &str,
+        identifier: &str,
+        delete_dependents: bool,
+    ) -> Result<bool, SinkError> {
+        Ok(self
+            .client
+            .delete_entity(blueprint, identifier, delete_dependents)
             .await?)
     }
 }

@@ -23,16 +23,19 @@ fn project_builds(
 pub(super) fn builds(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        project_builds(&scope, &project).map_ok(move |build| {
-            enrich(
-                build.raw,
-                [
-                    ("__projectId", Value::String(project.id.clone())),
-                    ("__project", project.raw.clone()),
-                ],
-            )
-        })
+        project_builds(&scope, &project).map_ok(move |build| build_item(build.raw, &project))
     })
+}
+
+/// A `build` item: the build with `__projectId` and `__project`.
+pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
+    enrich(
+        build,
+        [
+            ("__projectId", Value::String(project.id.clone())),
+            ("__project", project.raw.clone()),
+        ],
+    )
 }
 
 /// `pipeline-stage`: the `Stage` records of every build's timeline, with `__project` and

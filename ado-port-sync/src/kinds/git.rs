@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::glob::PathPattern;
 use super::options::FolderQuery;
 use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
-use crate::org::{OrgScope, RepoEntry};
+use crate::org::{OrgScope, RepoEntry, repo_entry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
 /// `__includedFiles` when files are requested.
@@ -29,6 +29,17 @@ pub(super) fn repositories(org: &Arc<OrgScope>, included_files: Vec<String>) -> 
         let files = Arc::clone(&files);
         stream::once(async move { repository_item(&org, repo, &files).await })
     })
+}
+
+/// One repository by id, as the `repository` kind lists it.
+pub(super) async fn repository(
+    org: &OrgScope,
+    project_id: &str,
+    repository_id: &str,
+    files: &[String],
+) -> ado_client::Result<Value> {
+    let repo = org.client.repository(project_id, repository_id).await?;
+    repository_item(org, repo_entry(repo.item, repo.raw, project_id), files).await
 }
 
 async fn repository_item(
@@ -208,14 +219,18 @@ pub(super) fn branches(org: &Arc<OrgScope>) -> ItemStream {
             .client
             .branches(&repo.project_id, &repo.id)
             .map_ok(move |branch| {
-                let ref_name = branch.item.name;
-                json!({
-                    "name": ref_name.strip_prefix("refs/heads/").unwrap_or(&ref_name),
-                    "refName": ref_name,
-                    "objectId": branch.item.object_id,
-                    "__repository": repository.clone(),
-                })
+                branch_item(&branch.item.name, branch.item.object_id, repository.clone())
             })
+    })
+}
+
+/// A `branch` item: `{name, refName, objectId, __repository}`.
+pub(super) fn branch_item(ref_name: &str, object_id: Option<String>, repository: Value) -> Value {
+    json!({
+        "name": ref_name.strip_prefix("refs/heads/").unwrap_or(ref_name),
+        "refName": ref_name,
+        "objectId": object_id,
+        "__repository": repository,
     })
 }
 

@@ -10,6 +10,7 @@ mod files;
 mod git;
 mod glob;
 mod identity;
+mod item;
 mod options;
 mod pipelines;
 mod test;
@@ -24,6 +25,7 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::{Map, Value};
 
+pub(crate) use self::item::ItemKey;
 pub(crate) use self::options::KindOptions;
 pub use self::options::{
     DEFAULT_AREA_DEPTH, DEFAULT_COVERAGE_FLAGS, DEFAULT_PR_MAX_RESULTS,

@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
-use crate::org::OrgScope;
+use crate::org::{OrgScope, ProjectEntry};
 
 /// `pipeline-run`: the runs of every pipeline of every project, with `__project` and
 /// `__pipeline`.
@@ -25,19 +25,19 @@ pub(super) fn runs(org: &Arc<OrgScope>) -> ItemStream {
                 let pipeline_raw = Arc::new(pipeline.raw);
                 client
                     .pipeline_runs(&project.id, pipeline.item.id)
-                    .map_ok(move |run| {
-                        enrich(
-                            run.raw,
-                            [
-                                ("__project", project.raw.clone()),
-                                ("__pipeline", Value::clone(&pipeline_raw)),
-                            ],
-                        )
-                    })
+                    .map_ok(move |run| run_item(run.raw, &project, Value::clone(&pipeline_raw)))
                     .boxed()
             })
             .try_flatten_unordered(FAN_OUT)
     })
+}
+
+/// A `pipeline-run` item: the run with `__project` and `__pipeline`.
+pub(super) fn run_item(run: Value, project: &ProjectEntry, pipeline: Value) -> Value {
+    enrich(
+        run,
+        [("__project", project.raw.clone()), ("__pipeline", pipeline)],
+    )
 }
 
 /// `environment`: every project's environments.

@@ -32,23 +32,25 @@ pub(super) fn work_items(
                 stream::iter(batches)
                     .map(move |batch| {
                         let project = Arc::clone(&project);
-                        let project_id = Value::String(project.id.clone());
                         client
                             .work_items(&project.id, &batch, expand)
-                            .map_ok(move |item| {
-                                enrich(
-                                    item.raw,
-                                    [
-                                        ("__projectId", project_id.clone()),
-                                        ("__project", project.raw.clone()),
-                                    ],
-                                )
-                            })
+                            .map_ok(move |item| work_item(item.raw, &project))
                     })
                     .flatten_unordered(FAN_OUT)
             })
             .try_flatten()
     })
+}
+
+/// A `work-item` item: the work item with `__projectId` and `__project`.
+pub(super) fn work_item(item: Value, project: &ProjectEntry) -> Value {
+    enrich(
+        item,
+        [
+            ("__projectId", Value::String(project.id.clone())),
+            ("__project", project.raw.clone()),
+        ],
+    )
 }
 
 /// `board`: every board of every team of every project, the listed reference merged with the

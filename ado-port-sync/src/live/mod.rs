@@ -1,0 +1,397 @@
+//! Live events: Azure DevOps service-hook payloads into single upserts and deletes.
+//!
+//! Each event names items (a pull request, a branch, a work item...). Every item is read again
+//! from Azure DevOps, enriched exactly as a resync enriches it, and mapped with every resource
+//! of its kind: entities passing the selector are upserted; entities of items failing the
+//! selector, and of deleted items, are deleted unless the same event upserts them, and only
+//! when the sink deletes ([`EntitySink::store`]). No deletion threshold applies.
+
+mod envelope;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use ado_client::AdoClient;
+use mapping_engine::{ConfigError, Entity, Mapped, Mapping, Options, Outcome};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use self::envelope::{Change, Envelope};
+use crate::error::LoadError;
+use crate::kinds::KindRequest;
+use crate::org::OrgScope;
+use crate::resync::plan;
+use crate::sink::{EntitySink, SinkError, WriteOptions, WriteOutcome};
+
+/// A mapping that cannot serve live events.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveLoadError {
+    /// The mapping does not compile.
+    #[error("mapping: {0}")]
+    Mapping(#[from] ConfigError),
+    /// An unknown kind, an unusable selector option, or no organization.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+/// An event that could not be handled.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// The payload is not a service-hook envelope (`eventType`, `publisherId`, `resource`).
+    #[error("invalid event: {0}")]
+    Envelope(String),
+    /// Reading an item from Azure DevOps failed.
+    #[error(transparent)]
+    AzureDevOps(#[from] ado_client::Error),
+    /// Mapping an item failed.
+    #[error("mapping failed: {0}")]
+    Mapping(String),
+    /// The sink failed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// An entity named by blueprint and identifier.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EntityRef {
+    /// Blueprint.
+    pub blueprint: String,
+    /// Identifier (a search identifier as JSON text).
+    pub identifier: String,
+}
+
+impl EntityRef {
+    fn of(entity: &Entity) -> Option<Self> {
+        Some(Self {
+            blueprint: entity.blueprint.as_str()?.to_owned(),
+            identifier: match &entity.identifier {
+                Value::String(id) => id.clone(),
+                other => other.to_string(),
+            },
+        })
+    }
+}
+
+/// What one event did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReport {
+    /// The event's `eventType`.
+    pub event_type: String,
+    /// The organization the event was routed to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// Entities written.
+    pub upserted: Vec<EntityRef>,
+    /// Entities deleted.
+    pub deleted: Vec<EntityRef>,
+    /// Why (parts of) the event changed nothing.
+    pub ignored: Vec<String>,
+    /// Entities the sink rejected, with the reason.
+    pub rejected: Vec<String>,
+}
+
+/// Handles service-hook events for a mapping and a set of organizations, writing through a
+/// sink.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use ado_client::{AdoClient, Credential, Organization};
+/// use ado_port_sync::{LiveEvents, NdjsonSink};
+///
+/// # async fn run(config: serde_json::Value, event: serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
+/// let org: Organization = "https://dev.azure.com/fabrikam".parse()?;
+/// let client = AdoClient::builder(org, Credential::pat("my-pat")).build()?;
+/// let sink = Arc::new(NdjsonSink::blocking(std::io::stdout()));
+/// let live = LiveEvents::new(&config, Default::default(), vec![client], sink)?;
+/// let report = live.handle(&event).await?;
+/// eprintln!("{} upserted", report.upserted.len());
+/// # Ok(())
+/// # }
+/// ```
+pub struct LiveEvents {
+    mapping: Arc<Mapping>,
+    /// The same mapping with every selector `true`: the entities of items failing the
+    /// selector, which become delete candidates.
+    unfiltered: Arc<Mapping>,
+    plans: Vec<KindRequest>,
+    organizations: Vec<AdoClient>,
+    excluded_tags: Arc<[String]>,
+    sink: Arc<dyn EntitySink>,
+}
+
+impl std::fmt::Debug for LiveEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveEvents")
+            .field("plans", &self.plans)
+            .field("organizations", &self.organizations)
+            .field("excluded_tags", &self.excluded_tags)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveEvents {
+    /// Compiles the mapping `config` (the port app config as JSON) and checks every
+    /// resource's kind and selector options.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveLoadError`] for a mapping that does not compile, an unknown kind, an unusable
+    /// selector option, or no organization.
+    pub fn new(
+        config: &Value,
+        options: Options,
+        organizations: Vec<AdoClient>,
+        sink: Arc<dyn EntitySink>,
+    ) -> Result<Self, LiveLoadError> {
+        if organizations.is_empty() {
+            return Err(LoadError::NoOrganization.into());
+        }
+        let mapping = Mapping::from_value(config, options.clone())?;
+        let unfiltered = Mapping::from_value(&without_selectors(config), options)?;
+        let plans = mapping
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            mapping: Arc::new(mapping),
+            unfiltered: Arc::new(unfiltered),
+            plans,
+            organizations,
+            excluded_tags: Arc::from(Vec::new()),
+            sink,
+        })
+    }
+
+    /// Ignores items of projects carrying any of these tags (`excludedTags`).
+    #[must_use]
+    pub fn excluded_tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.excluded_tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The compiled mapping.
+    #[must_use]
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// Handles one service-hook payload. Events this crate does not handle, and events of
+    /// organizations not configured, are reported as ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveError::Envelope`] for a payload that is not a service-hook envelope; the other
+    /// variants when Azure DevOps, the mapping or the sink fail.
+    pub async fn handle(&self, payload: &Value) -> Result<LiveReport, LiveError> {
+        let envelope = Envelope::parse(payload)?;
+        let mut report = LiveReport {
+            event_type: envelope.event_type.to_owned(),
+            ..LiveReport::default()
+        };
+        let changes = match envelope.changes() {
+            Ok(changes) => changes,
+            Err(reason) => {
+                report.ignored.push(reason);
+                return Ok(report);
+            }
+        };
+        let Some(client) = envelope.route(&self.organizations) else {
+            report
+                .ignored
+                .push("the event comes from no configured organization".into());
+            return Ok(report);
+        };
+        report.organization = Some(client.organization().name().to_owned());
+        let org = OrgScope::new(client.clone(), Arc::clone(&self.excluded_tags));
+        let mut work = Work::default();
+        for change in &changes {
+            self.collect(&org, change, &mut work, &mut report).await?;
+        }
+        self.upsert(&work.upserts, &mut report).await?;
+        self.delete(work.candidates, &work.upserts, &mut report)
+            .await?;
+        tracing::info!(
+            event = %report.event_type,
+            upserted = report.upserted.len(),
+            deleted = report.deleted.len(),
+            ignored = report.ignored.len(),
+            "live event handled"
+        );
+        Ok(report)
+    }
+
+    /// Reads the item of one change and maps it with every resource of its kind.
+    async fn collect(
+        &self,
+        org: &OrgScope,
+        change: &Change,
+        work: &mut Work,
+        report: &mut LiveReport,
+    ) -> Result<(), LiveError> {
+        let kind = change.key.kind();
+        let mut any = false;
+        for (position, request) in self.plans.iter().enumerate() {
+            if request.kind() != kind {
+                continue;
+            }
+            any = true;
+            let Some(item) = request.item(org, &change.key).await? else {
+                report.ignored.push(format!(
+                    "resources[{position}] ({kind}): the item does not exist or its project is unknown or excluded"
+                ));
+                continue;
+            };
+            let (mapped, unfiltered) = self.map(position, item).await?;
+            let filtered = matches!(mapped.outcomes.as_slice(), [Outcome::Filtered]);
+            if change.deleted || filtered {
+                work.candidates.extend(entities(unfiltered.outcomes));
+            }
+            if change.deleted {
+                continue;
+            }
+            for outcome in mapped.outcomes {
+                match outcome {
+                    Outcome::Entity(entity) => work.upserts.push(*entity),
+                    Outcome::Filtered => {}
+                    Outcome::Skipped(reason) => report
+                        .ignored
+                        .push(format!("resources[{position}] ({kind}): {reason}")),
+                    Outcome::Failed(message) => report.ignored.push(format!(
+                        "resources[{position}] ({kind}): selector failed: {message}"
+                    )),
+                    _ => report.ignored.push(format!(
+                        "resources[{position}] ({kind}): unexpected mapping outcome"
+                    )),
+                }
+            }
+        }
+        if !any {
+            report
+                .ignored
+                .push(format!("the mapping has no `{kind}` resource"));
+        }
+        Ok(())
+    }
+
+    /// Maps one item with one resource, as written and without its selector, off the async
+    /// threads.
+    async fn map(&self, position: usize, item: Value) -> Result<(Mapped, Mapped), LiveError> {
+        let mapping = Arc::clone(&self.mapping);
+        let unfiltered = Arc::clone(&self.unfiltered);
+        tokio::task::spawn_blocking(move || {
+            let items = [item];
+            let once = |mapping: &Mapping| {
+                let resource = mapping.resources.get(position)?;
+                mapping.map_batch(resource, &items).pop()
+            };
+            once(&mapping).zip(once(&unfiltered))
+        })
+        .await
+        .map_err(|error| LiveError::Mapping(error.to_string()))?
+        .ok_or_else(|| LiveError::Mapping(format!("resources[{position}] produced no result")))
+    }
+
+    async fn upsert(&self, entities: &[Entity], report: &mut LiveReport) -> Result<(), LiveError> {
+        if entities.is_empty() {
+            return Ok(());
+        }
+        let settings = &self.mapping.settings;
+        let options = WriteOptions {
+            merge: settings.enable_merge_entity,
+            create_missing_related_entities: settings.create_missing_related_entities,
+        };
+        let outcomes = self.sink.write(entities, &options).await?;
+        self.sink.flush().await?;
+        for (entity, outcome) in entities.iter().zip(outcomes) {
+            let Some(mut written) = EntityRef::of(entity) else {
+                continue;
+            };
+            match outcome {
+                WriteOutcome::Written { identifier } => {
+                    if let Some(identifier) = identifier {
+                        written.identifier = identifier;
+                    }
+                    report.upserted.push(written);
+                }
+                WriteOutcome::Rejected(message) => report.rejected.push(format!(
+                    "{} {}: {message}",
+                    written.blueprint, written.identifier
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the candidates the event does not upsert, when the sink deletes.
+    async fn delete(
+        &self,
+        candidates: Vec<Entity>,
+        upserts: &[Entity],
+        report: &mut LiveReport,
+    ) -> Result<(), LiveError> {
+        let kept: BTreeSet<EntityRef> = upserts.iter().filter_map(EntityRef::of).collect();
+        let doomed: BTreeSet<EntityRef> = candidates
+            .iter()
+            .filter(|e| e.identifier.is_string())
+            .filter_map(EntityRef::of)
+            .filter(|e| !kept.contains(e))
+            .collect();
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        let Some(store) = self.sink.store() else {
+            report.ignored.push(format!(
+                "the sink does not delete: {} entities kept",
+                doomed.len()
+            ));
+            return Ok(());
+        };
+        let dependents = self.mapping.settings.delete_dependent_entities;
+        for entity in doomed {
+            if store
+                .delete_one(&entity.blueprint, &entity.identifier, dependents)
+                .await?
+            {
+                report.deleted.push(entity);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one event upserts and may delete.
+#[derive(Default)]
+struct Work {
+    upserts: Vec<Entity>,
+    candidates: Vec<Entity>,
+}
+
+fn entities(outcomes: Vec<Outcome>) -> impl Iterator<Item = Entity> {
+    outcomes.into_iter().filter_map(|outcome| match outcome {
+        Outcome::Entity(entity) => Some(*entity),
+        _ => None,
+    })
+}
+
+/// The mapping with every resource's selector query replaced by `true`.
+fn without_selectors(config: &Value) -> Value {
+    let mut config = config.clone();
+    if let Some(resources) = config.get_mut("resources").and_then(Value::as_array_mut) {
+        for resource in resources.iter_mut().filter_map(Value::as_object_mut) {
+            let selector = resource.entry("selector").or_insert_with(|| json!({}));
+            if let Some(selector) = selector.as_object_mut() {
+                selector.insert("query".into(), json!("true"));
+            }
+        }
+    }
+    config
+}
