@@ -5,6 +5,7 @@ use crate::settings::Settings;
 use ado_client::{AdoClient, ApiProfile, Credential, Organization, Service, ServicePrincipal};
 use mapping_engine::{Mapping, Options};
 use port_client::{Credentials, PortClient};
+use serde_json::Value;
 use std::path::Path;
 
 /// One client per configured organization, sharing one credential.
@@ -128,8 +129,18 @@ pub fn require_port(settings: &Settings) -> Result<PortClient, Failure> {
 
 /// The mapping from `--mapping`, the settings file, or the integration's config in Port.
 pub async fn mapping(flag: Option<&Path>, settings: &Settings) -> Result<Mapping, Failure> {
+    let (config, origin) = mapping_config(flag, settings).await?;
+    compile(&config, &origin, Options::default())
+}
+
+/// The uncompiled mapping from `--mapping`, the settings file, or the integration's config in
+/// Port, with where it came from (for messages).
+pub async fn mapping_config(
+    flag: Option<&Path>,
+    settings: &Settings,
+) -> Result<(Value, String), Failure> {
     if let Some(path) = flag.or(settings.mapping.as_deref()) {
-        return load_mapping(path, Options::default());
+        return Ok((read_config(path)?, path.display().to_string()));
     }
     let port = port(settings)?.ok_or_else(|| {
         Failure("no mapping: pass --mapping FILE, or configure Port credentials to read the integration's mapping".into())
@@ -140,17 +151,26 @@ pub async fn mapping(flag: Option<&Path>, settings: &Settings) -> Result<Mapping
             settings.identifier()
         ))
     })?;
-    Mapping::from_value(&config, Options::default()).map_err(|e| {
-        Failure(format!(
-            "mapping of integration {} in Port: {e}",
-            settings.identifier()
-        ))
-    })
+    let origin = format!("mapping of integration {} in Port", settings.identifier());
+    Ok((config, origin))
 }
 
 /// Loads and compiles a mapping file.
 pub fn load_mapping(path: &Path, options: Options) -> Result<Mapping, Failure> {
+    compile(&read_config(path)?, &path.display().to_string(), options)
+}
+
+fn compile(config: &Value, origin: &str, options: Options) -> Result<Mapping, Failure> {
+    Mapping::from_value(config, options).map_err(|e| Failure(format!("{origin}: {e}")))
+}
+
+/// Reads a mapping file (YAML or JSON) without compiling it.
+fn read_config(path: &Path) -> Result<Value, Failure> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
-    Mapping::from_yaml(&text, options).map_err(|e| Failure(format!("{}: {e}", path.display())))
+    serde_saphyr::from_str(&text).map_err(|e| {
+        let message = e.to_string();
+        let first = message.lines().next().unwrap_or("invalid document");
+        Failure(format!("{}: invalid YAML: {first}", path.display()))
+    })
 }

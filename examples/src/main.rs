@@ -4,6 +4,7 @@ mod blueprints;
 mod clients;
 mod demo;
 mod fetch;
+mod listen;
 mod map;
 mod settings;
 mod sync;
@@ -29,6 +30,8 @@ enum Command {
     Map(map::MapArgs),
     /// Prints the raw items of one kind, with enrichment fields, as NDJSON.
     Fetch(fetch::FetchArgs),
+    /// Serves Azure DevOps service hooks (live events) into Port.
+    Listen(listen::ListenArgs),
     /// Creates the default blueprints in Port.
     Blueprints(blueprints::BlueprintsArgs),
 }
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
                 Command::Sync(args) => sync::run(args).await,
                 Command::Map(args) => map::run(args),
                 Command::Fetch(args) => fetch::run(args).await,
+                Command::Listen(args) => listen::run(args).await,
                 Command::Blueprints(args) => blueprints::run(args).await,
             }
         }),

@@ -1,0 +1,207 @@
+//! `ado-port listen`: the live events (service hooks) server.
+//!
+//! `POST /integration/webhook` (or `/webhook`) takes an Azure DevOps service-hook payload and
+//! upserts or deletes the entities it concerns in Port. With `WEBHOOK_SECRET` set, a call must
+//! carry `Authorization: Basic` whose password is the secret (any user name).
+
+use crate::Failure;
+use crate::clients;
+use crate::settings::{Secret, Settings};
+use ado_port_sync::{LiveError, LiveEvents, PortSink};
+use base64::Engine as _;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Largest payload accepted.
+const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Arguments of `ado-port listen`.
+#[derive(clap::Args)]
+pub struct ListenArgs {
+    /// Settings file (YAML); environment variables override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The mapping (YAML); default: the settings file's, else the integration's in Port.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:8000")]
+    bind: SocketAddr,
+}
+
+/// What every request needs.
+struct Server {
+    live: LiveEvents,
+    secret: Option<Secret>,
+}
+
+pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
+    let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
+    let organizations = clients::organizations(&settings)?;
+    let sink = PortSink::new(clients::require_port(&settings)?).report_resync_state(false);
+    let (config, origin) = clients::mapping_config(args.mapping.as_deref(), &settings).await?;
+    let live = LiveEvents::new(
+        &config,
+        mapping_engine::Options::default(),
+        organizations,
+        Arc::new(sink),
+    )
+    .map_err(|e| Failure(format!("{origin}: {e}")))?
+    .excluded_tags(settings.integration.config.excluded_tags.clone());
+    let server = Arc::new(Server {
+        live,
+        secret: settings.integration.config.webhook_secret.clone(),
+    });
+    if server.secret.is_none() {
+        tracing::warn!("no WEBHOOK_SECRET: webhook calls are not authenticated");
+    }
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.bind)))?;
+    let address = listener.local_addr()?;
+    eprintln!("listening on http://{address}");
+    serve(listener, server).await;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Accepts connections until Ctrl-C, then lets the requests in progress finish.
+async fn serve(listener: TcpListener, server: Arc<Server>) {
+    let mut connections = tokio::task::JoinSet::new();
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accepting a connection failed");
+                    continue;
+                }
+            },
+        };
+        let server = Arc::clone(&server);
+        connections.spawn(async move {
+            let service = service_fn(move |request| {
+                let server = Arc::clone(&server);
+                async move { Ok::<_, std::convert::Infallible>(server.respond(request).await) }
+            });
+            if let Err(error) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+impl Server {
+    async fn respond(&self, request: Request<Incoming>) -> Response<String> {
+        let path = request.uri().path();
+        if path != "/integration/webhook" && path != "/webhook" {
+            return reply(StatusCode::NOT_FOUND, "not found");
+        }
+        if request.method() != Method::POST {
+            return reply(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        }
+        if !self.authorized(request.headers().get(AUTHORIZATION)) {
+            tracing::warn!("webhook call rejected: missing or wrong credentials");
+            return reply(StatusCode::UNAUTHORIZED, "unauthorized");
+        }
+        let payload = match read_json(request.into_body()).await {
+            Ok(payload) => payload,
+            Err(message) => return reply(StatusCode::BAD_REQUEST, &message),
+        };
+        match self.live.handle(&payload).await {
+            Ok(report) => {
+                let body = serde_json::to_string(&report).unwrap_or_else(|_| "{}".into());
+                json_reply(StatusCode::OK, body)
+            }
+            Err(LiveError::Envelope(message)) => reply(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid event: {message}"),
+            ),
+            Err(error) => {
+                tracing::error!(%error, "handling a webhook event failed");
+                reply(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
+            }
+        }
+    }
+
+    /// No secret: every call. A secret: `Basic` credentials whose password is the secret.
+    fn authorized(&self, header: Option<&HeaderValue>) -> bool {
+        let Some(secret) = &self.secret else {
+            return true;
+        };
+        let password = header
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| {
+                let (scheme, encoded) = h.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("basic")
+                    .then_some(encoded.trim())
+            })
+            .and_then(|encoded| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .ok()
+            })
+            .and_then(|decoded| String::from_utf8(decoded).ok())
+            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
+        password.is_some_and(|p| constant_time_eq(p.as_bytes(), secret.expose().as_bytes()))
+    }
+}
+
+/// Compares without an early exit on the first differing byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads the body (at most [`MAX_BODY_BYTES`]) as JSON.
+async fn read_json(mut body: Incoming) -> Result<serde_json::Value, String> {
+    if body.size_hint().lower() > MAX_BODY_BYTES {
+        return Err("payload too large".into());
+    }
+    let mut bytes = Vec::new();
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|e| format!("cannot read the body: {e}"))?;
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() as u64 > MAX_BODY_BYTES {
+                return Err("payload too large".into());
+            }
+        }
+    }
+    // Some senders prefix the JSON with a UTF-8 byte order mark.
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    serde_json::from_slice(text).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+fn reply(status: StatusCode, message: &str) -> Response<String> {
+    json_reply(
+        status,
+        serde_json::json!({ "message": message }).to_string(),
+    )
+}
+
+fn json_reply(status: StatusCode, body: String) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
