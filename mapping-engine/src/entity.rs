@@ -60,6 +60,9 @@ pub enum Outcome {
     Entity(Box<Entity>),
     /// The selector evaluated to `false`.
     Filtered,
+    /// The selector evaluated to `false`; the entity the item maps to regardless (only from
+    /// [`Mapping::map_batch_all`](crate::Mapping::map_batch_all)).
+    Unselected(Box<Entity>),
     /// The selector passed but no entity could be built.
     Skipped(SkipReason),
     /// The selector failed or did not evaluate to a boolean: an item error.

@@ -23,6 +23,8 @@ struct Scope<'a> {
     resource: &'a Resource,
     env: Val,
     budget: u64,
+    /// Map items the selector rejects too ([`Outcome::Unselected`]).
+    all: bool,
 }
 
 impl Mapping {
@@ -30,6 +32,16 @@ impl Mapping {
     ///
     /// Returns one [`Mapped`] per item, in input order.
     pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+        self.map_items(resource, items, false)
+    }
+
+    /// Like [`Mapping::map_batch`], but items the selector rejects are mapped too and come
+    /// back as [`Outcome::Unselected`] (live events delete their entities).
+    pub fn map_batch_all(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+        self.map_items(resource, items, true)
+    }
+
+    fn map_items(&self, resource: &Resource, items: &[Value], all: bool) -> Vec<Mapped> {
         let threads = self
             .options
             .threads
@@ -45,7 +57,7 @@ impl Mapping {
                     std::thread::Builder::new()
                         .name("mapping".into())
                         .stack_size(EVAL_STACK_BYTES)
-                        .spawn_scoped(s, move || self.map_on_this_thread(resource, part))
+                        .spawn_scoped(s, move || self.map_on_this_thread(resource, part, all))
                 })
                 .collect();
             handles
@@ -58,7 +70,7 @@ impl Mapping {
         })
     }
 
-    fn map_on_this_thread(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+    fn map_on_this_thread(&self, resource: &Resource, items: &[Value], all: bool) -> Vec<Mapped> {
         let env = self
             .options
             .env
@@ -70,6 +82,7 @@ impl Mapping {
             resource,
             env,
             budget: self.options.step_budget,
+            all,
         };
         items.iter().map(|item| scope.map(item)).collect()
     }
@@ -139,6 +152,16 @@ impl Scope<'_> {
         jq::reset_budget(self.budget);
         match self.resource.query.first(input, &self.env) {
             Ok(Some(Val::Bool(true))) => {}
+            Ok(Some(Val::Bool(false))) if self.all => {
+                return match self.entity(
+                    &self.resource.entity,
+                    &Input { val: input, json },
+                    warnings,
+                ) {
+                    Outcome::Entity(entity) => Outcome::Unselected(entity),
+                    _ => Outcome::Filtered,
+                };
+            }
             Ok(Some(Val::Bool(false))) => return Outcome::Filtered,
             Ok(Some(other)) => {
                 return Outcome::Failed(format!(

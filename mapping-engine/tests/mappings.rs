@@ -259,3 +259,20 @@ fn nested_objects_in_mappings_are_evaluated_leaf_by_leaf() {
         json!({"name": "n", "tags": [1, "x"]})
     );
 }
+
+#[test]
+fn map_batch_all_maps_items_the_selector_rejects() {
+    let yaml = "resources:\n  - kind: k\n    selector:\n      query: .keep\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let items = [
+        json!({"id": "a", "keep": true}),
+        json!({"id": "b", "keep": false}),
+    ];
+    let all = m.map_batch_all(&m.resources[0], &items);
+    assert!(matches!(&all[0].outcomes[0], Outcome::Entity(e) if e.identifier == "a"));
+    assert!(matches!(&all[1].outcomes[0], Outcome::Unselected(e) if e.identifier == "b"));
+    assert_eq!(
+        m.map_batch(&m.resources[0], &items)[1].outcomes,
+        [Outcome::Filtered]
+    );
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use ado_client::AdoClient;
 use mapping_engine::{ConfigError, Entity, Mapped, Mapping, Options, Outcome};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use self::envelope::{Change, Envelope};
 use crate::error::LoadError;
@@ -113,9 +113,6 @@ pub struct LiveReport {
 /// ```
 pub struct LiveEvents {
     mapping: Arc<Mapping>,
-    /// The same mapping with every selector `true`: the entities of items failing the
-    /// selector, which become delete candidates.
-    unfiltered: Arc<Mapping>,
     plans: Vec<KindRequest>,
     organizations: Vec<AdoClient>,
     excluded_tags: Arc<[String]>,
@@ -149,8 +146,7 @@ impl LiveEvents {
         if organizations.is_empty() {
             return Err(LoadError::NoOrganization.into());
         }
-        let mapping = Mapping::from_value(config, options.clone())?;
-        let unfiltered = Mapping::from_value(&without_selectors(config), options)?;
+        let mapping = Mapping::from_value(config, options)?;
         let plans = mapping
             .resources
             .iter()
@@ -159,7 +155,6 @@ impl LiveEvents {
             .collect::<Result<_, _>>()?;
         Ok(Self {
             mapping: Arc::new(mapping),
-            unfiltered: Arc::new(unfiltered),
             plans,
             organizations,
             excluded_tags: Arc::from(Vec::new()),
@@ -250,17 +245,12 @@ impl LiveEvents {
                 ));
                 continue;
             };
-            let (mapped, unfiltered) = self.map(position, item).await?;
-            let filtered = matches!(mapped.outcomes.as_slice(), [Outcome::Filtered]);
-            if change.deleted || filtered {
-                work.candidates.extend(entities(unfiltered.outcomes));
-            }
-            if change.deleted {
-                continue;
-            }
+            let mapped = self.map(position, item).await?;
             for outcome in mapped.outcomes {
                 match outcome {
+                    Outcome::Entity(entity) if change.deleted => work.candidates.push(*entity),
                     Outcome::Entity(entity) => work.upserts.push(*entity),
+                    Outcome::Unselected(entity) => work.candidates.push(*entity),
                     Outcome::Filtered => {}
                     Outcome::Skipped(reason) => report
                         .ignored
@@ -282,18 +272,13 @@ impl LiveEvents {
         Ok(())
     }
 
-    /// Maps one item with one resource, as written and without its selector, off the async
+    /// Maps one item with one resource, items failing the selector included, off the async
     /// threads.
-    async fn map(&self, position: usize, item: Value) -> Result<(Mapped, Mapped), LiveError> {
+    async fn map(&self, position: usize, item: Value) -> Result<Mapped, LiveError> {
         let mapping = Arc::clone(&self.mapping);
-        let unfiltered = Arc::clone(&self.unfiltered);
         tokio::task::spawn_blocking(move || {
-            let items = [item];
-            let once = |mapping: &Mapping| {
-                let resource = mapping.resources.get(position)?;
-                mapping.map_batch(resource, &items).pop()
-            };
-            once(&mapping).zip(once(&unfiltered))
+            let resource = mapping.resources.get(position)?;
+            mapping.map_batch_all(resource, &[item]).pop()
         })
         .await
         .map_err(|error| LiveError::Mapping(error.to_string()))?
@@ -373,25 +358,4 @@ impl LiveEvents {
 struct Work {
     upserts: Vec<Entity>,
     candidates: Vec<Entity>,
-}
-
-fn entities(outcomes: Vec<Outcome>) -> impl Iterator<Item = Entity> {
-    outcomes.into_iter().filter_map(|outcome| match outcome {
-        Outcome::Entity(entity) => Some(*entity),
-        _ => None,
-    })
-}
-
-/// The mapping with every resource's selector query replaced by `true`.
-fn without_selectors(config: &Value) -> Value {
-    let mut config = config.clone();
-    if let Some(resources) = config.get_mut("resources").and_then(Value::as_array_mut) {
-        for resource in resources.iter_mut().filter_map(Value::as_object_mut) {
-            let selector = resource.entry("selector").or_insert_with(|| json!({}));
-            if let Some(selector) = selector.as_object_mut() {
-                selector.insert("query".into(), json!("true"));
-            }
-        }
-    }
-    config
 }
