@@ -443,6 +443,18 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
             }),
         ),
         ("_jq_tonumber", v(0), Native::new(|cv| one(tonumber(cv.1)))),
+        (
+            "_jq_index",
+            v(0),
+            Native::new(|cv| {
+                one(Ok(match cv.1 {
+                    Val::Num(Num::Float(_) | Num::Dec(_)) => as_f64(&cv.1)
+                        .filter(|f| f.is_finite())
+                        .map_or(cv.1.clone(), |f| Val::Num(Num::Int(f.trunc() as isize))),
+                    other => other,
+                }))
+            }),
+        ),
         ("_jq_csv", v(0), Native::new(|cv| one(csv_tsv(cv.1, true)))),
         ("_jq_tsv", v(0), Native::new(|cv| one(csv_tsv(cv.1, false)))),
         (

@@ -114,7 +114,7 @@ impl<'s> Rewriter<'s> {
                     .into_iter()
                     .map(|(part, opt)| {
                         let part = match part {
-                            Part::Index(i) => Part::Index(self.term(i)),
+                            Part::Index(i) => Part::Index(index(self.term(i))),
                             Part::Range(from, to) => {
                                 Part::Range(from.map(|f| self.term(f)), to.map(|t| self.term(t)))
                             }
@@ -283,6 +283,21 @@ pub fn literal<'s>(t: &Term<&'s str>) -> Option<(String, &'s str)> {
         }
     }
     Some((out, at.unwrap_or("")))
+}
+
+/// An index expression: jq truncates a fractional array index (`.[1.7]` is `.[1]`), jaq
+/// refuses it; string keys and integer literals are left as they are.
+fn index(i: Term<&str>) -> Term<&str> {
+    let plain =
+        literal(&i).is_some() || matches!(i, Term::Num(n) if n.bytes().all(|b| b.is_ascii_digit()));
+    if plain {
+        return i;
+    }
+    Term::BinOp(
+        Box::new(i),
+        BinaryOp::Pipe(None),
+        Box::new(Term::Call("_jq_index", Vec::new())),
+    )
 }
 
 /// `l op r` with jq's division, remainder and multiplication.
