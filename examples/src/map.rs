@@ -3,7 +3,7 @@
 use crate::Failure;
 use mapping_engine::{Options, Outcome};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 /// Items mapped per batch (each batch is spread over all cores).
@@ -81,7 +81,8 @@ pub fn run(args: &MapArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads a JSON array of items, or one JSON value per line.
+/// Reads a JSON array of items, or a sequence of JSON values (NDJSON); a leading byte-order
+/// mark is ignored.
 fn read_items(input: Option<&std::path::Path>) -> Result<(String, Vec<Value>), Failure> {
     let (name, reader): (String, Box<dyn Read>) = match input {
         None => ("<stdin>".into(), Box::new(std::io::stdin())),
@@ -91,40 +92,27 @@ fn read_items(input: Option<&std::path::Path>) -> Result<(String, Vec<Value>), F
             Box::new(std::fs::File::open(p).map_err(|e| Failure(format!("{}: {e}", p.display())))?),
         ),
     };
-    let reader = BufReader::new(reader);
-    let mut values = Vec::new();
-    for (line, text) in reader.lines().enumerate() {
-        let text = text.map_err(|e| Failure(format!("{name}: {e}")))?;
-        values.push((line + 1, text));
-    }
-    let whole: String = values
-        .iter()
-        .map(|(_, t)| t.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    if whole.trim_start().starts_with('[') {
-        return match serde_json::from_str::<Value>(&whole) {
-            Ok(Value::Array(items)) => Ok((name, items)),
-            Ok(_) => Err(Failure(format!("{name}: expected a JSON array of items"))),
-            Err(e) => Err(Failure(format!(
-                "{name}: invalid JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ))),
+    let mut text = String::new();
+    BufReader::new(reader)
+        .read_to_string(&mut text)
+        .map_err(|e| Failure(format!("{name}: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let invalid = |e: serde_json::Error| {
+        Failure(format!(
+            "{name}: invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    };
+    if text.trim_start().starts_with('[') {
+        return match serde_json::from_str::<Value>(text).map_err(invalid)? {
+            Value::Array(items) => Ok((name, items)),
+            _ => Err(Failure(format!("{name}: expected a JSON array of items"))),
         };
     }
-    let mut items = Vec::new();
-    for (line, text) in values {
-        if text.trim().is_empty() {
-            continue;
-        }
-        let item = serde_json::from_str(&text).map_err(|e| {
-            Failure(format!(
-                "{name}: invalid JSON at line {line}, column {}: {e}",
-                e.column()
-            ))
-        })?;
-        items.push(item);
-    }
+    let items = serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
     Ok((name, items))
 }

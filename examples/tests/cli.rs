@@ -385,3 +385,51 @@ async fn service_url_overrides_reach_cloud_only_apis() {
     );
     entitlements.verify().await;
 }
+
+#[test]
+fn map_reads_byte_order_marks_and_pretty_printed_values() {
+    let mapping = temp("bom.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n").unwrap();
+    let array = temp("bom.json");
+    std::fs::write(&array, "\u{feff}[{\"id\": \"a\"}]").unwrap();
+    let pretty = temp("pretty.json");
+    std::fs::write(&pretty, "{\n  \"id\": \"b\"\n}\n{\"id\": \"c\"}\n").unwrap();
+    for (input, ids) in [(&array, vec!["a"]), (&pretty, vec!["b", "c"])] {
+        let out = ado_port(
+            &[
+                "map",
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--kind",
+                "k",
+                input.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<Value> = lines(&out.stdout)
+            .into_iter()
+            .map(|e| e["identifier"].clone())
+            .collect();
+        assert_eq!(got, ids.iter().map(|i| json!(i)).collect::<Vec<_>>());
+    }
+    let broken = temp("broken.json");
+    std::fs::write(&broken, "{\"id\": \"a\"}\n{\"id\": }\n").unwrap();
+    let out = ado_port(
+        &[
+            "map",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--kind",
+            "k",
+            broken.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
