@@ -191,7 +191,7 @@ impl Error {
     }
 }
 
-/// Statuses worth retrying (500 only for idempotent requests; every request here is one).
+/// Statuses worth retrying an idempotent request for (a creation is retried only on 429).
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }

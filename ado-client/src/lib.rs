@@ -50,8 +50,9 @@ pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
-    AlertQuery, BuildQuery, BuildQueryOrder, PROJECT_TAG_PREFIX, PullRequestQuery,
-    PullRequestStatus, PullRequestTimeRange, RecursionLevel, ReleaseDefinitionQuery,
-    ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery, WorkItemExpand,
+    AlertQuery, BuildQuery, BuildQueryOrder, NewHookSubscription, PROJECT_TAG_PREFIX,
+    PullRequestQuery, PullRequestStatus, PullRequestTimeRange, RecursionLevel,
+    ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
+    WorkItemExpand,
 };
 pub use crate::retry::{Pacing, RetryPolicy};

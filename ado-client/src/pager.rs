@@ -32,7 +32,7 @@
 //! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
 //! | user entitlements, graph users, graph groups, Advanced Security alerts | token only (server-chosen size) | — |
 //! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
-//! | repositories, Git items, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships, wikis | none | — |
+//! | repositories, Git items, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships, wikis, service hook subscriptions | none | — |
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -150,6 +150,12 @@ pub enum Operation {
     ListReleaseDeployments,
     /// `GET {vsrm}/{project}/_apis/release/definitions`
     ListReleaseDefinitions,
+    /// `GET _apis/hooks/subscriptions`
+    ListHookSubscriptions,
+    /// `POST _apis/hooks/subscriptions`
+    CreateHookSubscription,
+    /// `DELETE _apis/hooks/subscriptions/{id}`
+    DeleteHookSubscription,
 }
 
 /// Columns of the table: Cloud, Server 2019, Server 2020, Server 2022.
@@ -188,7 +194,10 @@ impl Operation {
             | Self::GetBoard
             | Self::ListTestRuns
             | Self::ListTestResults
-            | Self::ListWikis => RELEASED,
+            | Self::ListWikis
+            | Self::ListHookSubscriptions
+            | Self::CreateHookSubscription
+            | Self::DeleteHookSubscription => RELEASED,
             Self::ListWikiPages => [
                 Some("7.1-preview.1"),
                 None,
@@ -285,6 +294,9 @@ impl Operation {
             Self::ListReleases => "listing releases",
             Self::ListReleaseDeployments => "listing release deployments",
             Self::ListReleaseDefinitions => "listing release definitions",
+            Self::ListHookSubscriptions => "listing service hook subscriptions",
+            Self::CreateHookSubscription => "creating a service hook subscription",
+            Self::DeleteHookSubscription => "deleting a service hook subscription",
         }
     }
 }
@@ -381,7 +393,7 @@ mod tests {
     }
 
     #[test]
-    fn work_tracking_refs_and_release_definitions_exist_on_every_profile() {
+    fn work_tracking_refs_release_definitions_and_hooks_exist_on_every_profile() {
         for op in [
             Operation::ListItems,
             Operation::ListRefs,
@@ -395,6 +407,9 @@ mod tests {
             Operation::ListTestRuns,
             Operation::ListTestResults,
             Operation::ListWikis,
+            Operation::ListHookSubscriptions,
+            Operation::CreateHookSubscription,
+            Operation::DeleteHookSubscription,
         ] {
             assert_eq!(ApiProfile::Cloud.api_version(op), Some("7.1"), "{op}");
             assert_eq!(ApiProfile::Server2019.api_version(op), Some("5.0"), "{op}");

@@ -14,8 +14,8 @@ use crate::error::{ApiErrorBody, Error, Result, is_retryable_status};
 use crate::organization::Service;
 use crate::profile::Operation;
 
-/// A request relative to a service base URL: a GET, or a POST when it carries a JSON body
-/// (read-only queries such as WIQL, which are safe to retry).
+/// A request relative to a service base URL: a GET, a POST carrying a JSON body (a read-only
+/// query such as WIQL, or the creation of a resource), or a DELETE.
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
     pub(crate) service: Service,
@@ -23,6 +23,9 @@ pub(crate) struct Request {
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<serde_json::Value>,
+    method: Method,
+    /// Whether sending the request twice has the effect of sending it once.
+    idempotent: bool,
 }
 
 impl Request {
@@ -39,21 +42,50 @@ impl Request {
             segments: segments.into_iter().map(Into::into).collect(),
             query: Vec::new(),
             body: None,
+            method: Method::GET,
+            idempotent: true,
         }
     }
 
-    /// Makes this a POST carrying `body` as JSON.
+    /// Makes this a read-only POST query carrying `body` as JSON (safe to send again).
     pub(crate) fn json_body(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
+        self.method = Method::POST;
+        self
+    }
+
+    /// Makes this a POST creating a resource from `body`: a failure that may have reached the
+    /// server is not retried, so a retry never creates the resource twice.
+    pub(crate) fn create(mut self, body: serde_json::Value) -> Self {
+        self.idempotent = false;
+        self.json_body(body)
+    }
+
+    /// Makes this a DELETE.
+    pub(crate) fn delete(mut self) -> Self {
+        self.method = Method::DELETE;
         self
     }
 
     fn method(&self) -> Method {
-        if self.body.is_some() {
-            Method::POST
+        self.method.clone()
+    }
+
+    /// Whether a response with `status` is worth sending the request again for: a request
+    /// that is not idempotent is sent again only when it was throttled (HTTP 429) and so not
+    /// processed.
+    fn retries_status(&self, status: StatusCode) -> bool {
+        if self.idempotent {
+            is_retryable_status(status)
         } else {
-            Method::GET
+            status == StatusCode::TOO_MANY_REQUESTS
         }
+    }
+
+    /// Whether a transport failure is worth sending the request again for: a connection that
+    /// could not be made never reached the server; a timeout or a broken body may have.
+    fn retries_transport(&self, error: &reqwest::Error) -> bool {
+        error.is_connect() || (self.idempotent && (error.is_timeout() || error.is_body()))
     }
 
     /// Appends a query parameter.
@@ -160,7 +192,7 @@ impl ClientInner {
 
             let (status, headers, body) = match outcome {
                 Ok(parts) => parts,
-                Err(e) if can_retry && (e.is_connect() || e.is_timeout() || e.is_body()) => {
+                Err(e) if can_retry && request.retries_transport(&e) => {
                     tokio::time::sleep(self.retry.backoff(attempt)).await;
                     continue;
                 }
@@ -182,7 +214,7 @@ impl ClientInner {
                     endpoint,
                 });
             }
-            if can_retry && is_retryable_status(status) {
+            if can_retry && request.retries_status(status) {
                 tokio::time::sleep(self.retry.delay(attempt, &headers)).await;
                 continue;
             }

@@ -9,7 +9,8 @@
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
 //! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions) and [`NdjsonSink`] (one entity
 //!   per line, never deletes); embedders implement [`EntitySink`] themselves.
-//! - [`LiveEvents`]: Azure DevOps service-hook events into single upserts and deletes.
+//! - [`LiveEvents`]: Azure DevOps service-hook events into single upserts and deletes;
+//!   [`ensure_subscriptions`] creates the service hooks that deliver them, once.
 //! - [`fetch`]: the enriched raw items of one kind, as a mapping receives them.
 //! - [`ResyncReport`], [`ProgressEvent`] and [`CancelHandle`] for callers that report progress,
 //!   show results or stop a resync.
@@ -33,7 +34,10 @@ pub use crate::cancel::CancelHandle;
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
-pub use crate::live::{EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport};
+pub use crate::live::{
+    EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError,
+    SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions, subscribed_events,
+};
 pub use crate::progress::{ProgressEvent, ProgressFn};
 pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,

@@ -3,11 +3,16 @@
 //! `POST /integration/webhook` (or `/webhook`) takes an Azure DevOps service-hook payload and
 //! upserts or deletes the entities it concerns in Port. With `WEBHOOK_SECRET` set, a call must
 //! carry `Authorization: Basic` whose password is the secret (any user name).
+//!
+//! With `APP_HOST` set, starting creates the service hook subscriptions that deliver the
+//! handled events to `{APP_HOST}/integration/webhook` in every organization, keeping those
+//! already in place (see [`ado_port_sync::ensure_subscriptions`]).
 
 use crate::Failure;
 use crate::clients;
 use crate::settings::{Secret, Settings};
-use ado_port_sync::{LiveError, LiveEvents, PortSink};
+use ado_client::AdoClient;
+use ado_port_sync::{LiveError, LiveEvents, PortSink, WebhookTarget, ensure_subscriptions};
 use base64::Engine as _;
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -50,7 +55,7 @@ pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
     let live = LiveEvents::new(
         &config,
         mapping_engine::Options::default(),
-        organizations,
+        organizations.clone(),
         Arc::new(sink),
     )
     .map_err(|e| Failure(format!("{origin}: {e}")))?
@@ -67,9 +72,37 @@ pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
         .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.bind)))?;
     let address = listener.local_addr()?;
     eprintln!("listening on http://{address}");
+    let config = &settings.integration.config;
+    if let Some(app_host) = &config.app_host {
+        let mut target = WebhookTarget::new(app_host);
+        if let Some(secret) = &server.secret {
+            target = target.basic_auth_password(secret.expose());
+        }
+        tokio::spawn(subscribe(organizations, target));
+    }
     serve(listener, server).await;
     eprintln!("stopped");
     Ok(())
+}
+
+/// Creates the missing service hook subscriptions of every organization, concurrently, and
+/// reports each organization on one line. A failure is a warning: the server keeps serving.
+async fn subscribe(organizations: Vec<AdoClient>, target: WebhookTarget) {
+    let target = &target;
+    let setups = organizations.iter().map(|client| async move {
+        let name = client.organization().name();
+        match ensure_subscriptions(client, target).await {
+            Ok(report) => eprintln!(
+                "service hooks of {name}: {} created, {} kept, {} disabled deleted",
+                report.created, report.kept, report.deleted
+            ),
+            Err(error) if error.is_authentication() => tracing::warn!(
+                "service hooks of {name} not set up: Azure DevOps refused the credential: {error}"
+            ),
+            Err(error) => tracing::warn!("service hooks of {name} not set up: {error}"),
+        }
+    });
+    futures::future::join_all(setups).await;
 }
 
 /// Accepts connections until Ctrl-C, then lets the requests in progress finish.

@@ -3,14 +3,17 @@
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const MAPPING: &str = "resources:\n  - kind: pull-request\n    selector:\n      query: '.status == \"active\"'\n    port:\n      entity:\n        mappings:\n          identifier: .pullRequestId | tostring\n          title: .title\n          blueprint: '\"pr\"'\n          properties:\n            org: .__organizationName\n";
 
-/// Starts `ado-port listen` on a free port; returns the child and its address.
-fn listen(mapping: &str, env: &[(&str, &str)]) -> (Child, String) {
+/// Starts `ado-port listen` on a free port; returns the child, its address, and the rest of
+/// its stderr, line by line.
+fn listen(mapping: &str, env: &[(&str, &str)]) -> (Child, String, Receiver<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ado-port"));
     command.args(["listen", "--bind", "127.0.0.1:0", "--mapping", mapping]);
     command.env_remove("RUST_LOG");
@@ -35,8 +38,27 @@ fn listen(mapping: &str, env: &[(&str, &str)]) -> (Child, String) {
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            // The receiver may be gone; the pipe must still be drained.
+            let _ = sender.send(line);
+        }
+    });
+    (child, address, receiver)
+}
+
+/// The first stderr line containing `needle`, within a few seconds.
+fn wait_for_line(lines: &Receiver<String>, needle: &str) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("no line with `{needle}`: {e}"));
+        assert!(!line.contains("s3cret"), "{line}");
+        if line.contains(needle) {
+            return line;
+        }
+    }
 }
 
 /// Sends one HTTP/1.1 request; returns the status and the body.
@@ -118,7 +140,7 @@ async fn listen_authenticates_and_upserts_pull_requests_into_port() {
     let ado_url = format!("{}/fabrikam", ado.uri());
     let port_url = port.uri();
     let mapping_path = mapping.to_str().expect("utf-8 path").to_owned();
-    let (mut child, address) = tokio::task::spawn_blocking(move || {
+    let (mut child, address, _) = tokio::task::spawn_blocking(move || {
         listen(
             &mapping_path,
             &[
@@ -192,4 +214,100 @@ fn listen_without_port_credentials_refuses_to_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no Port credentials"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Starts `ado-port listen` with `APP_HOST` against `ado` (one cloud organization) and returns
+/// the first stderr line about service hooks.
+async fn start_with_app_host(ado: &MockServer, name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ado-port-hooks-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mapping = dir.join("mapping.yaml");
+    std::fs::write(&mapping, MAPPING).expect("mapping");
+    let ado_url = format!("{}/fabrikam", ado.uri());
+    let mapping_path = mapping.to_str().expect("utf-8 path").to_owned();
+    let (mut child, _, lines) = tokio::task::spawn_blocking(move || {
+        listen(
+            &mapping_path,
+            &[
+                ("OCEAN__PORT__CLIENT_ID", "port-id"),
+                ("OCEAN__PORT__CLIENT_SECRET", "port-secret"),
+                ("OCEAN__PORT__BASE_URL", "http://127.0.0.1:9"),
+                ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado"),
+                ("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL", &ado_url),
+                ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+                ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "cloud"),
+                ("OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET", "s3cret"),
+                (
+                    "OCEAN__INTEGRATION__CONFIG__APP_HOST",
+                    "https://port.example/",
+                ),
+            ],
+        )
+    })
+    .await
+    .expect("started");
+    let line = tokio::task::spawn_blocking(move || wait_for_line(&lines, "service hooks"))
+        .await
+        .expect("stderr read");
+    child.kill().expect("stop the server");
+    child.wait().expect("reaped");
+    let _ = std::fs::remove_dir_all(&dir);
+    line
+}
+
+#[tokio::test]
+async fn listen_with_app_host_creates_the_missing_service_hooks() {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(query_param("publisherId", "tfs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [{
+            "id": "existing", "publisherId": "tfs", "eventType": "git.push", "status": "enabled",
+            "consumerInputs": {"url": "https://port.example/integration/webhook"}
+        }]})))
+        .expect(1)
+        .mount(&ado)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(query_param("publisherId", "pipelines"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})))
+        .expect(1)
+        .mount(&ado)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(body_partial_json(json!({"consumerInputs": {
+            "url": "https://port.example/integration/webhook",
+            "basicAuthUsername": "port",
+            "basicAuthPassword": "s3cret",
+        }})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "new", "publisherId": "tfs", "eventType": "git.push"})),
+        )
+        .expect(10)
+        .mount(&ado)
+        .await;
+    let line = start_with_app_host(&ado, "create").await;
+    assert_eq!(
+        line,
+        "service hooks of fabrikam: 10 created, 1 kept, 0 disabled deleted"
+    );
+}
+
+#[tokio::test]
+async fn listen_reports_a_refused_credential_as_a_warning() {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&ado)
+        .await;
+    let line = start_with_app_host(&ado, "refused").await;
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains("service hooks of fabrikam not set up: Azure DevOps refused the credential"),
+        "{line}"
+    );
 }

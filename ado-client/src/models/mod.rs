@@ -9,6 +9,7 @@ mod advsec;
 mod build;
 mod core;
 mod git;
+mod hooks;
 mod identity;
 mod pipelines;
 mod release;
@@ -25,6 +26,7 @@ pub use self::core::{
 pub use self::git::{
     GitItem, GitRef, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest,
 };
+pub use self::hooks::HookSubscription;
 pub use self::identity::{
     AccessLevel, GraphGroup, GraphMembership, GraphUser, SubjectLookup, UserEntitlement,
 };

@@ -7,6 +7,7 @@
 //! when the sink deletes ([`EntitySink::store`]). No deletion threshold applies.
 
 mod envelope;
+mod subscriptions;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,6 +18,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use self::envelope::{Change, Envelope};
+pub use self::subscriptions::{
+    SubscriptionError, SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions,
+    subscribed_events,
+};
 use crate::error::LoadError;
 use crate::kinds::KindRequest;
 use crate::org::OrgScope;
