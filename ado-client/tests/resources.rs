@@ -19,23 +19,15 @@ const PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
 async fn projects_page_with_the_header_token_and_keep_raw_json() {
     let server = server().await;
     let items = fixture_items("core/7.1/projects_list.json");
-    get("/fabrikam/_apis/projects", "7.1")
-        .and(query_param("$top", "1000"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "3")
-                .set_body_json(list_body(&items[..2])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get("/fabrikam/_apis/projects", "7.1")
-        .and(query_param("continuationToken", "3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[2..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get("/fabrikam/_apis/projects", "7.1").and(query_param("$top", "1000")),
+        get("/fabrikam/_apis/projects", "7.1"),
+        "3",
+        &items,
+        2,
+    )
+    .await;
 
     let projects = collect(cloud_client(&server).projects()).await;
     let names: Vec<_> = projects.iter().map(|p| p.item.name.as_str()).collect();
@@ -290,25 +282,18 @@ async fn policy_configurations_page_on_cloud_and_are_single_on_server_2019() {
     let server = server().await;
     let items = fixture_items("policy/7.1/configurations_list.json");
     let cloud_path = format!("/fabrikam/{PROJECT}/_apis/git/policy/configurations");
-    get(&cloud_path, "7.1")
-        .and(query_param("repositoryId", "repo-1"))
-        .and(query_param("refName", "refs/heads/master"))
-        .and(query_param("$top", "1000"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "17")
-                .set_body_json(list_body(&items[..1])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&cloud_path, "7.1")
-        .and(query_param("continuationToken", "17"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&cloud_path, "7.1")
+            .and(query_param("repositoryId", "repo-1"))
+            .and(query_param("refName", "refs/heads/master"))
+            .and(query_param("$top", "1000")),
+        get(&cloud_path, "7.1"),
+        "17",
+        &items,
+        1,
+    )
+    .await;
     let cloud = collect(cloud_client(&server).policy_configurations(
         PROJECT,
         "repo-1",
@@ -549,25 +534,17 @@ async fn builds_follow_the_header_token_with_query_order() {
     let server = server().await;
     let items = fixture_items("build/7.1/builds_list.json");
     let builds_path = format!("/fabrikam/{PROJECT}/_apis/build/builds");
-    get(&builds_path, "7.1")
-        .and(query_param("queryOrder", "queueTimeDescending"))
-        .and(query_param("$top", "1000"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "2024-03-11T08:01:44.7Z")
-                .set_body_json(list_body(&items[..1])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&builds_path, "7.1")
-        .and(query_param("queryOrder", "queueTimeDescending"))
-        .and(query_param("continuationToken", "2024-03-11T08:01:44.7Z"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&builds_path, "7.1")
+            .and(query_param("queryOrder", "queueTimeDescending"))
+            .and(query_param("$top", "1000")),
+        get(&builds_path, "7.1").and(query_param("queryOrder", "queueTimeDescending")),
+        "2024-03-11T08:01:44.7Z",
+        &items,
+        1,
+    )
+    .await;
     let query = BuildQuery::new().order(BuildQueryOrder::QueueTimeDescending);
     let builds = collect(cloud_client(&server).builds(PROJECT, &query)).await;
     let ids: Vec<_> = builds.iter().map(|b| b.item.id).collect();
@@ -631,23 +608,15 @@ async fn environments_and_deployment_records_on_cloud() {
     let server = server().await;
     let envs = format!("/fabrikam/{PROJECT}/_apis/distributedtask/environments");
     let items = fixture_items("distributedtask/7.1/environments_list.json");
-    get(&envs, "7.1")
-        .and(query_param("$top", "1000"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "production")
-                .set_body_json(list_body(&items[..1])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&envs, "7.1")
-        .and(query_param("continuationToken", "production"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&envs, "7.1").and(query_param("$top", "1000")),
+        get(&envs, "7.1"),
+        "production",
+        &items,
+        1,
+    )
+    .await;
     get(&format!("{envs}/4/environmentdeploymentrecords"), "7.1")
         .and(query_param("top", "1000"))
         .and(query_param_is_missing("$top"))
@@ -670,25 +639,18 @@ async fn releases_on_vsrm_follow_the_integer_header_token() {
     let server = server().await;
     let items = fixture_items("release/7.1/releases_list.json");
     let releases = format!("/vsrm/fabrikam/{PROJECT}/_apis/release/releases");
-    get(&releases, "7.1")
-        .and(query_param("$top", "100"))
-        .and(query_param("$expand", "environments"))
-        .and(query_param("tagFilter", "prod,web"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "9")
-                .set_body_json(list_body(&items[..10])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&releases, "7.1")
-        .and(query_param("continuationToken", "9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[10..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&releases, "7.1")
+            .and(query_param("$top", "100"))
+            .and(query_param("$expand", "environments"))
+            .and(query_param("tagFilter", "prod,web")),
+        get(&releases, "7.1"),
+        "9",
+        &items,
+        10,
+    )
+    .await;
     let query = ReleaseQuery::new()
         .expand("environments")
         .tags(["prod", "web"]);
@@ -738,25 +700,17 @@ async fn branches_page_with_the_header_token_on_cloud() {
     let server = server().await;
     let items = fixture_items("git/7.1/refs_heads.json");
     let refs = format!("/fabrikam/{PROJECT}/_apis/git/repositories/r1/refs");
-    get(&refs, "7.1")
-        .and(query_param("filter", "heads/"))
-        .and(query_param("$top", "1000"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "next-ref")
-                .set_body_json(list_body(&items[..1])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&refs, "7.1")
-        .and(query_param("filter", "heads/"))
-        .and(query_param("continuationToken", "next-ref"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&refs, "7.1")
+            .and(query_param("filter", "heads/"))
+            .and(query_param("$top", "1000")),
+        get(&refs, "7.1").and(query_param("filter", "heads/")),
+        "next-ref",
+        &items,
+        1,
+    )
+    .await;
     let branches = collect(cloud_client(&server).branches(PROJECT, "r1")).await;
     let names: Vec<_> = branches.iter().map(|b| b.item.name.as_str()).collect();
     assert_eq!(
@@ -800,25 +754,18 @@ async fn release_definitions_on_cloud_vsrm_and_on_the_server_collection() {
     let server = server().await;
     let items = fixture_items("release/7.1/definitions_list.json");
     let definitions = format!("/vsrm/fabrikam/{PROJECT}/_apis/release/definitions");
-    get(&definitions, "7.1")
-        .and(query_param("$top", "100"))
-        .and(query_param("$expand", "environments"))
-        .and(query_param("tagFilter", "prod,web"))
-        .and(query_param_is_missing("continuationToken"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-ms-continuationtoken", "2")
-                .set_body_json(list_body(&items[..1])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    get(&definitions, "7.1")
-        .and(query_param("continuationToken", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[1..])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    two_token_pages(
+        &server,
+        get(&definitions, "7.1")
+            .and(query_param("$top", "100"))
+            .and(query_param("$expand", "environments"))
+            .and(query_param("tagFilter", "prod,web")),
+        get(&definitions, "7.1"),
+        "2",
+        &items,
+        1,
+    )
+    .await;
     get(
         &format!("/tfs/DefaultCollection/{PROJECT}/_apis/release/definitions"),
         "6.0",

@@ -8,7 +8,7 @@ use ado_client::{
     AdoClient, AdoClientBuilder, ApiProfile, Credential, Organization, Pacing, RetryPolicy, Service,
 };
 use serde_json::Value;
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 /// The PAT every test client uses.
@@ -80,6 +80,34 @@ pub fn post(path_: &str, api_version: &str) -> MockBuilder {
 /// A `{count, value}` body.
 pub fn list_body(items: &[Value]) -> Value {
     serde_json::json!({ "count": items.len(), "value": items })
+}
+
+/// Serves `items` as two pages joined by an `x-ms-continuationtoken` header: `first` (sent
+/// without a token) answers `items[..split]` with `token`, `next` (sent with it) the rest.
+/// Each page is expected exactly once, so a trailing request fails the test.
+pub async fn two_token_pages(
+    server: &MockServer,
+    first: MockBuilder,
+    next: MockBuilder,
+    token: &str,
+    items: &[Value],
+    split: usize,
+) {
+    first
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", token)
+                .set_body_json(list_body(&items[..split])),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+    next.and(query_param("continuationToken", token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&items[split..])))
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 /// Fast retries and no pacing, so tests stay quick.
