@@ -9,7 +9,8 @@ use ado_port_sync::{
     ResyncOutcome,
 };
 use common::{
-    SharedBuf, ado_client, find, mapping, mock_port, mount_sample_org, override_route, pairs,
+    SharedBuf, Synced, ado_client, find, mapping, mock_port, mount_sample_org, override_route,
+    pairs, synced_sample_org,
 };
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
@@ -156,24 +157,19 @@ async fn default_mapping_over_the_sample_organization() {
 
 #[tokio::test]
 async fn a_vanished_repository_is_deleted_with_its_entities_only() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
-    let sink = PortSink::new(port_client);
-    let resync = Resync::new(
-        mapping("default-mapping.yaml", ""),
-        vec![ado_client(&ado, "fabrikam")],
-    )
-    .expect("loads");
-
-    let first = resync.run(&sink).await;
+    let Synced {
+        ado,
+        port: _port,
+        state,
+        sink,
+        resync,
+        first,
+        first_upserted,
+    } = synced_sample_org().await;
     assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
     assert_eq!(first.reconciliation.status, ReconcileStatus::Done);
     assert_eq!(first.reconciliation.deleted, 0);
-    assert_eq!(state.upserted().len(), 15);
-    state.store_upserted();
-    state.clear_requests();
+    assert_eq!(first_upserted, 15);
 
     let repositories = common::fixture_text("sample-org.json");
     let fixture: serde_json::Value = serde_json::from_str(&repositories).expect("json");
@@ -211,19 +207,14 @@ async fn a_vanished_repository_is_deleted_with_its_entities_only() {
 
 #[tokio::test]
 async fn a_failing_kind_blocks_every_deletion() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
-    let sink = PortSink::new(port_client);
-    let resync = Resync::new(
-        mapping("default-mapping.yaml", ""),
-        vec![ado_client(&ado, "fabrikam")],
-    )
-    .expect("loads");
-    resync.run(&sink).await;
-    state.store_upserted();
-    state.clear_requests();
+    let Synced {
+        ado,
+        port: _port,
+        state,
+        sink,
+        resync,
+        ..
+    } = synced_sample_org().await;
 
     // The repositories vanish and the builds fail (after retries).
     override_route(
@@ -262,19 +253,14 @@ async fn a_failing_kind_blocks_every_deletion() {
 
 #[tokio::test]
 async fn the_threshold_stops_a_mass_deletion() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
-    let sink = PortSink::new(port_client);
-    let resync = Resync::new(
-        mapping("default-mapping.yaml", ""),
-        vec![ado_client(&ado, "fabrikam")],
-    )
-    .expect("loads");
-    resync.run(&sink).await;
-    state.store_upserted();
-    state.clear_requests();
+    let Synced {
+        ado,
+        port: _port,
+        state,
+        sink,
+        resync,
+        ..
+    } = synced_sample_org().await;
 
     let empty = || ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []}));
     override_route(&ado, "fabrikam", "/_apis/projects", empty()).await;

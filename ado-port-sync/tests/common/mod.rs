@@ -275,6 +275,52 @@ pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
 }
 
 /// Pairs (blueprint, identifier), sorted.
+/// The sample organization resynced once with the default mapping into a mock Port, which
+/// now stores what was upserted; recorded requests are cleared.
+pub struct Synced {
+    /// The mock organization (`/fabrikam`).
+    pub ado: MockServer,
+    /// The mock Port; dropping it stops the server.
+    pub port: MockServer,
+    /// What the mock Port received and stores.
+    pub state: Arc<PortState>,
+    /// The sink writing to the mock Port.
+    pub sink: ado_port_sync::PortSink,
+    /// The resync, ready to run again.
+    pub resync: ado_port_sync::Resync,
+    /// The report of the first resync.
+    pub first: ado_port_sync::ResyncReport,
+    /// How many entities the mock Port received in the first resync.
+    pub first_upserted: usize,
+}
+
+/// Runs the first resync of [`Synced`].
+pub async fn synced_sample_org() -> Synced {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let sink = ado_port_sync::PortSink::new(port_client);
+    let resync = ado_port_sync::Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    let first = resync.run(&sink).await;
+    let first_upserted = state.upserted().len();
+    state.store_upserted();
+    state.clear_requests();
+    Synced {
+        ado,
+        port,
+        state,
+        sink,
+        resync,
+        first,
+        first_upserted,
+    }
+}
+
 pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = list
         .iter()
