@@ -41,7 +41,7 @@ pub use crate::live::{
 pub use crate::progress::{ProgressEvent, ProgressFn};
 pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,
-    ResyncOutcome, ResyncReport,
+    ResyncFailed, ResyncOutcome, ResyncReport,
 };
 pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, Resync};
 pub use crate::sink::{

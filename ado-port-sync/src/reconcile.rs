@@ -9,7 +9,7 @@ use mapping_engine::{Entity, Settings};
 use serde_json::{Map, Value};
 
 use crate::report::{ReconcileReport, ReconcileStatus, push_capped};
-use crate::sink::{EntityStore, StoredEntity};
+use crate::sink::{EntityStore, SinkError, StoredEntity};
 
 /// The identifiers a relations map points to: string values and strings inside arrays.
 /// Search queries (objects) point to nothing known in advance.
@@ -106,8 +106,8 @@ impl Produced {
 /// Stored entities split into deletion candidates and kept ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
-    /// Entities stored before the resync started.
-    pub existing: usize,
+    /// Stored entities last updated before the resync started.
+    pub stale: usize,
     /// Not produced and not protected: to delete.
     pub candidates: Vec<StoredEntity>,
     /// Not produced but kept: a protected blueprint, or a relation target of a kept entity
@@ -122,7 +122,7 @@ pub fn select_candidates(
     produced: &Produced,
     create_missing_related_entities: bool,
 ) -> Selection {
-    let existing = stored.len();
+    let stale = stored.len();
     let (kept, missing): (Vec<_>, Vec<_>) = stored
         .into_iter()
         .partition(|e| produced.contains(&e.blueprint, &e.identifier));
@@ -139,7 +139,7 @@ pub fn select_candidates(
             || targets.contains(e.identifier.as_str())
     });
     Selection {
-        existing,
+        stale,
         candidates,
         protected: protected.len(),
     }
@@ -207,15 +207,27 @@ pub fn dependents_first(candidates: Vec<StoredEntity>) -> Vec<StoredEntity> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// Lists the stored entities, selects the candidates and deletes them, honouring the
-/// threshold and `deleteDependentEntities`.
+/// Counts the entities this integration has in the store: taken when a resync starts, it is
+/// the base of the deletion rate.
+pub(crate) async fn count_existing(store: &dyn EntityStore) -> Result<usize, SinkError> {
+    store
+        .existing(None)
+        .try_fold(0usize, |count, _| async move { Ok(count + 1) })
+        .await
+}
+
+/// Lists the entities last updated before the resync started (`before`; entities that live
+/// events touched since are never candidates), selects the candidates and deletes them,
+/// honouring `deleteDependentEntities` and the threshold. The deletion rate is candidates over
+/// `existing_before`, the entities the store held when the resync started.
 pub(crate) async fn reconcile(
     store: &dyn EntityStore,
     produced: &Produced,
     before: Timestamp,
+    existing_before: usize,
     settings: &Settings,
 ) -> ReconcileReport {
-    let stored: Vec<StoredEntity> = match store.existing(before).try_collect().await {
+    let stored: Vec<StoredEntity> = match store.existing(Some(before)).try_collect().await {
         Ok(stored) => stored,
         Err(error) => {
             return ReconcileReport::skipped(
@@ -227,19 +239,21 @@ pub(crate) async fn reconcile(
     let selection = select_candidates(stored, produced, settings.create_missing_related_entities);
     let mut report = ReconcileReport::skipped(ReconcileStatus::Done, "");
     report.reason = None;
-    report.existing = selection.existing;
+    // Entities listed as stale existed before the resync, whatever the first count saw.
+    report.existing = existing_before.max(selection.stale);
     report.candidates = selection.candidates.len();
     report.protected = selection.protected;
     if !within_threshold(
         selection.candidates.len(),
-        selection.existing,
+        report.existing,
         settings.entity_deletion_threshold,
     ) {
         report.status = ReconcileStatus::ThresholdExceeded;
         report.reason = Some(format!(
-            "{} of {} entities would be deleted, above the entityDeletionThreshold of {}",
+            "{} of {} entities ({:.0} %) would be deleted, above the entityDeletionThreshold of {}",
             selection.candidates.len(),
-            selection.existing,
+            report.existing,
+            100.0 * selection.candidates.len() as f64 / report.existing.max(1) as f64,
             settings.entity_deletion_threshold
         ));
         return report;
@@ -347,7 +361,7 @@ mod tests {
             &produced,
             true,
         );
-        assert_eq!(selection.existing, 3);
+        assert_eq!(selection.stale, 3);
         assert_eq!(identifiers(&selection), ["r2", "r1"]);
         assert_eq!(selection.candidates[1].blueprint, "build");
         assert_eq!(selection.protected, 0);

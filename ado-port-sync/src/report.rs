@@ -100,6 +100,18 @@ impl KindReport {
         push_capped(&mut self.errors, message.into());
     }
 
+    /// Records an entity the sink rejected; the resource fails, and its first rejection is
+    /// its first error.
+    pub(crate) fn reject(&mut self, message: String) {
+        self.counts.failed += 1;
+        if self.rejected.is_empty() {
+            self.error(format!("Port rejected {message}"));
+        } else {
+            self.status = KindStatus::Failed;
+        }
+        push_capped(&mut self.rejected, message);
+    }
+
     /// Records that the organization's API profile lacks the kind; a failure stays a failure.
     pub(crate) fn unsupported(&mut self, message: impl Into<String>) {
         if self.status == KindStatus::Succeeded {
@@ -178,6 +190,8 @@ pub struct ResyncReport {
     pub finished_at: String,
     /// How it ended.
     pub status: ResyncOutcome,
+    /// Why the whole resync stopped early (the sink could not work at all), if it did.
+    pub stopped: Option<String>,
     /// One report per organization and resource, organizations in the order given, resources
     /// in mapping order.
     pub kinds: Vec<KindReport>,
@@ -201,6 +215,73 @@ impl ResyncReport {
             sum
         })
     }
+}
+
+impl ResyncReport {
+    /// Why the resync counts as failed, in one line naming the first failing kind, its
+    /// organization and the first error; `None` when it succeeded (every resource succeeded or
+    /// is unsupported by the server, no entity was rejected, reconciliation did not fail). A
+    /// deletion refused by `entityDeletionThreshold` is not a failure.
+    #[must_use]
+    pub fn failure(&self) -> Option<String> {
+        let first_error = || {
+            self.kinds.iter().find_map(|k| {
+                k.errors.first().map(|e| {
+                    format!(
+                        "{} (resources[{}], {}): {e}",
+                        k.kind, k.resource_index, k.organization
+                    )
+                })
+            })
+        };
+        match self.status {
+            ResyncOutcome::Aborted => Some("the resync was stopped; nothing was deleted".into()),
+            ResyncOutcome::Failed => Some(format!(
+                "the resync failed, nothing was deleted: {}",
+                self.stopped
+                    .clone()
+                    .or_else(first_error)
+                    .unwrap_or_else(|| "see the report".into())
+            )),
+            ResyncOutcome::Completed if self.reconciliation.status == ReconcileStatus::Failed => {
+                Some(format!(
+                    "reconciliation failed: {}",
+                    self.reconciliation
+                        .reason
+                        .clone()
+                        .or_else(|| self.reconciliation.errors.first().cloned())
+                        .unwrap_or_else(|| "see the report".into())
+                ))
+            }
+            ResyncOutcome::Completed => None,
+        }
+    }
+
+    /// The report when the resync succeeded, else an error holding it (see
+    /// [`failure`](Self::failure)).
+    ///
+    /// # Errors
+    ///
+    /// [`ResyncFailed`] when the resync failed, was stopped, or its reconciliation failed.
+    pub fn into_result(self) -> Result<Self, ResyncFailed> {
+        match self.failure() {
+            None => Ok(self),
+            Some(message) => Err(ResyncFailed {
+                message,
+                report: Box::new(self),
+            }),
+        }
+    }
+}
+
+/// A resync that failed, was stopped, or whose reconciliation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ResyncFailed {
+    /// One line saying why.
+    pub message: String,
+    /// The whole report.
+    pub report: Box<ResyncReport>,
 }
 
 /// Appends `message` unless `list` already holds [`MAX_MESSAGES`].

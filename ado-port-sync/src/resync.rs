@@ -14,7 +14,7 @@ use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
 use crate::progress::{ProgressEvent, ProgressFn};
-use crate::reconcile::{Produced, reconcile};
+use crate::reconcile::{Produced, count_existing, reconcile};
 use crate::report::{
     KindReport, KindStatus, ReconcileReport, ReconcileStatus, ResyncOutcome, ResyncReport,
     push_capped,
@@ -144,6 +144,7 @@ impl Resync {
     /// ends up in the report.
     pub async fn run(&self, sink: &dyn EntitySink) -> ResyncReport {
         let started = Timestamp::now();
+        let stop = Stop::default();
         let mut sink_errors = Vec::new();
         let mut state = SyncState {
             status: ResyncStatus::Running,
@@ -151,19 +152,28 @@ impl Resync {
             ended: None,
         };
         if let Err(error) = sink.report_state(&state).await {
-            push_capped(
-                &mut sink_errors,
-                format!("cannot report the resync state: {error}"),
-            );
+            let message = format!("cannot report the resync state: {error}");
+            if error.is_definitive() {
+                stop.stop(&message);
+            }
+            push_capped(&mut sink_errors, message);
         }
 
-        let mut runs: Vec<(usize, OrgRun)> = stream::iter(self.organizations.iter().enumerate())
-            .map(|(position, client)| async move {
-                (position, self.run_org(client.clone(), sink).await)
+        let organizations = stream::iter(self.organizations.iter().enumerate())
+            .map(|(position, client)| {
+                let stop = &stop;
+                async move { (position, self.run_org(client.clone(), sink, stop).await) }
             })
             .buffer_unordered(self.org_concurrency)
-            .collect()
-            .await;
+            .collect::<Vec<(usize, OrgRun)>>();
+        // The base of the deletion rate: what the store held when the resync started.
+        let existing_before = async {
+            match sink.store() {
+                Some(store) if !stop.is_stopped() => Some(count_existing(store).await),
+                _ => None,
+            }
+        };
+        let (mut runs, existing_before) = futures::join!(organizations, existing_before);
         runs.sort_by_key(|(position, _)| *position);
         let mut produced = Produced::default();
         let mut kinds = Vec::new();
@@ -174,7 +184,7 @@ impl Resync {
 
         let failed: Vec<String> = kinds
             .iter()
-            .filter(|k| k.blocks_deletion())
+            .filter(|k| k.status == KindStatus::Failed)
             .map(|k| {
                 format!(
                     "{} resources[{}] ({})",
@@ -182,30 +192,45 @@ impl Resync {
                 )
             })
             .collect();
+        let stopped = stop.reason();
         let status = if self.cancel.is_cancelled() {
             ResyncOutcome::Aborted
-        } else if !failed.is_empty() {
+        } else if !failed.is_empty() || stopped.is_some() {
             ResyncOutcome::Failed
         } else {
             ResyncOutcome::Completed
         };
-        let reconciliation = match (status, sink.store(), produced.blocked()) {
-            (ResyncOutcome::Aborted, _, _) => {
+        let reconciliation = match (status, sink.store(), produced.blocked(), existing_before) {
+            (ResyncOutcome::Aborted, ..) => {
                 ReconcileReport::skipped(ReconcileStatus::Skipped, "the resync was aborted")
             }
-            (ResyncOutcome::Failed, _, _) => ReconcileReport::skipped(
+            (ResyncOutcome::Failed, ..) => ReconcileReport::skipped(
                 ReconcileStatus::Skipped,
-                format!("some resources failed: {}", failed.join(", ")),
+                match &stopped {
+                    Some(reason) => format!("the resync stopped: {reason}"),
+                    None => format!("some resources failed: {}", failed.join(", ")),
+                },
             ),
-            (_, None, _) => {
+            (_, None, ..) | (_, _, _, None) => {
                 ReconcileReport::skipped(ReconcileStatus::Skipped, "the sink does not delete")
             }
-            (_, Some(_), Some(reason)) => {
+            (_, Some(_), Some(reason), _) => {
                 ReconcileReport::skipped(ReconcileStatus::Skipped, reason)
             }
-            (ResyncOutcome::Completed, Some(store), None) => {
+            (_, Some(_), None, Some(Err(error))) => ReconcileReport::skipped(
+                ReconcileStatus::Failed,
+                format!("cannot count the existing entities: {error}"),
+            ),
+            (ResyncOutcome::Completed, Some(store), None, Some(Ok(existing_before))) => {
                 self.emit(&ProgressEvent::ReconcileStarted);
-                reconcile(store, &produced, started, &self.mapping.settings).await
+                reconcile(
+                    store,
+                    &produced,
+                    started,
+                    existing_before,
+                    &self.mapping.settings,
+                )
+                .await
             }
         };
         drop(produced);
@@ -216,10 +241,10 @@ impl Resync {
             push_capped(&mut sink_errors, format!("cannot flush the sink: {error}"));
         }
         let finished = Timestamp::now();
+        // Port's resync state never stays `running`: a stopped resync is a failed one there.
         state.status = match status {
             ResyncOutcome::Completed => ResyncStatus::Completed,
-            ResyncOutcome::Failed => ResyncStatus::Failed,
-            ResyncOutcome::Aborted => ResyncStatus::Aborted,
+            ResyncOutcome::Failed | ResyncOutcome::Aborted => ResyncStatus::Failed,
         };
         state.ended = Some(finished);
         if let Err(error) = sink.report_state(&state).await {
@@ -232,6 +257,7 @@ impl Resync {
             started_at: started.to_string(),
             finished_at: finished.to_string(),
             status,
+            stopped,
             kinds,
             reconciliation,
             sink_errors,
@@ -245,13 +271,13 @@ impl Resync {
     }
 
     /// Every resource, in mapping order, for one organization.
-    async fn run_org(&self, client: AdoClient, sink: &dyn EntitySink) -> OrgRun {
+    async fn run_org(&self, client: AdoClient, sink: &dyn EntitySink, stop: &Stop) -> OrgRun {
         let org = OrgScope::new(client, Arc::clone(&self.excluded_tags));
         let mut run = OrgRun::default();
         for (position, (resource, plan)) in
             self.mapping.resources.iter().zip(&self.plans).enumerate()
         {
-            if self.cancel.is_cancelled() {
+            if self.cancel.is_cancelled() || stop.is_stopped() {
                 break;
             }
             self.emit(&ProgressEvent::KindStarted {
@@ -262,6 +288,7 @@ impl Resync {
             let mut report = KindReport::new(org.name(), position, &resource.kind);
             let mut work = ResourceRun {
                 resync: self,
+                stop,
                 position,
                 report: &mut report,
                 produced: &mut run.produced,
@@ -280,6 +307,33 @@ impl Resync {
     }
 }
 
+/// Stops every resource of every organization when the sink cannot work at all (Port
+/// unreachable, credentials refused): the resync fails at once, with the reason.
+#[derive(Default)]
+struct Stop {
+    handle: CancelHandle,
+    reason: std::sync::OnceLock<String>,
+}
+
+impl Stop {
+    fn stop(&self, reason: &str) {
+        self.reason.get_or_init(|| reason.to_owned());
+        self.handle.cancel();
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.handle.is_cancelled()
+    }
+
+    async fn stopped(&self) {
+        self.handle.cancelled().await;
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.reason.get().cloned()
+    }
+}
+
 /// What one organization produced.
 #[derive(Default)]
 struct OrgRun {
@@ -290,6 +344,7 @@ struct OrgRun {
 /// One resource of one organization in progress.
 struct ResourceRun<'a> {
     resync: &'a Resync,
+    stop: &'a Stop,
     position: usize,
     report: &'a mut KindReport,
     produced: &'a mut Produced,
@@ -308,12 +363,16 @@ impl ResourceRun<'_> {
         loop {
             let page = tokio::select! {
                 biased;
-                () = cancel.cancelled() => {
-                    self.report.status = KindStatus::Aborted;
-                    break;
-                }
+                () = cancel.cancelled() => None,
+                () = self.stop.stopped() => None,
                 page = pages.next() => page,
             };
+            if cancel.is_cancelled() || self.stop.is_stopped() {
+                if self.report.status != KindStatus::Failed {
+                    self.report.status = KindStatus::Aborted;
+                }
+                break;
+            }
             let Some(page) = page else { break };
             let mut items = Vec::with_capacity(page.len());
             for item in page {
@@ -415,10 +474,11 @@ impl ResourceRun<'_> {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 self.report.counts.failed += entities.len();
-                self.report.error(format!(
-                    "writing {} entities failed: {error}",
-                    entities.len()
-                ));
+                let message = format!("writing {} entities failed: {error}", entities.len());
+                if error.is_definitive() {
+                    self.stop.stop(&message);
+                }
+                self.report.error(message);
                 return;
             }
         };
@@ -435,11 +495,14 @@ impl ResourceRun<'_> {
                     }
                 }
                 WriteOutcome::Rejected(message) => {
-                    self.report.counts.failed += 1;
-                    push_capped(
-                        &mut self.report.rejected,
-                        format!("{} {}: {message}", entity.blueprint, entity.identifier),
-                    );
+                    self.report.reject(format!(
+                        "{} {}: {message}",
+                        entity.blueprint, entity.identifier
+                    ));
+                }
+                WriteOutcome::Skipped(reason) => {
+                    self.report.counts.skipped += 1;
+                    *self.report.skip_reasons.entry(reason).or_default() += 1;
                 }
             }
         }

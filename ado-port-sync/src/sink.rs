@@ -27,9 +27,27 @@ pub enum SinkError {
     /// An entity could not be encoded.
     #[error("cannot encode an entity: {0}")]
     Encode(#[from] serde_json::Error),
-    /// Any other failure of an embedder's sink.
-    #[error("{0}")]
-    Other(String),
+    /// Any other failure of an embedder's sink, with its own error.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl SinkError {
+    /// Whether the sink cannot work at all in this run (Port unreachable, or refusing the
+    /// credentials): the resync stops at once instead of failing every further write.
+    #[must_use]
+    pub fn is_definitive(&self) -> bool {
+        match self {
+            Self::Port(error) => {
+                matches!(error.status(), Some(401 | 403))
+                    || matches!(
+                        error,
+                        port_client::Error::Auth(_) | port_client::Error::Http(_)
+                    )
+            }
+            _ => false,
+        }
+    }
 }
 
 /// What happened to one entity written to a sink.
@@ -42,8 +60,12 @@ pub enum WriteOutcome {
         /// The stored identifier, when known.
         identifier: Option<String>,
     },
-    /// The sink rejected the entity; it still counts as seen for reconciliation.
+    /// The sink rejected the entity: the resource fails, so nothing is deleted. The entity
+    /// still counts as seen for reconciliation.
     Rejected(String),
+    /// Nothing was written, by design (a search identifier that matched no entity): counted as
+    /// skipped with this reason, not as a failure.
+    Skipped(String),
 }
 
 /// Flags from the mapping that steer how entities are written.
@@ -108,8 +130,12 @@ pub trait EntitySink: Send + Sync {
 /// A sink's stored entities, for reconciliation.
 #[async_trait]
 pub trait EntityStore: Send + Sync {
-    /// The entities this integration wrote that were last updated before `before`.
-    fn existing(&self, before: Timestamp) -> BoxStream<'static, Result<StoredEntity, SinkError>>;
+    /// The entities this integration wrote: all of them, or with `before` only those last
+    /// updated before that time.
+    fn existing(
+        &self,
+        before: Option<Timestamp>,
+    ) -> BoxStream<'static, Result<StoredEntity, SinkError>>;
 
     /// Deletes entities of one blueprint; returns the identifiers deleted.
     async fn delete(
@@ -199,7 +225,7 @@ impl EntitySink for PortSink {
                     identifier: Some(identifier),
                 },
                 UpsertOutcome::Unmatched => {
-                    WriteOutcome::Rejected("the search identifier matched no entity".to_owned())
+                    WriteOutcome::Skipped("the search identifier matched no entity".to_owned())
                 }
                 UpsertOutcome::Failed(error) => WriteOutcome::Rejected(error.to_string()),
                 _ => WriteOutcome::Rejected("unexpected upsert outcome".to_owned()),
@@ -228,9 +254,12 @@ impl EntitySink for PortSink {
 
 #[async_trait]
 impl EntityStore for PortSink {
-    fn existing(&self, before: Timestamp) -> BoxStream<'static, Result<StoredEntity, SinkError>> {
+    fn existing(
+        &self,
+        before: Option<Timestamp>,
+    ) -> BoxStream<'static, Result<StoredEntity, SinkError>> {
         self.client
-            .datasource_entities(Some(before))
+            .datasource_entities(before)
             .map_err(SinkError::from)
             .try_filter_map(|entity| async move {
                 let Some(identifier) = entity.identifier.as_str() else {

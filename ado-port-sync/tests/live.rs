@@ -91,7 +91,7 @@ impl EntitySink for Recorder {
 impl EntityStore for Recorder {
     fn existing(
         &self,
-        _before: jiff::Timestamp,
+        _before: Option<jiff::Timestamp>,
     ) -> BoxStream<'static, Result<StoredEntity, SinkError>> {
         Box::pin(futures::stream::empty())
     }

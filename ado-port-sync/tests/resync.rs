@@ -13,7 +13,8 @@ use common::{
     pairs, synced_sample_org,
 };
 use serde_json::json;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[tokio::test]
 async fn default_mapping_over_the_sample_organization() {
@@ -171,17 +172,7 @@ async fn a_vanished_repository_is_deleted_with_its_entities_only() {
     assert_eq!(first.reconciliation.deleted, 0);
     assert_eq!(first_upserted, 15);
 
-    let repositories = common::fixture_text("sample-org.json");
-    let fixture: serde_json::Value = serde_json::from_str(&repositories).expect("json");
-    let mut listed = fixture["routes"][1]["body"].clone();
-    listed["value"].as_array_mut().expect("array").remove(0);
-    override_route(
-        &ado,
-        "fabrikam",
-        "/aaaa-1111/_apis/git/repositories",
-        ResponseTemplate::new(200).set_body_json(listed),
-    )
-    .await;
+    remove_first_repository(&ado).await;
 
     let second = resync.run(&sink).await;
     assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
@@ -251,6 +242,149 @@ async fn a_failing_kind_blocks_every_deletion() {
     assert_eq!(states.last().map(String::as_str), Some("failed"));
 }
 
+/// Removes the first repository (`r-web`) from the sample organization's listing.
+async fn remove_first_repository(ado: &MockServer) {
+    let fixture: serde_json::Value =
+        serde_json::from_str(&common::fixture_text("sample-org.json")).expect("json");
+    let mut listed = fixture["routes"][1]["body"].clone();
+    listed["value"].as_array_mut().expect("array").remove(0);
+    override_route(
+        ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/git/repositories",
+        ResponseTemplate::new(200).set_body_json(listed),
+    )
+    .await;
+}
+
+/// Answers every bulk upsert with a per-entity error for each entity (HTTP 207).
+struct RejectEach;
+
+impl Respond for RejectEach {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).expect("json");
+        let errors: Vec<serde_json::Value> = body["entities"]
+            .as_array()
+            .expect("entities")
+            .iter()
+            .enumerate()
+            .map(|(index, e)| {
+                json!({"identifier": e["identifier"], "index": index, "statusCode": 422,
+                       "error": "invalid_entity", "message": "title is too long"})
+            })
+            .collect();
+        ResponseTemplate::new(207)
+            .set_body_json(json!({"ok": true, "entities": [], "errors": errors}))
+    }
+}
+
+#[tokio::test]
+async fn entities_port_rejects_fail_their_kind_and_nothing_is_deleted() {
+    let Synced {
+        ado,
+        port,
+        state,
+        sink,
+        resync,
+        ..
+    } = synced_sample_org().await;
+    remove_first_repository(&ado).await;
+    // The build blueprint does not exist in Port; every team is invalid.
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsBuild/entities/bulk"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "ok": false, "error": "not_found",
+            "message": "Blueprint with identifier \"azureDevopsBuild\" was not found"
+        })))
+        .with_priority(1)
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsTeam/entities/bulk"))
+        .respond_with(RejectEach)
+        .with_priority(1)
+        .mount(&port)
+        .await;
+
+    let report = resync.run(&sink).await;
+    assert_eq!(report.status, ResyncOutcome::Failed, "{report:#?}");
+    assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
+    assert!(state.deleted().is_empty(), "{:?}", state.deleted());
+    let kind = |name: &str| {
+        report
+            .kinds
+            .iter()
+            .find(|k| k.kind == name)
+            .unwrap_or_else(|| panic!("no {name} report"))
+    };
+    let build = kind("build");
+    assert_eq!(build.status, KindStatus::Failed, "{build:#?}");
+    assert!(
+        build.errors[0].contains("azureDevopsBuild"),
+        "{:?}",
+        build.errors
+    );
+    let teams = kind("team");
+    assert_eq!(teams.status, KindStatus::Failed, "{teams:#?}");
+    assert!(
+        teams.errors[0].contains("title is too long"),
+        "{:?}",
+        teams.errors
+    );
+    assert!(teams.counts.selected > 0);
+    assert_eq!(teams.counts.failed, teams.counts.selected);
+    assert_eq!(kind("project").status, KindStatus::Succeeded);
+    let failure = report.failure().expect("a failed resync");
+    assert!(failure.contains("nothing was deleted"), "{failure}");
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states.last().map(String::as_str), Some("failed"));
+}
+
+#[tokio::test]
+async fn port_refusing_the_credentials_stops_the_whole_resync() {
+    let Synced {
+        ado,
+        port,
+        state,
+        sink,
+        resync,
+        ..
+    } = synced_sample_org().await;
+    remove_first_repository(&ado).await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v1/blueprints/[^/]+/entities/bulk$"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "ok": false, "error": "forbidden", "message": "the token may not write entities"
+        })))
+        .with_priority(1)
+        .mount(&port)
+        .await;
+    let ado_requests_before = ado.received_requests().await.expect("recorded").len();
+
+    let report = resync.run(&sink).await;
+    assert_eq!(report.status, ResyncOutcome::Failed, "{report:#?}");
+    let stopped = report.stopped.as_deref().expect("the resync stopped");
+    assert!(stopped.contains("403"), "{stopped}");
+    assert!(state.deleted().is_empty());
+    let bulk_requests = port
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path().ends_with("/entities/bulk"))
+        .count();
+    assert_eq!(bulk_requests, 1, "one refused write stops the resync");
+    // The resources after the refused write did not run.
+    assert!(report.kinds.len() < 13, "{} kinds ran", report.kinds.len());
+    let ado_requests = ado.received_requests().await.expect("recorded").len() - ado_requests_before;
+    assert!(
+        ado_requests < 10,
+        "{ado_requests} Azure DevOps requests after the refusal"
+    );
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states.last().map(String::as_str), Some("failed"));
+}
+
 #[tokio::test]
 async fn the_threshold_stops_a_mass_deletion() {
     let Synced {
@@ -280,6 +414,9 @@ async fn the_threshold_stops_a_mass_deletion() {
         ReconcileStatus::ThresholdExceeded
     );
     assert_eq!(report.reconciliation.candidates, 13);
+    assert_eq!(report.reconciliation.existing, 13);
+    let reason = report.reconciliation.reason.as_deref().expect("a reason");
+    assert!(reason.contains("13 of 13 entities (100 %)"), "{reason}");
     assert!(state.deleted().is_empty());
 }
 
@@ -382,7 +519,7 @@ async fn a_cancelled_resync_deletes_nothing() {
     assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
     assert!(state.deleted().is_empty());
     let states = state.states.lock().expect("lock").clone();
-    assert_eq!(states, ["running", "aborted"]);
+    assert_eq!(states, ["running", "failed"]);
 }
 
 #[tokio::test]

@@ -316,6 +316,10 @@ impl LiveEvents {
                     "{} {}: {message}",
                     written.blueprint, written.identifier
                 )),
+                WriteOutcome::Skipped(reason) => report.ignored.push(format!(
+                    "{} {}: {reason}",
+                    written.blueprint, written.identifier
+                )),
             }
         }
         Ok(())

@@ -126,7 +126,8 @@ pub fn find<'a>(entities: &'a [Value], blueprint: &str, identifier: &str) -> &'a
 pub struct PortState {
     /// Every entity upserted, in order.
     pub upserted: Mutex<Vec<Value>>,
-    /// What the datasource listing returns.
+    /// What Port holds of this integration, as the datasource listing returns it: upserts
+    /// stamp `updatedAt` on stored entities, deletions remove them.
     pub stored: Mutex<Vec<Value>>,
     /// Every (blueprint, identifier) deleted.
     pub deleted: Mutex<BTreeSet<(String, String)>>,
@@ -135,16 +136,21 @@ pub struct PortState {
 }
 
 impl PortState {
-    /// Makes the listing return every distinct entity upserted so far.
+    /// Makes the listing return every distinct entity upserted so far, last updated now.
     pub fn store_upserted(&self) {
         let mut seen = BTreeSet::new();
+        let now = jiff::Timestamp::now().to_string();
         let stored: Vec<Value> = self
             .upserted
             .lock()
             .expect("lock")
             .iter()
             .filter(|e| seen.insert((e["blueprint"].to_string(), e["identifier"].to_string())))
-            .cloned()
+            .map(|e| {
+                let mut e = e.clone();
+                e["updatedAt"] = json!(now);
+                e
+            })
             .collect();
         *self.stored.lock().expect("lock") = stored;
     }
@@ -177,6 +183,14 @@ impl Respond for Upserts {
             .enumerate()
             .map(|(index, e)| json!({"identifier": e["identifier"], "index": index, "created": true}))
             .collect();
+        let now = jiff::Timestamp::now().to_string();
+        for stored in self.0.stored.lock().expect("lock").iter_mut() {
+            if entities.iter().any(|e| {
+                e["blueprint"] == stored["blueprint"] && e["identifier"] == stored["identifier"]
+            }) {
+                stored["updatedAt"] = json!(now);
+            }
+        }
         self.0.upserted.lock().expect("lock").extend(entities);
         ResponseTemplate::new(207)
             .set_body_json(json!({"ok": true, "entities": answered, "errors": []}))
@@ -186,8 +200,29 @@ impl Respond for Upserts {
 struct Listing(Arc<PortState>);
 
 impl Respond for Listing {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let stored = self.0.stored.lock().expect("lock").clone();
+    /// With `before`, only entities last updated before it, as Port filters them.
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).expect("json body");
+        let before = body["before"]
+            .as_str()
+            .map(|b| b.parse::<jiff::Timestamp>().expect("ISO time"));
+        let updated = |e: &Value| {
+            e["updatedAt"]
+                .as_str()
+                .map(|u| u.parse::<jiff::Timestamp>().expect("ISO time"))
+        };
+        let stored: Vec<Value> = self
+            .0
+            .stored
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| match (before, updated(e)) {
+                (Some(before), Some(updated)) => updated < before,
+                _ => true,
+            })
+            .cloned()
+            .collect();
         ResponseTemplate::new(200)
             .set_body_json(json!({"ok": true, "entities": stored, "next": null}))
     }
@@ -215,6 +250,10 @@ impl Respond for Deletes {
         for id in &ids {
             deleted.insert((blueprint.clone(), id.clone()));
         }
+        self.0.stored.lock().expect("lock").retain(|e| {
+            !(e["blueprint"] == blueprint.as_str()
+                && ids.iter().any(|id| e["identifier"] == id.as_str()))
+        });
         ResponseTemplate::new(200).set_body_json(json!({"ok": true, "deletedEntities": ids}))
     }
 }
