@@ -14,7 +14,7 @@ use crate::profile::ApiProfile;
 use crate::retry::{Pacing, RetryPolicy};
 
 /// Requests in flight per organization unless configured otherwise.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 15;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
 /// A client for one Azure DevOps organization (or Server collection).
 ///

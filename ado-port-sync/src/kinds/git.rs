@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::glob::PathPattern;
 use super::options::FolderQuery;
 use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
-use crate::org::{OrgScope, RepoEntry, repo_entry};
+use crate::org::{OrgScope, RepoEntry, SharedList, listed_once, repo_entry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
 /// `__includedFiles` when files are requested.
@@ -193,7 +193,7 @@ fn pattern_folders(
 }
 
 /// `repository-policy`: the policies of each healthy repository's default branch, with
-/// `__repository`.
+/// `__repository`; listed once when several resources read them.
 pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
@@ -201,10 +201,11 @@ pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
             return stream::empty().boxed();
         };
         let repository = repo.raw;
-        scope
+        let listed = scope
             .client
-            .policy_configurations(&repo.project_id, &repo.id, Some(&branch))
-            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
+            .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
+        listed_once(&scope, SharedList::Policies, &repo.id, listed)
+            .map_ok(move |policy| enrich(policy, [("__repository", repository.clone())]))
             .boxed()
     })
 }

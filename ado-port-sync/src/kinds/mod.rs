@@ -36,8 +36,9 @@ use crate::org::{OrgScope, ProjectEntry, RepoEntry};
 /// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
 pub type ItemStream = BoxStream<'static, Result<Value, ado_client::Error>>;
 
-/// Concurrent follow-up calls (one per project, repository, build...) within one kind.
-const FAN_OUT: usize = 5;
+/// Concurrent follow-up calls (one per project, repository, build...) within one kind; the
+/// client's request budget bounds what is really in flight.
+const FAN_OUT: usize = 16;
 
 /// A kind this crate can sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
