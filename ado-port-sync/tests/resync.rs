@@ -5,8 +5,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use ado_port_sync::{
-    CancelHandle, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
-    ResyncOutcome,
+    CancelHandle, KindStatus, MemorySink, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus,
+    Resync, ResyncOutcome,
 };
 use common::{
     SharedBuf, Synced, ado_client, find, mapping, mock_port, mount_sample_org, override_route,
@@ -786,4 +786,36 @@ async fn entities_reach_port_in_one_bulk_request_per_resource_and_blueprint() {
         .filter(|r| r.url.path().ends_with("/entities/bulk"))
         .count();
     assert_eq!(bulk_requests, expected);
+}
+
+#[tokio::test]
+async fn a_memory_catalog_merges_resources_and_reconciles() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    let catalog = MemorySink::new();
+    let first = resync.run(&catalog).await;
+    assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
+    // The repository resource and the policy resources wrote one merged entity.
+    let repository = catalog
+        .get("azureDevopsRepository", "r-web")
+        .expect("stored");
+    let properties = repository.properties.expect("properties");
+    assert!(properties.contains_key("url"), "{properties:?}");
+    assert!(
+        properties.contains_key("minimumApproverCount"),
+        "{properties:?}"
+    );
+    let stored = catalog.len();
+
+    remove_first_repository(&ado).await;
+    let second = resync.run(&catalog).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(second.reconciliation.deleted, 3);
+    assert!(catalog.get("azureDevopsRepository", "r-web").is_none());
+    assert_eq!(catalog.len(), stored - 3);
 }
