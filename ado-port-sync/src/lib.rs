@@ -31,6 +31,7 @@ pub mod reconcile;
 mod report;
 mod resync;
 mod sink;
+mod unchanged;
 
 /// The Azure DevOps client crate.
 pub use ado_client as ado;

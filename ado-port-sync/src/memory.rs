@@ -147,6 +147,7 @@ impl EntityStore for MemorySink {
                         .as_ref()
                         .map(|r| relation_targets(r).map(str::to_owned).collect())
                         .unwrap_or_default(),
+                    content: Some(stored.entity.clone()),
                 })
             })
             .collect();

@@ -15,12 +15,13 @@ use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
 use crate::progress::{ProgressEvent, ProgressFn};
-use crate::reconcile::{Produced, count_existing, reconcile};
+use crate::reconcile::{Produced, reconcile, snapshot};
 use crate::report::{
     KindReport, KindStatus, ReconcileReport, ReconcileStatus, ResyncOutcome, ResyncReport,
     push_capped,
 };
 use crate::sink::{EntitySink, SinkError, SyncState, WriteOptions, WriteOutcome};
+use crate::unchanged::Held;
 use tokio::sync::Semaphore;
 
 /// Organizations synced at the same time unless configured otherwise.
@@ -61,6 +62,7 @@ pub struct Resync {
     excluded_tags: Arc<[String]>,
     org_concurrency: usize,
     write_concurrency: usize,
+    skip_unchanged: bool,
     progress: Option<ProgressFn>,
     cancel: CancelHandle,
 }
@@ -102,6 +104,7 @@ impl Resync {
             excluded_tags: Arc::from(Vec::new()),
             org_concurrency: DEFAULT_ORG_CONCURRENCY,
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
+            skip_unchanged: true,
             progress: None,
             cancel: CancelHandle::new(),
         })
@@ -131,6 +134,15 @@ impl Resync {
     #[must_use]
     pub fn write_concurrency(mut self, concurrency: usize) -> Self {
         self.write_concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Whether entities the sink's store already holds as they would be written are left
+    /// out of the writes (default true; only sinks that list their stored entities, such as
+    /// [`PortSink`](crate::PortSink), know). Entities with search queries are always sent.
+    #[must_use]
+    pub fn skip_unchanged(mut self, skip: bool) -> Self {
+        self.skip_unchanged = skip;
         self
     }
 
@@ -167,11 +179,7 @@ impl Resync {
     /// ends up in the report.
     pub async fn run(&self, sink: &dyn EntitySink) -> ResyncReport {
         let started = Timestamp::now();
-        let shared = RunShared {
-            stop: Stop::default(),
-            writes: Semaphore::new(self.write_concurrency),
-        };
-        let stop = &shared.stop;
+        let stop = Stop::default();
         let mut sink_errors = Vec::new();
         let mut state = SyncState {
             status: ResyncStatus::Running,
@@ -185,22 +193,35 @@ impl Resync {
             }
             push_capped(&mut sink_errors, message);
         }
+        // What the store holds: the base of the deletion rate, and the entities a write
+        // would leave as they are.
+        let (existing_before, held) = match sink.store() {
+            Some(store) if !stop.is_stopped() => match snapshot(store).await {
+                Ok((count, held)) => (Some(Ok(count)), self.skip_unchanged.then_some(held)),
+                Err(error) => {
+                    if error.is_definitive() {
+                        stop.stop(&format!("cannot list the stored entities: {error}"));
+                    }
+                    (Some(Err(error)), None)
+                }
+            },
+            _ => (None, None),
+        };
+        let shared = RunShared {
+            stop,
+            writes: Semaphore::new(self.write_concurrency),
+            held: held.map(std::sync::Mutex::new),
+        };
+        let stop = &shared.stop;
 
-        let organizations = stream::iter(self.organizations.iter().enumerate())
+        let mut runs = stream::iter(self.organizations.iter().enumerate())
             .map(|(position, client)| {
                 let shared = &shared;
                 async move { (position, self.run_org(client.clone(), sink, shared).await) }
             })
             .buffer_unordered(self.org_concurrency)
-            .collect::<Vec<(usize, OrgRun)>>();
-        // The base of the deletion rate: what the store held when the resync started.
-        let existing_before = async {
-            match sink.store() {
-                Some(store) if !stop.is_stopped() => Some(count_existing(store).await),
-                _ => None,
-            }
-        };
-        let (mut runs, existing_before) = futures::join!(organizations, existing_before);
+            .collect::<Vec<(usize, OrgRun)>>()
+            .await;
         runs.sort_by_key(|(position, _)| *position);
         let mut produced = Produced::default();
         let mut kinds = Vec::new();
@@ -400,6 +421,8 @@ struct RunShared {
     stop: Stop,
     /// Sink writes in flight across the resync.
     writes: Semaphore,
+    /// What the store held when the resync started, when unchanged entities are skipped.
+    held: Option<std::sync::Mutex<Held>>,
 }
 
 /// Stops every resource of every organization when the sink cannot work at all (Port
@@ -516,7 +539,7 @@ impl ResourceRun<'_> {
             };
             let entities = self.entities(mapped, &mut empty_identifiers);
             self.record(&entities, &options);
-            batches.extend(entities);
+            batches.extend(self.changed(entities, options.merge));
             for batch in batches.take_full() {
                 while writes.len() >= self.resync.write_concurrency {
                     if let Some((entities, result)) = writes.next().await {
@@ -605,6 +628,30 @@ impl ResourceRun<'_> {
                 self.report.blueprints.insert(blueprint.to_owned());
             }
         }
+    }
+
+    /// Leaves out (and counts) the entities the store already holds as they would be
+    /// written.
+    fn changed(&mut self, entities: Vec<Entity>, merge: bool) -> Vec<Entity> {
+        let Some(held) = &self.shared.held else {
+            return entities;
+        };
+        let mut held = held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = entities.len();
+        let changed: Vec<Entity> = entities
+            .into_iter()
+            .filter(|entity| {
+                let unchanged = held.unchanged(entity, merge);
+                if !unchanged {
+                    held.forget(entity);
+                }
+                !unchanged
+            })
+            .collect();
+        self.report.counts.unchanged += before - changed.len();
+        changed
     }
 
     /// Counts what the sink said of a write; a definitive sink failure stops the resync.

@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use mapping_engine::Entity;
 use port_client::{PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome};
+use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 
@@ -89,7 +90,7 @@ pub struct SyncState {
 }
 
 /// An entity stored by a sink that supports deletion, reduced to what reconciliation needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEntity {
     /// Blueprint.
     pub blueprint: String,
@@ -97,6 +98,9 @@ pub struct StoredEntity {
     pub identifier: String,
     /// Identifiers its relations point to.
     pub relation_targets: Vec<String>,
+    /// The stored entity itself, when the store lists it: entities a resync would write
+    /// unchanged are then not sent again.
+    pub content: Option<Entity>,
 }
 
 /// Where a resync writes entities. Called concurrently (one organization per task).
@@ -272,8 +276,9 @@ impl EntityStore for PortSink {
                     .unwrap_or_default();
                 Ok(Some(StoredEntity {
                     identifier: identifier.to_owned(),
-                    blueprint: entity.blueprint,
+                    blueprint: entity.blueprint.clone(),
                     relation_targets: targets,
+                    content: Some(from_port(entity)),
                 }))
             })
             .boxed()
@@ -313,6 +318,18 @@ fn to_port(entity: &Entity) -> Option<port_client::Entity> {
     port.properties = entity.properties.clone();
     port.relations = entity.relations.clone();
     Some(port)
+}
+
+fn from_port(entity: port_client::Entity) -> Entity {
+    Entity {
+        identifier: entity.identifier,
+        blueprint: Value::String(entity.blueprint),
+        title: entity.title,
+        team: entity.team,
+        icon: entity.icon,
+        properties: entity.properties,
+        relations: entity.relations,
+    }
 }
 
 enum Output {

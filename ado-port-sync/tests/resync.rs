@@ -231,13 +231,10 @@ async fn a_failing_kind_blocks_every_deletion() {
     assert_eq!(build.status, KindStatus::Failed);
     assert!(build.errors[0].contains("500"), "{:?}", build.errors);
     assert!(state.deleted().is_empty());
-    // Everything else was still written.
-    assert!(
-        state
-            .upserted()
-            .iter()
-            .any(|e| e["identifier"] == "aaaa-1111" && e["blueprint"] == "azureDevopsProject")
-    );
+    // Everything else still ran (and found Port up to date).
+    let project = &report.kinds[0];
+    assert_eq!(project.status, KindStatus::Succeeded);
+    assert_eq!(project.counts.unchanged, 1);
     let states = state.states.lock().expect("lock").clone();
     assert_eq!(states.last().map(String::as_str), Some("failed"));
 }
@@ -289,6 +286,7 @@ async fn entities_port_rejects_fail_their_kind_and_nothing_is_deleted() {
         ..
     } = synced_sample_org().await;
     remove_first_repository(&ado).await;
+    state.forget_contents();
     // The build blueprint does not exist in Port; every team is invalid.
     Mock::given(method("POST"))
         .and(path("/v1/blueprints/azureDevopsBuild/entities/bulk"))
@@ -351,6 +349,7 @@ async fn port_refusing_the_credentials_stops_the_whole_resync() {
         ..
     } = synced_sample_org().await;
     remove_first_repository(&ado).await;
+    state.forget_contents();
     Mock::given(method("POST"))
         .and(path_regex(r"^/v1/blueprints/[^/]+/entities/bulk$"))
         .respond_with(ResponseTemplate::new(403).set_body_json(json!({
@@ -818,4 +817,70 @@ async fn a_memory_catalog_merges_resources_and_reconciles() {
     assert_eq!(second.reconciliation.deleted, 3);
     assert!(catalog.get("azureDevopsRepository", "r-web").is_none());
     assert_eq!(catalog.len(), stored - 3);
+}
+
+/// Whether Port resolves part of an entity written to the mock from a search query.
+fn has_search(entity: &serde_json::Value) -> bool {
+    let search = |v: &serde_json::Value| {
+        v.is_object()
+            || v.as_array()
+                .is_some_and(|a| a.iter().any(|x| x.is_object()))
+    };
+    !entity["identifier"].is_string()
+        || search(&entity["team"])
+        || entity["relations"]
+            .as_object()
+            .is_some_and(|r| r.values().any(search))
+}
+
+#[tokio::test]
+async fn only_entities_that_changed_are_sent_again() {
+    let Synced {
+        ado,
+        state,
+        sink,
+        resync,
+        first,
+        ..
+    } = synced_sample_org().await;
+    let sent_again = |state: &common::PortState| {
+        state
+            .upserted()
+            .into_iter()
+            .filter(|e| !has_search(e))
+            .collect::<Vec<_>>()
+    };
+
+    // Nothing changed: only entities with search queries are sent (Port resolves them),
+    // and nothing is deleted.
+    let second = resync.run(&sink).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(sent_again(&state), Vec::<serde_json::Value>::new());
+    let searching = state.upserted().len();
+    assert!(searching > 0);
+    assert_eq!(second.totals().upserted, searching);
+    assert_eq!(
+        second.totals().unchanged + searching,
+        first.totals().upserted
+    );
+    assert!(state.deleted().is_empty());
+
+    // The project's state changes: it is the only other entity sent.
+    let mut projects = sample_route("/_apis/projects");
+    projects["value"][0]["state"] = json!("deleting");
+    override_route(
+        &ado,
+        "fabrikam",
+        "/_apis/projects",
+        ResponseTemplate::new(200).set_body_json(projects),
+    )
+    .await;
+    state.clear_requests();
+    let third = resync.run(&sink).await;
+    assert_eq!(third.status, ResyncOutcome::Completed, "{third:#?}");
+    let sent = sent_again(&state);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0]["blueprint"], "azureDevopsProject");
+    assert_eq!(sent[0]["properties"]["state"], "deleting");
+    assert!(state.deleted().is_empty());
 }
