@@ -31,6 +31,7 @@ mod datasource;
 mod entities;
 mod error;
 mod integration;
+mod network;
 mod retry;
 mod search;
 mod transport;
@@ -44,7 +45,7 @@ pub use datasource::DatasourcePage;
 pub use entities::{
     Entity, MAX_BODY_BYTES, MAX_BULK_DELETE, MAX_BULK_UPSERT, UpsertOptions, UpsertOutcome,
 };
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, Unreachable};
 pub use integration::{ResyncState, ResyncStatus};
 pub use retry::RetryPolicy;
 pub use search::{Combinator, SearchOptions, SearchQuery};

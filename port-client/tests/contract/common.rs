@@ -37,12 +37,11 @@ pub fn builder(server: &MockServer) -> PortClientBuilder {
     PortClient::builder(Credentials::new(CLIENT_ID, SECRET))
         .base_url(server.uri())
         .integration("azure-devops", "1.2.3", "ado-test")
-        .retry(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(20)),
-        )
+        .retry(RetryPolicy::new(
+            3,
+            Duration::from_millis(1),
+            Duration::from_millis(20),
+        ))
 }
 
 pub fn client(server: &MockServer) -> PortClient {
