@@ -1,0 +1,377 @@
+//! A hostile network: bursts of errors, cut connections and bodies, expired tokens, an
+//! unreachable Port.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use port_client::{
+    Credentials, Entity, Error, PortClient, RetryPolicy, Unreachable, UpsertOptions, UpsertOutcome,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
+
+use crate::common;
+
+const BULK: &str = "/v1/blueprints/azureDevopsProject/entities/bulk";
+
+/// Tiny delays, `attempts` attempts.
+fn quick(attempts: u32) -> RetryPolicy {
+    RetryPolicy::new(attempts, Duration::from_millis(1), Duration::from_millis(2))
+}
+
+fn bulk_ok(identifier: &str) -> Value {
+    json!({"ok": true, "entities": [{"identifier": identifier, "index": 0, "created": true}], "errors": []})
+}
+
+fn one_project() -> Vec<Entity> {
+    vec![Entity::new("azureDevopsProject", "p1")]
+}
+
+fn assert_upserted(outcomes: &[UpsertOutcome]) {
+    assert!(
+        matches!(outcomes, [UpsertOutcome::Upserted { identifier, .. }] if identifier == "p1"),
+        "{outcomes:?}"
+    );
+}
+
+/// Answers with the given statuses in turn, then with a stored entity.
+struct Sequence {
+    statuses: Vec<u16>,
+    calls: AtomicUsize,
+}
+
+impl Respond for Sequence {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.statuses.get(call) {
+            Some(&status) => ResponseTemplate::new(status)
+                .set_body_json(json!({"ok": false, "error": "unavailable", "message": "busy"})),
+            None => ResponseTemplate::new(200).set_body_json(bulk_ok("p1")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_5xx_is_retried_until_it_passes() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(Sequence {
+            statuses: vec![503, 500, 502, 504],
+            calls: AtomicUsize::new(0),
+        })
+        .expect(5)
+        .mount(&server)
+        .await;
+    let port = common::builder(&server)
+        .retry(quick(5))
+        .build()
+        .expect("client");
+    let outcomes = port
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect("recovered");
+    assert_upserted(&outcomes);
+}
+
+#[tokio::test]
+async fn a_5xx_burst_longer_than_the_budget_fails_the_call() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = common::client(&server)
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect_err("budget exhausted");
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable() && !err.is_definitive(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_truncated_200_body_is_retried() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"ok":true,"entities":[{"identifier":"p1","ind"#,
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let outcomes = common::client(&server)
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect("second body complete");
+    assert_upserted(&outcomes);
+}
+
+#[tokio::test]
+async fn a_token_expiring_mid_run_is_refreshed_once() {
+    let server = common::server().await;
+    common::mount_token_sequence(&server, 3600, 2).await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .and(header("authorization", "Bearer token-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .and(header("authorization", "Bearer token-1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"ok": false, "error": "unauthorized", "message": "token expired"}),
+        ))
+        .expect(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .and(header("authorization", "Bearer token-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::client(&server);
+    for _ in 0..2 {
+        let outcomes = port
+            .upsert_entities(&one_project(), &UpsertOptions::default())
+            .await
+            .expect("upserted");
+        assert_upserted(&outcomes);
+    }
+}
+
+#[tokio::test]
+async fn a_401_after_the_refresh_is_definitive() {
+    let server = common::server().await;
+    common::mount_token_sequence(&server, 3600, 2).await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"ok": false, "error": "unauthorized", "message": "no access"}),
+            ),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = common::client(&server)
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect_err("still unauthorized");
+    assert!(err.is_definitive(), "{err:?}");
+    assert_eq!(err.status(), Some(401));
+}
+
+#[tokio::test]
+async fn refused_credentials_are_definitive_and_asked_for_once() {
+    let server = common::server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/access_token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "ok": false, "error": "unauthorized", "message": "invalid client credentials"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::client(&server);
+    let mut messages = Vec::new();
+    for _ in 0..3 {
+        let err = port
+            .upsert_entities(&one_project(), &UpsertOptions::default())
+            .await
+            .expect_err("refused");
+        assert!(err.is_definitive(), "{err:?}");
+        messages.push(err.to_string());
+    }
+    let err = port.get_blueprint("any").await.expect_err("refused");
+    messages.push(err.to_string());
+    for message in &messages {
+        assert_eq!(
+            message,
+            "Port refused the credentials (HTTP 401): invalid client credentials"
+        );
+        assert!(!message.contains(common::SECRET));
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_port_is_definitive_and_named() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    let url = format!("http://{address}");
+    let port = PortClient::builder(Credentials::new(common::CLIENT_ID, common::SECRET))
+        .base_url(&url)
+        .retry(quick(3))
+        .build()
+        .expect("client");
+    let err = port
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect_err("nothing listens");
+    assert!(err.is_definitive(), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Unreachable {
+                cause: Unreachable::ConnectionRefused,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("Port unreachable at {url}: connection refused")
+    );
+}
+
+/// What the raw stand-in does with one connection.
+#[derive(Clone, Copy)]
+enum Misbehave {
+    /// Reads the request, then closes without answering.
+    Close,
+    /// Answers a 200 announcing more body than it sends, then closes.
+    CutBody,
+}
+
+/// A raw HTTP stand-in for Port: connection `n` misbehaves as `faults[n]` says; the others
+/// get a token or a stored entity. Counts the connections it accepted.
+async fn stand_in(faults: Vec<Option<Misbehave>>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(stream, faults.get(n).copied().flatten()));
+        }
+    });
+    (url, accepted)
+}
+
+async fn serve(mut stream: TcpStream, fault: Option<Misbehave>) {
+    let Some(request_line) = read_request(&mut stream).await else {
+        return;
+    };
+    let body = if request_line.contains("/auth/access_token") {
+        json!({"ok": true, "accessToken": "t", "expiresIn": 3600, "tokenType": "Bearer"})
+    } else {
+        bulk_ok("p1")
+    }
+    .to_string();
+    let answer = match fault {
+        Some(Misbehave::Close) => return,
+        Some(Misbehave::CutBody) => format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+            body.len() + 50,
+            &body[..body.len() / 2]
+        ),
+        None => format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    };
+    // The client may already have given up on this connection; nothing to report then.
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Reads one request (head and `content-length` body); returns its request line.
+async fn read_request(stream: &mut TcpStream) -> Option<String> {
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        received.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&received);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if received.len() >= end + 4 + length {
+                return text.lines().next().map(str::to_owned);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn connections_closed_before_or_during_the_answer_are_retried() {
+    // The token request: closed, then answered; the bulk upsert: cut mid-body, closed, then
+    // answered.
+    let (url, accepted) = stand_in(vec![
+        Some(Misbehave::Close),
+        None,
+        Some(Misbehave::CutBody),
+        Some(Misbehave::Close),
+    ])
+    .await;
+    let port = PortClient::builder(Credentials::new(common::CLIENT_ID, common::SECRET))
+        .base_url(&url)
+        .retry(quick(4))
+        .build()
+        .expect("client");
+    let outcomes = port
+        .upsert_entities(&one_project(), &UpsertOptions::default())
+        .await
+        .expect("recovered");
+    assert_upserted(&outcomes);
+    assert_eq!(accepted.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn connections_failing_past_the_budget_name_the_cause() {
+    let (url, accepted) = stand_in(vec![Some(Misbehave::CutBody); 3]).await;
+    let port = PortClient::builder(Credentials::new(common::CLIENT_ID, common::SECRET))
+        .base_url(&url)
+        .retry(quick(3))
+        .build()
+        .expect("client");
+    let err = port
+        .get_blueprint("azureDevopsProject")
+        .await
+        .expect_err("every answer cut");
+    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert!(!err.is_definitive() && err.is_retryable(), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("{url}/v1/auth/access_token")),
+        "{message}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+}
