@@ -9,6 +9,8 @@
 //! - Blueprints ([`Blueprint`]): CRUD, [`PortClient::create_blueprints`] and
 //!   [`default_blueprints`].
 //! - The integration record: mapping config, resync state, kind examples.
+//! - Errors ([`Error`]): [`Error::is_definitive`] tells when no call can succeed as things
+//!   stand (Port unreachable, credentials refused), so a caller stops instead of going on.
 //!
 //! ```no_run
 //! use port_client::{Credentials, Entity, PortClient, UpsertOptions};

@@ -41,9 +41,18 @@ fn chain_failure(err: &(dyn StdError + 'static)) -> Option<Failure> {
         if let Some(failure) = classify(cause) {
             return Some(failure);
         }
-        current = cause.source();
+        current = next_cause(cause);
     }
     None
+}
+
+/// The cause of an error. `io::Error::source` skips the error an `io::Error` wraps (its
+/// `get_ref`), which is where TLS failures sit, so step into it instead.
+fn next_cause<'e>(err: &'e (dyn StdError + 'static)) -> Option<&'e (dyn StdError + 'static)> {
+    match err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(wrapped) => Some(wrapped),
+        None => err.source(),
+    }
 }
 
 /// What one error of the chain says, if anything conclusive.
@@ -51,17 +60,7 @@ fn classify(cause: &(dyn StdError + 'static)) -> Option<Failure> {
     if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
         return Some(Failure::Definitive(tls_failure(tls)));
     }
-    if let Some(io) = cause.downcast_ref::<io::Error>() {
-        // `io::Error::source` skips the wrapped error itself, so look at it here.
-        if let Some(tls) = io
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(Failure::Definitive(tls_failure(tls)));
-        }
-        return io_failure(io);
-    }
-    None
+    cause.downcast_ref::<io::Error>().and_then(io_failure)
 }
 
 fn io_failure(io: &io::Error) -> Option<Failure> {
@@ -94,6 +93,7 @@ fn certificate_reason(err: &CertificateError) -> String {
         CertificateError::Revoked => "revoked",
         CertificateError::BadSignature => "bad signature",
         CertificateError::BadEncoding => "bad encoding",
+        CertificateError::Other(other) => return other.to_string(),
         other => return other.to_string(),
     };
     reason.into()
@@ -133,9 +133,13 @@ mod tests {
     #[test]
     fn an_untrusted_certificate_inside_an_io_error_is_definitive() {
         let tls = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        // As hyper-util and tokio-rustls nest them: io errors around the TLS error.
         let chain = Wrapper(
             "client error (Connect)",
-            Box::new(io::Error::new(io::ErrorKind::InvalidData, tls)),
+            Box::new(io::Error::other(io::Error::new(
+                io::ErrorKind::InvalidData,
+                tls,
+            ))),
         );
         let failure = chain_failure(&chain).expect("classified");
         assert_eq!(

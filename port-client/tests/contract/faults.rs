@@ -375,3 +375,54 @@ async fn connections_failing_past_the_budget_name_the_cause() {
     );
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
+
+/// A TLS server on loopback with a self-signed certificate; returns its `https://` URL.
+async fn untrusted_tls_server() -> String {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let pem = include_bytes!("fixtures/untrusted-server.pem");
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificate");
+    let key = PrivateKeyDer::from_pem_slice(pem).expect("key");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("https://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            // The client refuses the certificate, so every handshake fails.
+            let _ = acceptor.accept(stream).await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_definitive_and_not_retried() {
+    let url = untrusted_tls_server().await;
+    let port = PortClient::builder(Credentials::new(common::CLIENT_ID, common::SECRET))
+        .base_url(&url)
+        .retry(quick(3))
+        .build()
+        .expect("client");
+    let err = port
+        .get_blueprint("azureDevopsProject")
+        .await
+        .expect_err("certificate refused");
+    assert!(err.is_definitive(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Port unreachable at {url}: certificate not trusted: unknown issuer; \
+             set SSL_CERT_FILE to your CA bundle"
+        )
+    );
+}
