@@ -51,6 +51,19 @@ fn echo_patch(identifier: &'static str) -> impl Fn(&Request) -> ResponseTemplate
     }
 }
 
+/// Expects the repository of [`pair`] patched once with its relation.
+async fn mount_repository_patch(server: &MockServer) {
+    Mock::given(method("PATCH"))
+        .and(path("/v1/blueprints/azureDevopsRepository"))
+        .and(body_json(json!({"relations": {
+            "project": {"target": "azureDevopsProject", "required": false, "many": false}
+        }})))
+        .respond_with(echo_patch("azureDevopsRepository"))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 fn calls(received: &[Request]) -> Vec<String> {
     received
         .iter()
@@ -71,15 +84,7 @@ async fn blueprints_are_created_bare_then_patched_with_relations() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/blueprints/azureDevopsRepository"))
-        .and(body_json(json!({"relations": {
-            "project": {"target": "azureDevopsProject", "required": false, "many": false}
-        }})))
-        .respond_with(echo_patch("azureDevopsRepository"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_repository_patch(&server).await;
     let setup = common::client(&server)
         .create_blueprints(&pair())
         .await
@@ -172,14 +177,12 @@ async fn a_503_on_creation_is_retried_and_a_409_counts_as_created() {
     common::mount_token(&server, 1).await;
     mount_missing(&server, "azureDevopsRepository").await;
     mount_missing(&server, "azureDevopsProject").await;
-    Mock::given(method("POST"))
-        .and(path("/v1/blueprints"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .expect(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("POST")).and(path("/v1/blueprints")),
+        ResponseTemplate::new(503),
+    )
+    .await;
     // The repository's creation succeeds on retry; the project's meets "already exists", as a
     // retry whose first answer was lost would.
     Mock::given(method("POST"))
@@ -198,20 +201,13 @@ async fn a_503_on_creation_is_retried_and_a_409_counts_as_created() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/blueprints/azureDevopsRepository"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .expect(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/blueprints/azureDevopsRepository"))
-        .respond_with(echo_patch("azureDevopsRepository"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("PATCH")).and(path("/v1/blueprints/azureDevopsRepository")),
+        ResponseTemplate::new(503),
+    )
+    .await;
+    mount_repository_patch(&server).await;
     let setup = common::client(&server)
         .create_blueprints(&pair())
         .await

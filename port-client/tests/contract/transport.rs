@@ -20,18 +20,14 @@ fn single_upsert_ok() -> ResponseTemplate {
 async fn a_429_with_retry_after_is_retried_then_succeeds() {
     let server = common::server().await;
     common::mount_token(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/blueprints/azureDevopsProject/entities"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(json!({"ok": false, "error": "rate_limit", "message": "slow down"})),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("POST")).and(path("/v1/blueprints/azureDevopsProject/entities")),
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "1")
+            .set_body_json(json!({"ok": false, "error": "rate_limit", "message": "slow down"})),
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/v1/blueprints/azureDevopsProject/entities"))
         .respond_with(single_upsert_ok())
