@@ -120,6 +120,31 @@ async fn a_truncated_200_body_is_retried() {
 }
 
 #[tokio::test]
+async fn an_answer_slower_than_the_timeout_is_retried() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("POST")).and(path(BULK)),
+        ResponseTemplate::new(200)
+            .set_body_json(bulk_ok("p1"))
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::builder(&server)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("client");
+    assert_upserts_one(&port).await;
+}
+
+#[tokio::test]
 async fn a_token_expiring_mid_run_is_refreshed_once() {
     let server = common::server().await;
     common::mount_token_sequence(&server, 3600, 2).await;
