@@ -359,7 +359,7 @@ impl PortClient {
                             }
                         }
                         Err(Error::Api(err)) if is_rejection(&err) => {
-                            let err = rejection(blueprint, *err);
+                            let err = batch_rejection(blueprint, *err);
                             outcomes.extend(
                                 batch
                                     .into_iter()
@@ -378,9 +378,7 @@ impl PortClient {
                             identifier: identifier_text(&stored.identifier),
                             created,
                         },
-                        Err(Error::Api(err)) if is_rejection(&err) => {
-                            UpsertOutcome::Failed(rejection(blueprint, *err))
-                        }
+                        Err(Error::Api(err)) if is_rejection(&err) => UpsertOutcome::Failed(*err),
                         Err(other) => return Err(other),
                     };
                     outcomes.push((index, outcome));
@@ -515,9 +513,10 @@ fn is_rejection(err: &ApiError) -> bool {
     (400..500).contains(&err.status) && !matches!(err.status, 401 | 403 | 408 | 429)
 }
 
-/// Port's rejection of entities of `blueprint`; a 404 naming no other cause means the
-/// blueprint does not exist, and says so.
-fn rejection(blueprint: &str, mut err: ApiError) -> ApiError {
+/// Port's rejection of a whole bulk batch of `blueprint`. Port reports a missing related
+/// entity per entity (207), so a 404 for the batch about a blueprint (or saying nothing)
+/// means the blueprint does not exist, and the message says so.
+fn batch_rejection(blueprint: &str, mut err: ApiError) -> ApiError {
     let about_blueprint =
         err.message.is_empty() || err.message.to_ascii_lowercase().contains("blueprint");
     if err.status == StatusCode::NOT_FOUND.as_u16() && about_blueprint {

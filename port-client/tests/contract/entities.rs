@@ -323,6 +323,54 @@ async fn store_all_of(server: &wiremock::MockServer, blueprint: &str) {
 }
 
 #[tokio::test]
+async fn single_upserts_after_a_413_report_each_rejection() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(bulk_path("azureDevopsProject")))
+        .respond_with(ResponseTemplate::new(413).set_body_json(json!({
+            "ok": false, "error": "bad_request", "message": "request entity too large"
+        })))
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(|request: &Request| {
+            let entity: Value = serde_json::from_slice(&request.body).expect("JSON body");
+            if entity["identifier"] == "p1" {
+                ResponseTemplate::new(404).set_body_json(json!({
+                    "ok": false, "error": "not_found",
+                    "message": "related entity azureDevopsTeam/t1 was not found"
+                }))
+            } else {
+                ResponseTemplate::new(413).set_body_json(json!({
+                    "ok": false, "error": "bad_request", "message": "request entity too large"
+                }))
+            }
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let outcomes = common::client(&server)
+        .upsert_entities(&projects(2, 1), &UpsertOptions::default())
+        .await
+        .expect("answered");
+    assert!(
+        failed_with(&outcomes[0], 413, "request entity too large"),
+        "{outcomes:?}"
+    );
+    assert!(
+        failed_with(
+            &outcomes[1],
+            404,
+            "related entity azureDevopsTeam/t1 was not found"
+        ),
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test]
 async fn bulk_delete_sends_chunks_of_100() {
     let server = common::server().await;
     common::mount_token(&server, 1).await;
