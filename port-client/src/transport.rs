@@ -119,7 +119,8 @@ impl Transport {
     /// non-2xx final answer becomes [`Error::Api`].
     ///
     /// A retryable request is sent again on transport failures, retryable statuses and
-    /// answers that `decode` cannot read ([`Error::Decode`]: a body cut short). With `auth`,
+    /// answers that `decode` cannot read ([`Error::Decode`]: a body cut short); any request is
+    /// sent again when the connection was refused. With `auth`,
     /// the request carries a bearer token; a 401 drops the token and the request is sent once
     /// more with a fresh one.
     pub(crate) async fn execute<T>(
@@ -137,11 +138,18 @@ impl Transport {
                 Some(tokens) => Some(tokens.authorization(self).await?),
                 None => None,
             };
-            let can_retry = request.retryable && retries + 1 < self.retry.max_attempts();
+            let budget_left = retries + 1 < self.retry.max_attempts();
+            let can_retry = request.retryable && budget_left;
             let delay = match self.send_once(request, authorization.clone()).await {
                 Err(err) => {
                     let failure = Failure::of(&err);
-                    if !can_retry || err.is_builder() || matches!(failure, Failure::Definitive(_)) {
+                    // A refused connection never reached Port: any request may be sent again.
+                    let may_resend = match failure {
+                        Failure::Refused => budget_left,
+                        Failure::Transient(_) => can_retry && !err.is_builder(),
+                        Failure::Definitive(_) => false,
+                    };
+                    if !may_resend {
                         return Err(self.transport_error(request, failure, err));
                     }
                     tracing::debug!(%method, path, retries, ?failure, "retrying after a transport failure");
