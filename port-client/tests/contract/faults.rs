@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::common;
 
@@ -25,6 +25,16 @@ fn quick(attempts: u32) -> RetryPolicy {
 
 fn bulk_ok(identifier: &str) -> Value {
     json!({"ok": true, "entities": [{"identifier": identifier, "index": 0, "created": true}], "errors": []})
+}
+
+/// Expects one bulk upsert, answered with `p1` stored.
+async fn mount_bulk_ok(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 /// Upserts project `p1`.
@@ -110,12 +120,7 @@ async fn a_truncated_200_body_is_retried() {
         ),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(BULK))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_bulk_ok(&server).await;
     assert_upserts_one(&common::client(&server)).await;
 }
 
@@ -131,12 +136,7 @@ async fn an_answer_slower_than_the_timeout_is_retried() {
             .set_delay(Duration::from_secs(30)),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(BULK))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bulk_ok("p1")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_bulk_ok(&server).await;
     let port = common::builder(&server)
         .timeout(Duration::from_millis(200))
         .build()
