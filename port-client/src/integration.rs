@@ -92,7 +92,8 @@ impl PortClient {
     pub async fn integration_config(&self) -> Result<Value> {
         let identifier = &self.identity().identifier;
         let request = self.request(Method::GET, &["integration", identifier])?;
-        let response: IntegrationResponse = self.send(&request).await?.json("get integration")?;
+        let response: IntegrationResponse =
+            self.send(&request, |r| r.json("get integration")).await?;
         Ok(response.integration.config)
     }
 
@@ -102,7 +103,7 @@ impl PortClient {
         let request = self
             .request(Method::PATCH, &["integration", identifier, "resync-state"])?
             .json(&ResyncStateBody::from(state))?;
-        self.send(&request).await.map(drop)
+        self.send(&request, |_| Ok(())).await
     }
 
     /// Posts example raw items of a kind, shown in Port's mapping editor. Not retried.
@@ -114,7 +115,7 @@ impl PortClient {
                 &["integration", identifier, "kinds", kind, "examples"],
             )?
             .json(&serde_json::json!({ "examples": examples }))?;
-        self.send(&request).await.map(drop)
+        self.send(&request, |_| Ok(())).await
     }
 }
 

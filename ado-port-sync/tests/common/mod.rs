@@ -321,12 +321,11 @@ pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
     let client = PortClient::builder(Credentials::new("id", "secret"))
         .base_url(server.uri())
         .integration("azure-devops", "1.0.0", "ado-test")
-        .retry(
-            port_client::RetryPolicy::default()
-                .max_attempts(2)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(5)),
-        )
+        .retry(port_client::RetryPolicy::new(
+            2,
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
         .build()
         .expect("port client");
     (client, state)
