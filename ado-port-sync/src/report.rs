@@ -114,6 +114,13 @@ impl KindReport {
         push_capped(&mut self.rejected, message);
     }
 
+    /// Records that the resource was stopped before it finished; a failure stays a failure.
+    pub(crate) fn aborted(&mut self) {
+        if self.status != KindStatus::Failed {
+            self.status = KindStatus::Aborted;
+        }
+    }
+
     /// Records that the organization's API profile lacks the kind; a failure stays a failure.
     pub(crate) fn unsupported(&mut self, message: impl Into<String>) {
         if self.status == KindStatus::Succeeded {

@@ -475,8 +475,9 @@ enum Next<P> {
     Stop,
 }
 
-/// A finished sink write: the entities and what the sink said of them.
-type Written = (Vec<Entity>, Result<Vec<WriteOutcome>, SinkError>);
+/// A finished sink write: the entities and what the sink said of them (`None`: not written,
+/// the resync stopped).
+type Written = Option<(Vec<Entity>, Result<Vec<WriteOutcome>, SinkError>)>;
 
 impl ResourceRun<'_> {
     /// Streams the kind's items page by page through the mapping into the sink: entities are
@@ -504,13 +505,13 @@ impl ResourceRun<'_> {
             };
             let page = match next {
                 Next::Stop => {
-                    if self.report.status != KindStatus::Failed {
-                        self.report.status = KindStatus::Aborted;
-                    }
+                    self.report.aborted();
                     return;
                 }
-                Next::Written((entities, result)) => {
-                    self.written(&entities, result);
+                Next::Written(written) => {
+                    if let Some((entities, result)) = written {
+                        self.written(&entities, result);
+                    }
                     continue;
                 }
                 Next::Page(None) => break,
@@ -542,18 +543,24 @@ impl ResourceRun<'_> {
             batches.extend(self.changed(entities, options.merge));
             for batch in batches.take_full() {
                 while writes.len() >= self.resync.write_concurrency {
-                    if let Some((entities, result)) = writes.next().await {
+                    if let Some(Some((entities, result))) = writes.next().await {
                         self.written(&entities, result);
                     }
                 }
-                writes.push(write(sink, batch, options, &shared.writes));
+                writes.push(write(sink, batch, options, shared));
             }
         }
         for batch in batches.take_all() {
-            writes.push(write(sink, batch, options, &shared.writes));
+            writes.push(write(sink, batch, options, shared));
         }
-        while let Some((entities, result)) = writes.next().await {
-            self.written(&entities, result);
+        while let Some(written) = writes.next().await {
+            if let Some((entities, result)) = written {
+                self.written(&entities, result);
+            }
+        }
+        if cancel.is_cancelled() || shared.stop.is_stopped() {
+            self.report.aborted();
+            return;
         }
         if empty_identifiers > 0 {
             self.protect_after_empty_identifiers(empty_identifiers);
@@ -654,17 +661,13 @@ impl ResourceRun<'_> {
         changed
     }
 
-    /// Counts what the sink said of a write; a definitive sink failure stops the resync.
+    /// Counts what the sink said of a write.
     fn written(&mut self, entities: &[Entity], result: Result<Vec<WriteOutcome>, SinkError>) {
         let outcomes = match result {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 self.report.counts.failed += entities.len();
-                let message = format!("writing {} entities failed: {error}", entities.len());
-                if error.is_definitive() {
-                    self.shared.stop.stop(&message);
-                }
-                self.report.error(message);
+                self.report.error(write_failure(entities.len(), &error));
                 return;
             }
         };
@@ -754,16 +757,30 @@ fn attribute_deletions(kinds: &mut [KindReport], reconciliation: &ReconcileRepor
     }
 }
 
-/// Writes one batch once a write slot of the resync is free.
+/// Writes one batch once a write slot of the resync is free, unless the resync stopped
+/// meanwhile.
 async fn write<'a>(
     sink: &'a dyn EntitySink,
     entities: Vec<Entity>,
     options: WriteOptions,
-    slots: &'a Semaphore,
+    shared: &'a RunShared,
 ) -> Written {
-    let _slot = slots.acquire().await;
+    let _slot = shared.writes.acquire().await;
+    if shared.stop.is_stopped() {
+        return None;
+    }
     let result = sink.write(&entities, &options).await;
-    (entities, result)
+    // Stop before the slot is released, so that no queued write goes out after this one.
+    if let Err(error) = &result
+        && error.is_definitive()
+    {
+        shared.stop.stop(&write_failure(entities.len(), error));
+    }
+    Some((entities, result))
+}
+
+fn write_failure(count: usize, error: &SinkError) -> String {
+    format!("writing {count} entities failed: {error}")
 }
 
 /// Entities waiting to be written, per blueprint, in order of arrival.

@@ -39,13 +39,7 @@ impl SinkError {
     #[must_use]
     pub fn is_definitive(&self) -> bool {
         match self {
-            Self::Port(error) => {
-                matches!(error.status(), Some(401 | 403))
-                    || matches!(
-                        error,
-                        port_client::Error::Auth(_) | port_client::Error::Http(_)
-                    )
-            }
+            Self::Port(error) => error.is_definitive(),
             _ => false,
         }
     }

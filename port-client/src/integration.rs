@@ -97,12 +97,15 @@ impl PortClient {
         Ok(response.integration.config)
     }
 
-    /// Reports the resync state (`PATCH /v1/integration/{id}/resync-state`). Not retried.
+    /// Reports the resync state (`PATCH /v1/integration/{id}/resync-state`). Retried like
+    /// any idempotent call: setting a state twice sets it once, and a resync must not stay
+    /// `running` in Port because of one network blip.
     pub async fn patch_resync_state(&self, state: &ResyncState) -> Result<()> {
         let identifier = &self.identity().identifier;
         let request = self
             .request(Method::PATCH, &["integration", identifier, "resync-state"])?
-            .json(&ResyncStateBody::from(state))?;
+            .json(&ResyncStateBody::from(state))?
+            .retryable(true);
         self.send(&request, |_| Ok(())).await
     }
 
