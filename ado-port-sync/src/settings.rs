@@ -118,7 +118,7 @@ pub struct Settings {
 }
 
 /// `port:` of the settings file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PortSettings {
@@ -144,7 +144,7 @@ pub struct IntegrationSettings {
 
 /// `integration.config:`, the Azure DevOps side. Each field is also read from
 /// `OCEAN__INTEGRATION__CONFIG__<FIELD>` (`organizationUrl` from `..._ORGANIZATION_URL`...).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AdoSettings {
@@ -181,6 +181,62 @@ pub struct AdoSettings {
     pub service_urls: BTreeMap<Service, String>,
     /// Entra ID authority host of the service principal.
     pub authority_host: Option<String>,
+}
+
+/// Secrets and credentials inside URLs are redacted.
+impl fmt::Debug for PortSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortSettings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .finish()
+    }
+}
+
+/// Secrets and credentials inside URLs are redacted.
+impl fmt::Debug for AdoSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls = |urls: &[String]| urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>();
+        let templates: BTreeMap<_, _> = self
+            .service_urls
+            .iter()
+            .map(|(service, template)| (service, redact_url(template)))
+            .collect();
+        f.debug_struct("AdoSettings")
+            .field(
+                "organization_url",
+                &self.organization_url.as_deref().map(redact_url),
+            )
+            .field("personal_access_token", &self.personal_access_token)
+            .field("account_mode", &self.account_mode)
+            .field("organization_urls", &urls(&self.organization_urls))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("tenant_id", &self.tenant_id)
+            .field("webhook_secret", &self.webhook_secret)
+            .field("app_host", &self.app_host.as_deref().map(redact_url))
+            .field("excluded_tags", &self.excluded_tags)
+            .field("api_profile", &self.api_profile)
+            .field("service_urls", &templates)
+            .field(
+                "authority_host",
+                &self.authority_host.as_deref().map(redact_url),
+            )
+            .finish()
+    }
+}
+
+/// `url` with the user name and password it may carry replaced by `<redacted>`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Settings that cannot be read or used; the message names the file or variable and never
@@ -751,6 +807,32 @@ mod tests {
         assert_eq!(profile(&proxied), ApiProfile::Cloud);
         proxied.push(("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "server-2019"));
         assert_eq!(profile(&proxied), ApiProfile::Server2019);
+    }
+
+    #[test]
+    fn debug_hides_credentials_inside_urls() {
+        let settings = load_env(&[
+            (
+                "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+                "https://user:hunter2@dev.azure.com/a",
+            ),
+            (
+                "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URLS",
+                "https://hunter2@dev.azure.com/b/x?y=@",
+            ),
+            ("OCEAN__PORT__BASE_URL", "https://u:hunter2@api.getport.io"),
+        ])
+        .expect("valid");
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(
+            debug.contains("https://<redacted>@dev.azure.com/b/x?y=@"),
+            "{debug}"
+        );
+        assert_eq!(
+            redact_url("https://dev.azure.com/a"),
+            "https://dev.azure.com/a"
+        );
     }
 
     #[test]
