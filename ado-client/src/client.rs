@@ -107,7 +107,7 @@ pub struct AdoClientBuilder {
 }
 
 impl AdoClientBuilder {
-    /// Sets the API profile (default: inferred from the URL, see [`ApiProfile::infer`]).
+    /// Sets the API profile (default: inferred from the organization, see [`ApiProfile::infer`]).
     pub fn api_profile(mut self, profile: ApiProfile) -> Self {
         self.profile = Some(profile);
         self

@@ -13,6 +13,8 @@
 //! - [`LiveEvents`]: Azure DevOps service-hook events into single upserts and deletes;
 //!   [`ensure_subscriptions`] creates the service hooks that deliver them, once.
 //! - [`fetch`]: the enriched raw items of one kind, as a mapping receives them.
+//! - [`Settings`]: an installation's settings file and `OCEAN__*` variables (passed in by the
+//!   caller), validated, building the Azure DevOps and Port clients.
 //! - [`ResyncReport`], [`ProgressEvent`] and [`CancelHandle`] for callers that report progress,
 //!   show results or stop a resync.
 //!
@@ -30,6 +32,7 @@ mod progress;
 pub mod reconcile;
 mod report;
 mod resync;
+pub mod settings;
 mod sink;
 mod unchanged;
 
@@ -55,6 +58,7 @@ pub use crate::report::{
     ResyncFailed, ResyncOutcome, ResyncReport,
 };
 pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync};
+pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
     EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
     WriteOptions, WriteOutcome,
