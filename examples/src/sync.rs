@@ -5,8 +5,7 @@ use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
-    ResyncOutcome, ResyncReport, Settings,
+    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, Resync, ResyncReport, Settings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use mapping_engine::Mapping;
@@ -184,17 +183,18 @@ impl Progress {
 /// A table of the counts per kind and organization, with skip reasons and errors.
 pub fn summary(report: &ResyncReport) -> String {
     let mut out = String::from(
-        "kind                     organization          fetched  selected  upserted  failed  deleted  skipped  status\n",
+        "kind                     organization          fetched  selected  upserted  unchanged  failed  deleted  skipped  status\n",
     );
     for k in &report.kinds {
         let c = &k.counts;
         out.push_str(&format!(
-            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}  {}\n",
+            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>9}  {:>6}  {:>7}  {:>7}  {}\n",
             format!("{}#{}", k.kind, k.resource_index),
             k.organization,
             c.fetched,
             c.selected,
             c.upserted,
+            c.unchanged,
             c.failed,
             c.deleted,
             c.skipped,
@@ -217,8 +217,14 @@ pub fn summary(report: &ResyncReport) -> String {
     }
     let t = report.totals();
     out.push_str(&format!(
-        "total: fetched {}, selected {}, upserted {}, failed {}, deleted {}, skipped {}\n",
-        t.fetched, t.selected, t.upserted, t.failed, report.reconciliation.deleted, t.skipped
+        "total: fetched {}, selected {}, upserted {}, unchanged {}, failed {}, deleted {}, skipped {}\n",
+        t.fetched,
+        t.selected,
+        t.upserted,
+        t.unchanged,
+        t.failed,
+        report.reconciliation.deleted,
+        t.skipped
     ));
     let r = &report.reconciliation;
     out.push_str(&format!(
@@ -243,26 +249,8 @@ pub fn conclude_quietly(report: &ResyncReport, shutdown: &Shutdown) -> Result<()
     if let Some(signal) = shutdown.received() {
         return Err(Failure::Interrupted(signal));
     }
-    match report.status {
-        ResyncOutcome::Completed if report.reconciliation.status != ReconcileStatus::Failed => {
-            Ok(())
-        }
-        ResyncOutcome::Completed => Err(Failure::Message(
-            "reconciliation failed; see the summary above".into(),
-        )),
-        ResyncOutcome::Aborted => Err(Failure::Message(
-            "the resync was stopped; nothing was deleted".into(),
-        )),
-        _ => {
-            let first = report.kinds.iter().find_map(|k| {
-                k.errors
-                    .first()
-                    .map(|e| format!("{} ({}): {e}", k.kind, k.organization))
-            });
-            Err(Failure::Message(format!(
-                "the resync failed, nothing was deleted: {}",
-                first.unwrap_or_else(|| "see the summary above".into())
-            )))
-        }
+    match report.failure() {
+        None => Ok(()),
+        Some(message) => Err(Failure::Message(message)),
     }
 }

@@ -594,8 +594,8 @@ async fn slow_ado() -> MockServer {
     ado
 }
 
-/// Port accepting tokens and resync states; an aborted state is answered after `delay`.
-async fn port_recording_states(aborted_delay: Duration) -> MockServer {
+/// Port accepting tokens and resync states; the final state is answered after `delay`.
+async fn port_recording_states(final_delay: Duration) -> MockServer {
     let port = MockServer::start().await;
     port_token(&port, 200).await;
     Mock::given(method("PATCH"))
@@ -609,7 +609,7 @@ async fn port_recording_states(aborted_delay: Duration) -> MockServer {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"ok": true}))
-                .set_delay(aborted_delay),
+                .set_delay(final_delay),
         )
         .mount(&port)
         .await;
@@ -651,7 +651,7 @@ async fn assert_stopped_cleanly(signal: &str, code: i32) {
     send(&child, signal);
     let (exit, stderr) = exit_code(child).await;
     assert_eq!(exit, Some(code), "{stderr}");
-    assert_eq!(states(&port).await, ["running", "aborted"], "{stderr}");
+    assert_eq!(states(&port).await, ["running", "failed"], "{stderr}");
     let requests = port.received_requests().await.unwrap();
     assert!(
         !requests
@@ -680,7 +680,7 @@ async fn a_second_signal_exits_at_once() {
     // The stopped resync is now reporting its state to a Port that does not answer.
     let deadline = Instant::now() + Duration::from_secs(10);
     while states(&port).await.len() < 2 {
-        assert!(Instant::now() < deadline, "no aborted state sent");
+        assert!(Instant::now() < deadline, "no final state sent");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     send(&child, "-INT");
