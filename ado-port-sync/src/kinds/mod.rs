@@ -170,7 +170,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::PullRequest,
         name: "pull-request",
         calls: &[
-            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each)",
+            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
         ],
         enrichment: &[],
         options: &["minTimeInDays", "maxResults"],
