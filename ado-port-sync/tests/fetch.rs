@@ -450,17 +450,36 @@ async fn group_one_kinds_on_server_2019() {
     }
 }
 
-/// Serves the sample project's work items: WIQL ids 1 to `count`, and any batch of them.
+/// Serves the sample project's work items: WIQL ids 1 to `count`, and any batch of them, with
+/// a parent relation and `_links` when `$expand` asks for them (a batch naming both `fields`
+/// and `$expand` is refused with 400, as Azure DevOps does).
 async fn mount_work_items(ado: &MockServer, count: i64) {
     struct Batch;
     impl wiremock::Respond for Batch {
         fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
             let body: Value = serde_json::from_slice(&request.body).expect("json body");
+            let expand = body["$expand"].as_str().unwrap_or("none");
+            if body.get("fields").is_some() && expand != "none" {
+                return ResponseTemplate::new(400);
+            }
             let items: Vec<Value> = body["ids"]
                 .as_array()
                 .expect("ids")
                 .iter()
-                .map(|id| json!({"id": id, "rev": 1, "fields": {"System.Title": format!("item {id}")}}))
+                .map(|id| {
+                    let mut item = json!({"id": id, "rev": 1, "fields": {"System.Title": format!("item {id}")}});
+                    if matches!(expand, "relations" | "all") {
+                        item["relations"] = json!([{
+                            "rel": "System.LinkTypes.Hierarchy-Reverse",
+                            "url": "https://dev.azure.com/fabrikam/_apis/wit/workItems/1",
+                            "attributes": {"isLocked": false, "name": "Parent"}
+                        }]);
+                    }
+                    if matches!(expand, "links" | "all") {
+                        item["_links"] = json!({"html": {"href": format!("https://dev.azure.com/fabrikam/_workitems/edit/{id}")}});
+                    }
+                    item
+                })
                 .collect();
             ResponseTemplate::new(200).set_body_json(json!({"count": items.len(), "value": items}))
         }
@@ -527,6 +546,53 @@ async fn work_items_are_read_in_batches_of_200_with_their_project() {
     sizes.sort_unstable();
     assert_eq!(sizes, [50, 200, 200]);
     assert!(batches.iter().all(|b| b["$expand"] == "relations"));
+}
+
+#[tokio::test]
+async fn work_items_carry_relations_and_links_by_default_on_every_profile() {
+    for (profile, version) in [
+        (ApiProfile::Cloud, "7.1"),
+        (ApiProfile::Server2019, "5.0"),
+        (ApiProfile::Server2020, "6.0"),
+        (ApiProfile::Server2022, "7.0"),
+    ] {
+        let ado = MockServer::start().await;
+        mount_sample_org(&ado, "fabrikam").await;
+        mount_work_items(&ado, 2).await;
+        let request = KindRequest::new(Kind::WorkItem, &Map::new()).expect("valid");
+        let client = ado_client_with(&ado, "fabrikam", profile);
+        let work_items: Vec<Value> = fetch(client, &request, &[])
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: {e}"));
+        assert_eq!(work_items.len(), 2, "{profile}");
+        for item in &work_items {
+            assert_eq!(
+                item["relations"][0]["attributes"]["name"], "Parent",
+                "{profile}: {item}"
+            );
+            assert!(
+                item["_links"]["html"]["href"].is_string(),
+                "{profile}: {item}"
+            );
+        }
+        let requests = ado.received_requests().await.expect("recorded");
+        let batch = requests
+            .iter()
+            .find(|r| r.url.path().ends_with("/wit/workitemsbatch"))
+            .expect("a batch request");
+        assert!(
+            batch
+                .url
+                .query()
+                .is_some_and(|q| q.contains(&format!("api-version={version}"))),
+            "{profile}: {}",
+            batch.url
+        );
+        let body: Value = serde_json::from_slice(&batch.body).expect("json");
+        assert_eq!(body["$expand"], "all", "{profile}");
+        assert!(body.get("fields").is_none(), "{profile}: {body}");
+    }
 }
 
 #[tokio::test]
