@@ -193,11 +193,7 @@ impl PullRequests {
 
 impl wiremock::Respond for PullRequests {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let query: Map<String, Value> = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
+        let query = query_of(request);
         let text = |name: &str| query.get(name).and_then(Value::as_str).unwrap_or_default();
         let number = |name: &str| text(name).parse::<usize>().unwrap_or_default();
         let min_time: Option<Timestamp> = query
@@ -218,6 +214,47 @@ impl wiremock::Respond for PullRequests {
     }
 }
 
+/// The query parameters of a request.
+fn query_of(request: &wiremock::Request) -> Map<String, Value> {
+    request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect()
+}
+
+/// The `pull-request` items fetched with `options` on `profile` from the sample organization
+/// serving [`PullRequests`], and the query of each pull-request listing request.
+async fn fetch_pull_requests(
+    profile: ApiProfile,
+    options: Value,
+) -> (Vec<Value>, Vec<Map<String, Value>>) {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
+        .respond_with(PullRequests {
+            now: Timestamp::now(),
+        })
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+    let options: Map<String, Value> = serde_json::from_value(options).expect("object");
+    let request = KindRequest::new(Kind::PullRequest, &options).expect("valid");
+    let client = ado_client_with(&ado, "fabrikam", profile);
+    let prs: Vec<Value> = fetch(client, &request, &[])
+        .try_collect()
+        .await
+        .expect("no errors");
+    let requests = ado.received_requests().await.expect("recorded");
+    let queries = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/pullrequests"))
+        .map(query_of)
+        .collect();
+    (prs, queries)
+}
+
 #[tokio::test]
 async fn closed_pull_requests_are_windowed_on_every_profile() {
     for profile in [
@@ -226,22 +263,7 @@ async fn closed_pull_requests_are_windowed_on_every_profile() {
         ApiProfile::Server2020,
         ApiProfile::Server2022,
     ] {
-        let ado = MockServer::start().await;
-        mount_sample_org(&ado, "fabrikam").await;
-        Mock::given(method("GET"))
-            .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
-            .respond_with(PullRequests {
-                now: Timestamp::now(),
-            })
-            .with_priority(1)
-            .mount(&ado)
-            .await;
-        let request = KindRequest::new(Kind::PullRequest, &Map::new()).expect("valid");
-        let client = ado_client_with(&ado, "fabrikam", profile);
-        let prs: Vec<Value> = fetch(client, &request, &[])
-            .try_collect()
-            .await
-            .expect("no errors");
+        let (prs, queries) = fetch_pull_requests(profile, json!({})).await;
         let mut ids: Vec<i64> = prs
             .iter()
             .map(|pr| pr["pullRequestId"].as_i64().expect("id"))
@@ -252,18 +274,7 @@ async fn closed_pull_requests_are_windowed_on_every_profile() {
             [1, 10, 20, 21],
             "{profile}: active, and closed in the last 7 days"
         );
-
-        let requests = ado.received_requests().await.expect("recorded");
-        let queries: Vec<Map<String, Value>> = requests
-            .iter()
-            .filter(|r| r.url.path().ends_with("/pullrequests"))
-            .map(|r| {
-                r.url
-                    .query_pairs()
-                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-                    .collect()
-            })
-            .collect();
+        // Without the early stop a server profile would ask for a second page of completed.
         assert_eq!(queries.len(), 3, "{profile}: one page per status");
         let timed = profile == ApiProfile::Cloud;
         for query in &queries {
@@ -282,24 +293,8 @@ async fn closed_pull_requests_are_windowed_on_every_profile() {
 
 #[tokio::test]
 async fn max_results_caps_each_closed_status_on_a_server() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    Mock::given(method("GET"))
-        .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
-        .respond_with(PullRequests {
-            now: Timestamp::now(),
-        })
-        .with_priority(1)
-        .mount(&ado)
-        .await;
-    let options: Map<String, Value> =
-        serde_json::from_value(json!({"maxResults": 1, "minTimeInDays": 3650})).expect("object");
-    let request = KindRequest::new(Kind::PullRequest, &options).expect("valid");
-    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2020);
-    let prs: Vec<Value> = fetch(client, &request, &[])
-        .try_collect()
-        .await
-        .expect("no errors");
+    let options = json!({"maxResults": 1, "minTimeInDays": 3650});
+    let (prs, _) = fetch_pull_requests(ApiProfile::Server2020, options).await;
     let ids: Vec<&Value> = prs.iter().map(|pr| &pr["pullRequestId"]).collect();
     assert_eq!(ids, [&json!(1), &json!(10), &json!(20)]);
 }
