@@ -30,6 +30,7 @@
 //! # }
 //! ```
 
+mod cause;
 mod client;
 pub mod credential;
 pub mod error;
@@ -41,11 +42,14 @@ mod resources;
 pub mod retry;
 mod transport;
 
-pub use crate::client::{AdoClient, AdoClientBuilder, DEFAULT_MAX_IN_FLIGHT};
+pub use crate::client::{
+    AdoClient, AdoClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_REQUEST_TIMEOUT,
+};
 pub use crate::credential::{
     Credential, CredentialKind, ServicePrincipal, ServicePrincipalBuilder,
 };
-pub use crate::error::{ApiErrorBody, Error, Result};
+pub use crate::error::{ApiErrorBody, Error, Result, TransportCause};
 pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
