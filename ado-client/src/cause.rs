@@ -44,30 +44,36 @@ impl TransportCause {
 
     /// Classifies `error`, a failed request to `host`.
     pub(crate) fn of(error: &reqwest::Error, host: &str) -> Self {
-        Self::from_sources(error, host).unwrap_or_else(|| {
-            if error.is_timeout() {
-                Self::TimedOut
-            } else if error.is_body() || error.is_decode() {
-                Self::BodyTruncated
-            } else {
-                let innermost = Chain::new(error).last().map(ToString::to_string);
-                Self::Other(innermost.unwrap_or_else(|| error.to_string()))
-            }
+        if let Some(cause) = Self::from_setup(error, host) {
+            return cause;
+        }
+        if error.is_timeout() {
+            return Self::TimedOut;
+        }
+        if error.is_body() || error.is_decode() {
+            return Self::BodyTruncated;
+        }
+        Self::from_connection(error).unwrap_or_else(|| {
+            let innermost = Chain::new(error).last().map(ToString::to_string);
+            Self::Other(innermost.unwrap_or_else(|| error.to_string()))
         })
     }
 
-    /// The cause named by an error in the chain of `error`, if any.
-    fn from_sources(error: &(dyn StdError + 'static), host: &str) -> Option<Self> {
+    /// A failure to set the connection up that no retry mends: TLS or name resolution.
+    fn from_setup(error: &(dyn StdError + 'static), host: &str) -> Option<Self> {
         if let Some(tls) = Chain::new(error).find_map(|e| e.downcast_ref::<rustls::Error>()) {
             return Some(Self::tls(tls));
         }
-        let unresolved = Chain::new(error).any(|e| {
-            let text = e.to_string();
-            text == "dns error" || text.contains("failed to lookup address information")
-        });
-        if unresolved {
-            return Some(Self::NameNotResolved(host.to_owned()));
-        }
+        Chain::new(error)
+            .any(|e| {
+                let text = e.to_string();
+                text == "dns error" || text.contains("failed to lookup address information")
+            })
+            .then(|| Self::NameNotResolved(host.to_owned()))
+    }
+
+    /// A connection refused, reset or timed out, from `std::io` or hyper errors in the chain.
+    fn from_connection(error: &(dyn StdError + 'static)) -> Option<Self> {
         Chain::new(error).find_map(|e| {
             if let Some(io) = e.downcast_ref::<io::Error>() {
                 return Self::io(io.kind());
@@ -199,7 +205,7 @@ mod tests {
             rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
         );
         let outer = Wrapper("client error (Connect)", Box::new(tls));
-        let cause = TransportCause::from_sources(&outer, "tfs.local").expect("a cause");
+        let cause = TransportCause::from_setup(&outer, "tfs.local").expect("a cause");
         assert_eq!(
             cause,
             TransportCause::CertificateNotTrusted("unknown issuer".to_owned())
@@ -254,7 +260,7 @@ mod tests {
                     Box::new(io::Error::from(kind)),
                 )),
             );
-            let cause = TransportCause::from_sources(&error, "h");
+            let cause = TransportCause::from_connection(&error);
             assert_eq!(cause, Some(expected.clone()), "{kind:?}");
             assert!(!expected.is_definitive());
         }
@@ -262,7 +268,7 @@ mod tests {
             "x",
             Box::new(io::Error::from(io::ErrorKind::PermissionDenied)),
         );
-        assert_eq!(TransportCause::from_sources(&other, "h"), None);
+        assert_eq!(TransportCause::from_connection(&other), None);
     }
 
     #[test]
@@ -273,7 +279,7 @@ mod tests {
             "client error (Connect)",
             Box::new(Wrapper("dns error", Box::new(lookup))),
         );
-        let cause = TransportCause::from_sources(&error, "dev.azure.invalid").expect("a cause");
+        let cause = TransportCause::from_setup(&error, "dev.azure.invalid").expect("a cause");
         assert_eq!(
             cause,
             TransportCause::NameNotResolved("dev.azure.invalid".to_owned())

@@ -316,6 +316,52 @@ mod tests {
         );
     }
 
+    fn api(status: u16, body: &str) -> Error {
+        Error::Api {
+            organization: "fabrikam".into(),
+            endpoint: "/fabrikam/p/_apis/x".into(),
+            status: StatusCode::from_u16(status).expect("valid"),
+            body: ApiErrorBody::parse(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn not_found_needs_an_azure_devops_error_body() {
+        let missing = r#"{"message":"TF401174: The item '/x' could not be found.","typeKey":"GitItemNotFoundException"}"#;
+        assert!(api(404, missing).is_not_found());
+        assert!(!api(404, "<html>Not Found</html>").is_not_found());
+        assert!(!api(404, "").is_not_found());
+        assert!(!api(400, missing).is_not_found());
+    }
+
+    #[test]
+    fn feature_disabled_is_a_400_that_says_so() {
+        for body in [
+            r#"{"message":"Advanced Security is not enabled for this repository."}"#,
+            r#"{"message":"x","typeKey":"AdvancedSecurityNotEnabledException"}"#,
+            r#"{"message":"Advanced Security is disabled for this repository."}"#,
+        ] {
+            assert!(api(400, body).is_feature_disabled(), "{body}");
+            assert!(!api(403, body).is_feature_disabled(), "{body}");
+        }
+        let rejected = r#"{"message":"The value 'x' of criteria.severities is not valid."}"#;
+        assert!(!api(400, rejected).is_feature_disabled());
+        assert!(!api(400, "").is_feature_disabled());
+    }
+
+    #[test]
+    fn definitive_errors_stop_a_run() {
+        assert!(api(403, "").is_definitive());
+        assert!(!api(404, "").is_definitive());
+        assert!(!api(503, "").is_definitive());
+        let credential = Error::Credential {
+            organization: "fabrikam".into(),
+            kind: CredentialKind::ServicePrincipal,
+            message: "AADSTS7000215: invalid client secret".into(),
+        };
+        assert!(credential.is_definitive());
+    }
+
     #[test]
     fn non_json_bodies_are_not_error_bodies() {
         assert!(ApiErrorBody::parse(b"<html>bad gateway</html>").is_none());
