@@ -7,8 +7,12 @@
 //!   server lacks fails with [`Error::Unsupported`] before anything is sent.
 //! * [`Credential`]: a personal access token or an Entra ID [`ServicePrincipal`].
 //! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
-//!   bounded concurrency, pacing from rate-limit headers, [`RetryPolicy`], error
-//!   classification. Each attempt is a `debug` tracing span.
+//!   bounded concurrency, pacing from rate-limit headers, a timeout per attempt,
+//!   [`RetryPolicy`], error classification. Each attempt is a `debug` tracing span.
+//! * [`Error`] says what went wrong and where (organization and endpoint): a transport
+//!   failure carries its [`TransportCause`] (certificate not trusted, name not resolved,
+//!   connection refused...); [`Error::is_definitive`], [`Error::is_not_found`] and
+//!   [`Error::is_feature_disabled`] give its meaning.
 //! * List methods return a [`Pager`]: a [`Stream`](futures::Stream) of [`Listed`] items, each the
 //!   typed model plus the JSON exactly as Azure DevOps sent it.
 //!

@@ -6,12 +6,11 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ado_client::{AdoClient, Credential, Error, Organization, TransportCause};
+use ado_client::{Error, TransportCause};
 use common::*;
-use futures::TryStreamExt as _;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -50,20 +49,11 @@ async fn https_server() -> (String, Arc<AtomicUsize>) {
                 let Ok(mut stream) = acceptor.accept(socket).await else {
                     return;
                 };
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buffer[..n]),
-                    }
+                if read_request_head(&mut stream).await {
+                    let response = json_response_head(body.len()) + &body;
+                    let _ = stream.write_all(response.as_bytes()).await;
+                    let _ = stream.shutdown().await;
                 }
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
             });
         }
     });
@@ -73,12 +63,8 @@ async fn https_server() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn a_certificate_from_an_unknown_ca_is_refused_at_once_and_said_so() {
     let (url, accepted) = https_server().await;
-    let org = Organization::parse(&url).expect("valid");
-    let error = fast(AdoClient::builder(org, Credential::pat(PAT)))
-        .build()
-        .expect("client")
-        .all_repositories()
-        .try_collect::<Vec<_>>()
+    let client = client_at(&url).build().expect("client");
+    let error = all_repositories(&client)
         .await
         .expect_err("untrusted certificate");
     assert!(
@@ -103,13 +89,11 @@ async fn a_certificate_from_an_unknown_ca_is_refused_at_once_and_said_so() {
 #[tokio::test]
 async fn extra_root_certificates_are_trusted() {
     let (url, _) = https_server().await;
-    let org = Organization::parse(&url).expect("valid");
-    let repositories = fast(AdoClient::builder(org, Credential::pat(PAT)))
+    let client = client_at(&url)
         .root_certificates_pem(tls_fixture("ca.pem"))
         .build()
-        .expect("client")
-        .all_repositories()
-        .try_collect::<Vec<_>>()
+        .expect("client");
+    let repositories = all_repositories(&client)
         .await
         .expect("trusted through the extra root");
     assert_eq!(repositories.len(), 3);

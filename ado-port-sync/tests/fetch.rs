@@ -477,34 +477,37 @@ async fn boards_merge_their_details_and_columns_split_per_state_mapping() {
     assert_eq!(columns[0]["__organizationName"], "fabrikam");
 }
 
-#[tokio::test]
-async fn a_team_whose_boards_fail_with_500_has_none() {
+/// The `board` items of the sample organization when the boards of team `t-1` answer
+/// `response`.
+async fn boards_when_a_team_answers(response: ResponseTemplate) -> ado_client::Result<Vec<Value>> {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
     common::override_route(
         &ado,
         "fabrikam",
         "/aaaa-1111/t-1/_apis/work/boards",
+        response,
+    )
+    .await;
+    try_items(&ado, Kind::Board, json!({}), &[]).await
+}
+
+#[tokio::test]
+async fn a_team_whose_boards_fail_with_500_has_none() {
+    let boards = boards_when_a_team_answers(
         ResponseTemplate::new(500).set_body_json(json!({"message": "no iterations"})),
     )
     .await;
-    assert!(items(&ado, Kind::Board, json!({}), &[]).await.is_empty());
+    assert!(boards.expect("the team is skipped").is_empty());
 }
 
 #[tokio::test]
 async fn a_boards_500_without_an_azure_devops_error_body_fails_the_kind() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    common::override_route(
-        &ado,
-        "fabrikam",
-        "/aaaa-1111/t-1/_apis/work/boards",
+    let error = boards_when_a_team_answers(
         ResponseTemplate::new(500).set_body_string("<html>proxy error</html>"),
     )
-    .await;
-    let error = try_items(&ado, Kind::Board, json!({}), &[])
-        .await
-        .expect_err("a proxy's 500 is not a team without iterations");
+    .await
+    .expect_err("a proxy's 500 is not a team without iterations");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
 }
 
@@ -706,43 +709,37 @@ async fn advanced_security_alerts_carry_repository_and_project_ids() {
     assert!(query.contains("api-version=7.2-preview.1"), "{query}");
 }
 
-#[tokio::test]
-async fn another_advanced_security_400_fails_the_kind() {
+/// The `advanced-security-alert` items of the sample organization when the alerts of
+/// repository `r-web` answer `response`.
+async fn alerts_when_a_repository_answers(
+    response: ResponseTemplate,
+) -> ado_client::Result<Vec<Value>> {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    common::override_route(
-        &ado,
-        "fabrikam",
-        "/aaaa-1111/_apis/alert/repositories/r-web/alerts",
-        ResponseTemplate::new(400).set_body_json(json!({
-            "message": "The value 'urgent' of criteria.severities is not valid.",
-            "typeKey": "InvalidArgumentValueException"
-        })),
-    )
-    .await;
-    let error = try_items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[])
-        .await
-        .expect_err("a rejected query is not a disabled feature");
+    let route = "/aaaa-1111/_apis/alert/repositories/r-web/alerts";
+    common::override_route(&ado, "fabrikam", route, response).await;
+    try_items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[]).await
+}
+
+#[tokio::test]
+async fn another_advanced_security_400_fails_the_kind() {
+    let error = alerts_when_a_repository_answers(ResponseTemplate::new(400).set_body_json(json!({
+        "message": "The value 'urgent' of criteria.severities is not valid.",
+        "typeKey": "InvalidArgumentValueException"
+    })))
+    .await
+    .expect_err("a rejected query is not a disabled feature");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
 }
 
 #[tokio::test]
 async fn a_repository_without_advanced_security_has_no_alerts() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    common::override_route(
-        &ado,
-        "fabrikam",
-        "/aaaa-1111/_apis/alert/repositories/r-web/alerts",
+    let alerts = alerts_when_a_repository_answers(
         ResponseTemplate::new(400)
             .set_body_json(json!({"message": "Advanced Security is not enabled"})),
     )
     .await;
-    assert!(
-        items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[])
-            .await
-            .is_empty()
-    );
+    assert!(alerts.expect("the repository is skipped").is_empty());
 }
 
 #[tokio::test]
