@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
@@ -15,6 +16,14 @@ use crate::retry::{Pacing, RetryPolicy};
 
 /// Requests in flight per organization unless configured otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+
+/// Longest one attempt of a request may take, response body included, unless configured
+/// otherwise. Azure DevOps delays throttled requests by up to 30 s before answering.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Longest the default HTTP client waits for a connection (TCP and TLS) unless configured
+/// otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A client for one Azure DevOps organization (or Server collection).
 ///
@@ -51,6 +60,7 @@ pub(crate) struct ClientInner {
     pub(crate) in_flight: Semaphore,
     pub(crate) paused_until: Mutex<Option<Instant>>,
     pub(crate) user_agent: HeaderValue,
+    pub(crate) request_timeout: Duration,
 }
 
 impl AdoClient {
@@ -65,6 +75,9 @@ impl AdoClient {
             pacing: Pacing::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             user_agent: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            root_certificates: Vec::new(),
         }
     }
 
@@ -104,6 +117,9 @@ pub struct AdoClientBuilder {
     pacing: Pacing,
     max_in_flight: usize,
     user_agent: Option<String>,
+    request_timeout: Duration,
+    connect_timeout: Duration,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl AdoClientBuilder {
@@ -113,7 +129,10 @@ impl AdoClientBuilder {
         self
     }
 
-    /// Uses this HTTP client (timeouts, proxies, TLS) instead of a default one.
+    /// Uses this HTTP client (proxies, TLS, connect timeout) instead of a default one. The
+    /// [`request_timeout`](Self::request_timeout) still bounds every attempt;
+    /// [`connect_timeout`](Self::connect_timeout) and
+    /// [`root_certificates_pem`](Self::root_certificates_pem) apply only to the default client.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -138,6 +157,33 @@ impl AdoClientBuilder {
         self
     }
 
+    /// Bounds each attempt of a request, response body included (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]); an attempt that takes longer fails as timed out and an
+    /// idempotent request is retried.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Bounds the connection (TCP and TLS) of the default HTTP client (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Trusts the root certificates of this PEM bundle (one or more `CERTIFICATE` blocks) in
+    /// addition to the platform's trust store, for the default HTTP client; may be called more
+    /// than once. For an Azure DevOps Server behind an internal CA or a TLS-inspecting proxy.
+    ///
+    /// On Linux the platform store is read by `rustls-native-certs`, which uses the files
+    /// named by `SSL_CERT_FILE` / `SSL_CERT_DIR` *instead of* the system store when they are
+    /// set; this library reads no environment variable itself.
+    pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Sets the `User-Agent` header (default `ado-client/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -149,7 +195,8 @@ impl AdoClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] when `max_in_flight` is zero, the user agent is not a valid header
-    /// value, or no default HTTP client can be created.
+    /// value, a root certificate bundle holds no valid certificate, or no default HTTP client
+    /// can be created.
     pub fn build(self) -> Result<AdoClient> {
         if self.max_in_flight == 0 {
             return Err(Error::Config("max_in_flight must be at least 1".to_owned()));
@@ -161,9 +208,7 @@ impl AdoClientBuilder {
         };
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build an HTTP client: {e}")))?,
+            None => default_http_client(self.connect_timeout, &self.root_certificates)?,
         };
         let profile = self
             .profile
@@ -179,9 +224,38 @@ impl AdoClientBuilder {
                 in_flight: Semaphore::new(self.max_in_flight),
                 paused_until: Mutex::new(None),
                 user_agent,
+                request_timeout: self.request_timeout,
             }),
         })
     }
+}
+
+/// The HTTP client used unless one is given: a connect timeout and the platform's trust roots
+/// plus `root_certificates`.
+fn default_http_client(
+    connect_timeout: Duration,
+    root_certificates: &[Vec<u8>],
+) -> Result<reqwest::Client> {
+    let mut certificates = Vec::new();
+    for (index, pem) in root_certificates.iter().enumerate() {
+        let bundle = reqwest::Certificate::from_pem_bundle(pem)
+            .ok()
+            .filter(|bundle| !bundle.is_empty())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "root certificate bundle #{} holds no valid PEM certificate",
+                    index + 1
+                ))
+            })?;
+        certificates.extend(bundle);
+    }
+    let mut builder = reqwest::Client::builder().connect_timeout(connect_timeout);
+    if !certificates.is_empty() {
+        builder = builder.tls_certs_merge(certificates);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build an HTTP client: {e}")))
 }
 
 impl fmt::Debug for AdoClientBuilder {
@@ -192,6 +266,9 @@ impl fmt::Debug for AdoClientBuilder {
             .field("profile", &self.profile)
             .field("retry", &self.retry)
             .field("max_in_flight", &self.max_in_flight)
+            .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("root_certificates", &self.root_certificates.len())
             .finish_non_exhaustive()
     }
 }
@@ -218,5 +295,15 @@ mod tests {
             .build()
             .expect_err("zero in flight");
         assert!(matches!(error, Error::Config(_)));
+    }
+
+    #[test]
+    fn rejects_a_root_certificate_bundle_without_certificates() {
+        let org = Organization::parse("https://dev.azure.com/fabrikam").expect("valid");
+        let error = AdoClient::builder(org, Credential::pat("x"))
+            .root_certificates_pem("not a certificate")
+            .build()
+            .expect_err("no certificate");
+        assert!(error.to_string().contains("bundle #1"), "{error}");
     }
 }

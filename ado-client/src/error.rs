@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use serde::Deserialize;
 
+pub use crate::cause::TransportCause;
 use crate::credential::CredentialKind;
 use crate::profile::{ApiProfile, Operation};
 
@@ -80,12 +81,14 @@ pub enum Error {
     },
 
     /// The request could not be sent or its response could not be read.
-    #[error("request to organization `{organization}` on {endpoint} failed: {source}")]
+    #[error("request to organization `{organization}` on {endpoint} failed: {cause}")]
     Transport {
         /// Organization that was called.
         organization: String,
         /// Endpoint path that was called.
         endpoint: String,
+        /// What went wrong, classified from the error's sources.
+        cause: TransportCause,
         /// The underlying HTTP client error (with its URL removed).
         #[source]
         source: reqwest::Error,
@@ -136,15 +139,61 @@ impl Error {
 
     /// Whether sending the same request again may succeed.
     ///
-    /// True for 408, 429, 500, 502, 503, 504 and connection failures; never for 400, 401, 403 or
-    /// 404, configuration, credential or decode errors.
+    /// True for 408, 429, 500, 502, 503, 504 and for refused, reset or timed-out connections and
+    /// bodies cut short; never for 400, 401, 403 or 404, TLS or name resolution failures,
+    /// configuration, credential or decode errors.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api { status, .. } => is_retryable_status(*status),
-            Self::Transport { source, .. } => source.is_connect() || source.is_timeout(),
+            Self::Transport { cause, .. } => matches!(
+                cause,
+                TransportCause::ConnectionRefused
+                    | TransportCause::ConnectionReset
+                    | TransportCause::TimedOut
+                    | TransportCause::BodyTruncated
+            ),
             _ => false,
         }
+    }
+
+    /// Whether every further request to this organization would fail the same way, so a run
+    /// may stop early: TLS and certificate failures, names that do not resolve, a rejected
+    /// credential (401), a refused permission (403) and credentials that cannot be obtained.
+    #[must_use]
+    pub fn is_definitive(&self) -> bool {
+        match self {
+            Self::Transport { cause, .. } => cause.is_definitive(),
+            Self::Unauthorized { .. } | Self::Credential { .. } => true,
+            Self::Api { status, .. } => *status == StatusCode::FORBIDDEN,
+            _ => false,
+        }
+    }
+
+    /// Whether Azure DevOps reported that the requested thing does not exist: HTTP 404 with an
+    /// Azure DevOps error body (e.g. `GitItemNotFoundException`, `BuildNotFoundException`,
+    /// `ProjectDoesNotExistException`). A 404 without that body comes from something other
+    /// than Azure DevOps (a proxy, a wrong service URL) and is not a "not found".
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Api { status, body: Some(_), .. } if *status == StatusCode::NOT_FOUND)
+    }
+
+    /// Whether Azure DevOps refused the request because a feature is not enabled where it was
+    /// asked for, such as Advanced Security on a repository: HTTP 400 with an Azure DevOps
+    /// error body whose message or `typeKey` says the feature is not enabled (or disabled).
+    /// Any other 400 (a malformed query, an unknown criterion) is not.
+    #[must_use]
+    pub fn is_feature_disabled(&self) -> bool {
+        let Self::Api {
+            status,
+            body: Some(body),
+            ..
+        } = self
+        else {
+            return false;
+        };
+        *status == StatusCode::BAD_REQUEST && body.says_not_enabled()
     }
 
     /// The error body Azure DevOps sent with the failure, if any.
@@ -214,6 +263,21 @@ pub struct ApiErrorBody {
 }
 
 impl ApiErrorBody {
+    /// Whether the message or the `typeKey` says something is not enabled or is disabled.
+    fn says_not_enabled(&self) -> bool {
+        let squeezed = |text: &str| {
+            text.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        };
+        [self.message.as_deref(), self.type_key.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(squeezed)
+            .any(|text| text.contains("notenabled") || text.contains("disabled"))
+    }
+
     /// Parses an error body; returns `None` when the body is not an Azure DevOps error object.
     pub(crate) fn parse(bytes: &[u8]) -> Option<Box<Self>> {
         serde_json::from_slice::<Self>(bytes)
@@ -250,6 +314,52 @@ mod tests {
             "HTTP 404 Not Found from organization `fabrikam` on /fabrikam/_apis/projects/x: \
              TF200016: The project does not exist. (ProjectDoesNotExistException)"
         );
+    }
+
+    fn api(status: u16, body: &str) -> Error {
+        Error::Api {
+            organization: "fabrikam".into(),
+            endpoint: "/fabrikam/p/_apis/x".into(),
+            status: StatusCode::from_u16(status).expect("valid"),
+            body: ApiErrorBody::parse(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn not_found_needs_an_azure_devops_error_body() {
+        let missing = r#"{"message":"TF401174: The item '/x' could not be found.","typeKey":"GitItemNotFoundException"}"#;
+        assert!(api(404, missing).is_not_found());
+        assert!(!api(404, "<html>Not Found</html>").is_not_found());
+        assert!(!api(404, "").is_not_found());
+        assert!(!api(400, missing).is_not_found());
+    }
+
+    #[test]
+    fn feature_disabled_is_a_400_that_says_so() {
+        for body in [
+            r#"{"message":"Advanced Security is not enabled for this repository."}"#,
+            r#"{"message":"x","typeKey":"AdvancedSecurityNotEnabledException"}"#,
+            r#"{"message":"Advanced Security is disabled for this repository."}"#,
+        ] {
+            assert!(api(400, body).is_feature_disabled(), "{body}");
+            assert!(!api(403, body).is_feature_disabled(), "{body}");
+        }
+        let rejected = r#"{"message":"The value 'x' of criteria.severities is not valid."}"#;
+        assert!(!api(400, rejected).is_feature_disabled());
+        assert!(!api(400, "").is_feature_disabled());
+    }
+
+    #[test]
+    fn definitive_errors_stop_a_run() {
+        assert!(api(403, "").is_definitive());
+        assert!(!api(404, "").is_definitive());
+        assert!(!api(503, "").is_definitive());
+        let credential = Error::Credential {
+            organization: "fabrikam".into(),
+            kind: CredentialKind::ServicePrincipal,
+            message: "AADSTS7000215: invalid client secret".into(),
+        };
+        assert!(credential.is_definitive());
     }
 
     #[test]

@@ -8,8 +8,12 @@
 //! * [`Credential`]: a personal access token or an Entra ID service principal
 //!   (`ServicePrincipal`, with the `service-principal` feature).
 //! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
-//!   bounded concurrency, pacing from rate-limit headers, [`RetryPolicy`], error
-//!   classification. Each attempt is a `debug` tracing span.
+//!   bounded concurrency, pacing from rate-limit headers, a timeout per attempt,
+//!   [`RetryPolicy`], error classification. Each attempt is a `debug` tracing span.
+//! * [`Error`] says what went wrong and where (organization and endpoint): a transport
+//!   failure carries its [`TransportCause`] (certificate not trusted, name not resolved,
+//!   connection refused...); [`Error::is_definitive`], [`Error::is_not_found`] and
+//!   [`Error::is_feature_disabled`] give its meaning.
 //! * List methods return a [`Pager`]: a [`Stream`](futures::Stream) of [`Listed`] items, each the
 //!   typed model plus the JSON exactly as Azure DevOps sent it.
 //!
@@ -38,6 +42,7 @@
 //! # }
 //! ```
 
+mod cause;
 mod client;
 pub mod credential;
 pub mod error;
@@ -49,11 +54,14 @@ mod resources;
 pub mod retry;
 mod transport;
 
-pub use crate::client::{AdoClient, AdoClientBuilder, DEFAULT_MAX_IN_FLIGHT};
+pub use crate::client::{
+    AdoClient, AdoClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_REQUEST_TIMEOUT,
+};
 pub use crate::credential::{Credential, CredentialKind};
 #[cfg(feature = "service-principal")]
 pub use crate::credential::{ServicePrincipal, ServicePrincipalBuilder};
-pub use crate::error::{ApiErrorBody, Error, Result};
+pub use crate::error::{ApiErrorBody, Error, Result, TransportCause};
 pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};

@@ -126,12 +126,13 @@ impl Organization {
     /// [`Error::InvalidUrl`] when the URL is not http(s), carries credentials, a query or a
     /// fragment, or lacks the organization (collection) part.
     pub fn parse(url: &str) -> Result<Self> {
-        let trimmed = url.trim().trim_end_matches('/');
-        let parsed = Url::parse(trimmed).map_err(|e| invalid(format!("`{trimmed}`: {e}")))?;
+        let raw = url.trim().trim_end_matches('/');
+        let trimmed = &*without_credentials(raw);
+        let parsed = Url::parse(raw).map_err(|e| invalid(format!("`{trimmed}`: {e}")))?;
         if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(invalid(
-                "the URL must not contain credentials; pass them as a Credential".to_owned(),
-            ));
+            return Err(invalid(format!(
+                "`{trimmed}`: the URL must not contain credentials; pass them as a Credential"
+            )));
         }
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(invalid(format!(
@@ -194,9 +195,15 @@ impl Organization {
     /// [`Error::InvalidUrl`] when the expanded template is not an http(s) URL.
     pub fn with_service_url(mut self, service: Service, template: &str) -> Result<Self> {
         let expanded = template.replace("{organization}", &self.name);
-        let expanded = expanded.trim().trim_end_matches('/');
-        let url = Url::parse(expanded)
+        let raw = expanded.trim().trim_end_matches('/');
+        let expanded = &*without_credentials(raw);
+        let url = Url::parse(raw)
             .map_err(|e| invalid(format!("service URL for {service} `{expanded}`: {e}")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(format!(
+                "service URL for {service} `{expanded}` must not contain credentials"
+            )));
+        }
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid(format!(
                 "service URL for {service} `{expanded}` must be an http(s) URL"
@@ -252,6 +259,18 @@ impl Organization {
 
 fn invalid(reason: String) -> Error {
     Error::InvalidUrl { reason }
+}
+
+/// `url` with any `user:password@` before its host removed, for messages. Works on text that
+/// is not a valid URL too.
+fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..authority_start], &rest[at + 1..]).into(),
+        None => url.into(),
+    }
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -404,9 +423,29 @@ mod tests {
             let error = Organization::parse(url).expect_err(url).to_string();
             assert!(error.contains(needle), "{url}: {error}");
         }
-        let error = Organization::parse("https://user:hunter2@dev.azure.com/fabrikam")
-            .expect_err("credentials")
-            .to_string();
-        assert!(!error.contains("hunter2"), "{error}");
+        for url in [
+            "https://user:hunter2@dev.azure.com/fabrikam",
+            "ftp://user:hunter2@dev.azure.com/fabrikam",
+            "https://user:hunter2@dev.azure.com:99999/fabrikam",
+            "https://user:hunter2@dev.azure.com/fabrikam?x=1",
+        ] {
+            let error = Organization::parse(url).expect_err(url);
+            for text in [error.to_string(), format!("{error:?}")] {
+                assert!(!text.contains("hunter2"), "{text}");
+                assert!(text.contains("dev.azure.com"), "{text}");
+            }
+        }
+        let error = org("https://dev.azure.com/fabrikam")
+            .with_service_url(
+                Service::Release,
+                "https://u:hunter2@proxy.example/{organization}",
+            )
+            .expect_err("credentials in a service URL");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert_eq!(
+            without_credentials("https://u:p@host:1/a@b?c=@d"),
+            "https://host:1/a@b?c=@d"
+        );
+        assert_eq!(without_credentials("no scheme@host/x"), "host/x");
     }
 }

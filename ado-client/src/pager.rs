@@ -320,18 +320,14 @@ async fn fetch_page(
         }
     }
     let response = client.send(&request).await?;
-    let body: Value = if response.body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        client.decode(&response.body, &response.endpoint)?
-    };
-    let body_token = body.get("continuationToken").and_then(token_text);
-    let (key, items) = extract_items(body, spec.items).map_err(|source| Error::Decode {
-        organization: client.organization.name().to_owned(),
-        endpoint: response.endpoint.clone(),
-        path: spec.items.join("|"),
-        source,
-    })?;
+    let body_token = response.body.get("continuationToken").and_then(token_text);
+    let (key, items) =
+        extract_items(response.body, spec.items).map_err(|source| Error::Decode {
+            organization: client.organization.name().to_owned(),
+            endpoint: response.endpoint.clone(),
+            path: spec.items.join("|"),
+            source,
+        })?;
     let next = match spec.paging {
         Paging::Single => State::Done,
         Paging::Token { .. } | Paging::BodyToken { .. } => {

@@ -4,38 +4,45 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-/// How failed requests are retried: exponential backoff with jitter and a cap.
+/// How failed requests are retried: bounded exponential backoff with jitter.
 ///
-/// Retried: 408, 429, 500, 502, 503, 504 and connection failures. A `Retry-After` or
-/// `X-RateLimit-Delay` header is a lower bound for the delay (itself capped by
-/// [`max_server_delay`](Self::max_server_delay)).
+/// * [`max_attempts`](Self::max_attempts): attempts in total, the first included (1 disables
+///   retries).
+/// * [`backoff(retry)`](Self::backoff) before retry number `retry` (1-based): a random duration
+///   between half and all of `min(base_delay * 2^(retry-1), max_delay)`.
+/// * A server hint (`Retry-After`, `X-RateLimit-Delay`) is a floor: the delay is
+///   `max(hint capped at max_server_delay, backoff)`.
+///
+/// Default ([`RetryPolicy::default`]): 6 attempts, base delay 250 ms, max delay 8 s, max server
+/// delay 60 s.
+///
+/// What is retried: every idempotent request (GETs and read-only POST queries) on connection
+/// failures, resets, timeouts, bodies cut short or undecodable, and 408, 429, 500, 502, 503,
+/// 504; a creation only on 429 and on failures that never reached the server. Never retried:
+/// TLS and certificate errors, names that do not resolve, 400, 401, 403, 404.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts in total, the first included (1 disables retries).
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubled for each further one.
-    pub base_delay: Duration,
-    /// Upper bound of the computed backoff.
-    pub max_delay: Duration,
-    /// Upper bound of a delay requested by the server through headers.
-    pub max_server_delay: Duration,
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_server_delay: Duration,
 }
 
 impl RetryPolicy {
-    /// A policy with `max_attempts` attempts and a backoff from `base_delay` up to `max_delay`;
-    /// server-requested delays are capped at five minutes.
+    /// A policy with `max_attempts` attempts (at least 1) and a backoff from `base_delay` up to
+    /// `max_delay`; server-requested delays are capped at 60 s (see
+    /// [`with_max_server_delay`](Self::with_max_server_delay)).
     #[must_use]
     pub fn new(max_attempts: u32, base_delay: Duration, max_delay: Duration) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
             base_delay,
             max_delay,
-            max_server_delay: Duration::from_secs(300),
+            max_server_delay: DEFAULT_MAX_SERVER_DELAY,
         }
     }
 
-    /// No retries at all.
+    /// No retries at all: one attempt.
     #[must_use]
     pub fn none() -> Self {
         Self::new(1, Duration::ZERO, Duration::ZERO)
@@ -46,6 +53,30 @@ impl RetryPolicy {
     pub fn with_max_server_delay(mut self, max: Duration) -> Self {
         self.max_server_delay = max;
         self
+    }
+
+    /// Attempts in total, the first included.
+    #[must_use]
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Full backoff before the first retry; doubled for each further one.
+    #[must_use]
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// Upper bound of the computed backoff.
+    #[must_use]
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// Upper bound of a delay requested by the server through headers.
+    #[must_use]
+    pub fn max_server_delay(&self) -> Duration {
+        self.max_server_delay
     }
 
     /// The jittered exponential backoff before retry number `retry` (1-based): a random value
@@ -67,10 +98,13 @@ impl RetryPolicy {
     }
 }
 
+/// Cap of server-requested delays unless configured otherwise.
+const DEFAULT_MAX_SERVER_DELAY: Duration = Duration::from_secs(60);
+
 impl Default for RetryPolicy {
-    /// Five attempts, backoff from 1 s up to 30 s.
+    /// Six attempts, backoff from 250 ms up to 8 s, server hints capped at 60 s.
     fn default() -> Self {
-        Self::new(5, Duration::from_secs(1), Duration::from_secs(30))
+        Self::new(6, Duration::from_millis(250), Duration::from_secs(8))
     }
 }
 
@@ -201,7 +235,22 @@ mod tests {
             assert!(late >= Duration::from_millis(500) && late <= Duration::from_secs(1));
         }
         assert_eq!(RetryPolicy::none().backoff(1), Duration::ZERO);
-        assert_eq!(RetryPolicy::none().max_attempts, 1);
+        assert_eq!(RetryPolicy::none().max_attempts(), 1);
+        let default = RetryPolicy::default();
+        assert_eq!(
+            (
+                default.max_attempts(),
+                default.base_delay(),
+                default.max_delay(),
+                default.max_server_delay()
+            ),
+            (
+                6,
+                Duration::from_millis(250),
+                Duration::from_secs(8),
+                Duration::from_secs(60)
+            )
+        );
     }
 
     #[test]

@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, USER_AGENT};
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 use url::Url;
 
 use crate::client::ClientInner;
-use crate::error::{ApiErrorBody, Error, Result, is_retryable_status};
+use crate::error::{ApiErrorBody, Error, Result, TransportCause, is_retryable_status};
 use crate::organization::Service;
 use crate::profile::Operation;
 
@@ -82,10 +82,15 @@ impl Request {
         }
     }
 
-    /// Whether a transport failure is worth sending the request again for: a connection that
-    /// could not be made never reached the server; a timeout or a broken body may have.
-    fn retries_transport(&self, error: &reqwest::Error) -> bool {
-        error.is_connect() || (self.idempotent && (error.is_timeout() || error.is_body()))
+    /// Whether a transport failure is worth sending the request again for. A failure that
+    /// cannot succeed later (TLS, certificate, name resolution) never is; a connection that
+    /// could not be made never reached the server; a timeout, a reset or a broken body may
+    /// have, so only an idempotent request is sent again then.
+    fn retries_transport(&self, error: &reqwest::Error, cause: &TransportCause) -> bool {
+        if cause.is_definitive() || error.is_builder() || error.is_redirect() {
+            return false;
+        }
+        error.is_connect() || self.idempotent
     }
 
     /// Appends a query parameter.
@@ -103,13 +108,17 @@ impl Request {
     }
 }
 
-/// A successful response.
+/// A successful response, its body decoded as JSON.
 #[derive(Debug)]
 pub(crate) struct Response {
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+    /// The JSON body; `null` when the body is empty (or the request a DELETE).
+    pub(crate) body: Value,
     pub(crate) endpoint: String,
 }
+
+/// What one attempt produced: a response read to its end, or the transport failure.
+type Attempt = std::result::Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error>;
 
 impl ClientInner {
     fn url(&self, request: &Request, api_version: &str) -> Result<Url> {
@@ -131,7 +140,10 @@ impl ClientInner {
         Ok(url)
     }
 
-    /// Sends `request`, retrying per the policy, and returns the successful response.
+    /// Sends `request` and decodes its JSON body, retrying per the policy: an idempotent
+    /// request is sent again when the connection fails, times out or breaks, when the body is
+    /// cut short or is not JSON, and on 408, 429, 500, 502, 503 and 504; a creation only on 429
+    /// and on connections that were never made.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response> {
         let api_version =
             self.profile
@@ -146,60 +158,20 @@ impl ClientInner {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let can_retry = attempt < self.retry.max_attempts;
-            let outcome = {
-                let _permit = self.in_flight.acquire().await.map_err(|_| {
-                    Error::Config("the client's request limiter was closed".to_owned())
-                })?;
-                self.wait_for_pacing().await;
-                let authorization = self.credential.authorization(organization).await?;
-                let span = tracing::debug_span!(
-                    "ado_request",
-                    http.method = %request.method(),
-                    url = %url,
-                    attempt,
-                    http.status = tracing::field::Empty,
-                );
-                async {
-                    let mut builder = self.http.request(request.method(), url.clone());
-                    if let Some(body) = &request.body {
-                        builder = builder.json(body);
-                    }
-                    let result = builder
-                        .header(AUTHORIZATION, authorization)
-                        .header(ACCEPT, "application/json")
-                        .header(USER_AGENT, self.user_agent.clone())
-                        .send()
-                        .await;
-                    let response = match result {
-                        Ok(response) => response,
-                        Err(e) => {
-                            let e = e.without_url();
-                            tracing::debug!(error = %e, "request failed");
-                            return Err(e);
-                        }
-                    };
-                    let status = response.status();
-                    tracing::Span::current().record("http.status", status.as_u16());
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await?.to_vec();
-                    tracing::debug!(bytes = body.len(), "response");
-                    Ok((status, headers, body))
-                }
-                .instrument(span)
-                .await
-            };
-
-            let (status, headers, body) = match outcome {
+            let can_retry = attempt < self.retry.max_attempts();
+            let (status, headers, body) = match self.attempt(request, &url, attempt).await? {
                 Ok(parts) => parts,
-                Err(e) if can_retry && request.retries_transport(&e) => {
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                    continue;
-                }
                 Err(e) => {
+                    let cause = TransportCause::of(&e, url.host_str().unwrap_or_default());
+                    if can_retry && request.retries_transport(&e, &cause) {
+                        tracing::debug!(%cause, attempt, "retrying after a transport failure");
+                        tokio::time::sleep(self.retry.backoff(attempt)).await;
+                        continue;
+                    }
                     return Err(Error::Transport {
                         organization: organization.to_owned(),
                         endpoint,
+                        cause,
                         source: e,
                     });
                 }
@@ -208,11 +180,21 @@ impl ClientInner {
                 self.pause_for(pause);
             }
             if status.is_success() {
-                return Ok(Response {
-                    headers,
-                    body,
-                    endpoint,
-                });
+                match self.decode(request, &body, &endpoint) {
+                    Ok(body) => {
+                        return Ok(Response {
+                            headers,
+                            body,
+                            endpoint,
+                        });
+                    }
+                    Err(e) if can_retry && request.idempotent && is_broken_body(&e) => {
+                        tracing::debug!(error = %e, attempt, "retrying after a broken body");
+                        tokio::time::sleep(self.retry.backoff(attempt)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             if can_retry && request.retries_status(status) {
                 tokio::time::sleep(self.retry.delay(attempt, &headers)).await;
@@ -222,8 +204,64 @@ impl ClientInner {
         }
     }
 
-    /// Decodes `body` into `T`, reporting the JSON path of a failure.
-    pub(crate) fn decode<T: DeserializeOwned>(&self, body: &[u8], endpoint: &str) -> Result<T> {
+    /// Sends `request` once and reads the whole response. The outer error is one no retry
+    /// can help (the limiter closed, no credential).
+    async fn attempt(&self, request: &Request, url: &Url, attempt: u32) -> Result<Attempt> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Error::Config("the client's request limiter was closed".to_owned()))?;
+        self.wait_for_pacing().await;
+        let authorization = self
+            .credential
+            .authorization(self.organization.name())
+            .await?;
+        let span = tracing::debug_span!(
+            "ado_request",
+            http.method = %request.method(),
+            url = %url,
+            attempt,
+            http.status = tracing::field::Empty,
+        );
+        let exchange = async {
+            let mut builder = self
+                .http
+                .request(request.method(), url.clone())
+                .timeout(self.request_timeout);
+            if let Some(body) = &request.body {
+                builder = builder.json(body);
+            }
+            let response = builder
+                .header(AUTHORIZATION, authorization)
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, self.user_agent.clone())
+                .send()
+                .await
+                .map_err(reqwest::Error::without_url)?;
+            let status = response.status();
+            tracing::Span::current().record("http.status", status.as_u16());
+            let headers = response.headers().clone();
+            let body = response
+                .bytes()
+                .await
+                .map_err(reqwest::Error::without_url)?
+                .to_vec();
+            tracing::debug!(bytes = body.len(), "response");
+            Ok((status, headers, body))
+        };
+        let outcome = exchange.instrument(span).await;
+        if let Err(e) = &outcome {
+            tracing::debug!(error = %e, "request failed");
+        }
+        Ok(outcome)
+    }
+
+    /// Decodes a successful response's body as JSON, reporting the JSON path of a failure.
+    fn decode(&self, request: &Request, body: &[u8], endpoint: &str) -> Result<Value> {
+        if request.method == Method::DELETE || body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
         let deserializer = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(deserializer).map_err(|e| Error::Decode {
             organization: self.organization.name().to_owned(),
@@ -272,6 +310,12 @@ impl ClientInner {
             tokio::time::sleep_until(until).await;
         }
     }
+}
+
+/// Whether a decode failure means the body was cut short or mangled on the way (worth
+/// reading again), not that valid JSON had an unexpected shape.
+fn is_broken_body(error: &Error) -> bool {
+    matches!(error, Error::Decode { source, .. } if !source.is_data())
 }
 
 #[cfg(test)]

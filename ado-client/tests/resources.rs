@@ -275,6 +275,20 @@ async fn file_content_on_the_default_branch_and_missing_files() {
         .await
         .expect("404 is not an error");
     assert!(missing.is_none());
+
+    // A 404 without an Azure DevOps error body comes from something else (a proxy, a wrong
+    // service URL): an error, not a missing file.
+    get(&items, "7.1")
+        .and(query_param("path", "/proxied.md"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("Not Found"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client
+        .file(PROJECT, "repo-1", "/proxied.md", "master")
+        .await
+        .expect_err("a bare 404 is an error");
+    assert!(!error.is_not_found());
 }
 
 #[tokio::test]

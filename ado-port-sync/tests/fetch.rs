@@ -12,12 +12,22 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn items(server: &MockServer, kind: Kind, options: Value, excluded: &[String]) -> Vec<Value> {
+    try_items(server, kind, options, excluded)
+        .await
+        .unwrap_or_else(|e| panic!("{kind}: {e}"))
+}
+
+async fn try_items(
+    server: &MockServer,
+    kind: Kind,
+    options: Value,
+    excluded: &[String],
+) -> ado_client::Result<Vec<Value>> {
     let options: Map<String, Value> = serde_json::from_value(options).expect("object");
     let request = KindRequest::new(kind, &options).expect("valid options");
     fetch(ado_client(server, "fabrikam"), &request, excluded)
         .try_collect()
         .await
-        .expect("no errors")
 }
 
 #[tokio::test]
@@ -630,18 +640,38 @@ async fn boards_merge_their_details_and_columns_split_per_state_mapping() {
     assert_eq!(columns[0]["__organizationName"], "fabrikam");
 }
 
-#[tokio::test]
-async fn a_team_whose_boards_fail_with_500_has_none() {
+/// The `board` items of the sample organization when the boards of team `t-1` answer
+/// `response`.
+async fn boards_when_a_team_answers(response: ResponseTemplate) -> ado_client::Result<Vec<Value>> {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
     common::override_route(
         &ado,
         "fabrikam",
         "/aaaa-1111/t-1/_apis/work/boards",
+        response,
+    )
+    .await;
+    try_items(&ado, Kind::Board, json!({}), &[]).await
+}
+
+#[tokio::test]
+async fn a_team_whose_boards_fail_with_500_has_none() {
+    let boards = boards_when_a_team_answers(
         ResponseTemplate::new(500).set_body_json(json!({"message": "no iterations"})),
     )
     .await;
-    assert!(items(&ado, Kind::Board, json!({}), &[]).await.is_empty());
+    assert!(boards.expect("the team is skipped").is_empty());
+}
+
+#[tokio::test]
+async fn a_boards_500_without_an_azure_devops_error_body_fails_the_kind() {
+    let error = boards_when_a_team_answers(
+        ResponseTemplate::new(500).set_body_string("<html>proxy error</html>"),
+    )
+    .await
+    .expect_err("a proxy's 500 is not a team without iterations");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
 }
 
 #[tokio::test]
@@ -842,23 +872,37 @@ async fn advanced_security_alerts_carry_repository_and_project_ids() {
     assert!(query.contains("api-version=7.2-preview.1"), "{query}");
 }
 
-#[tokio::test]
-async fn a_repository_without_advanced_security_has_no_alerts() {
+/// The `advanced-security-alert` items of the sample organization when the alerts of
+/// repository `r-web` answer `response`.
+async fn alerts_when_a_repository_answers(
+    response: ResponseTemplate,
+) -> ado_client::Result<Vec<Value>> {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    common::override_route(
-        &ado,
-        "fabrikam",
-        "/aaaa-1111/_apis/alert/repositories/r-web/alerts",
+    let route = "/aaaa-1111/_apis/alert/repositories/r-web/alerts";
+    common::override_route(&ado, "fabrikam", route, response).await;
+    try_items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[]).await
+}
+
+#[tokio::test]
+async fn another_advanced_security_400_fails_the_kind() {
+    let error = alerts_when_a_repository_answers(ResponseTemplate::new(400).set_body_json(json!({
+        "message": "The value 'urgent' of criteria.severities is not valid.",
+        "typeKey": "InvalidArgumentValueException"
+    })))
+    .await
+    .expect_err("a rejected query is not a disabled feature");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+}
+
+#[tokio::test]
+async fn a_repository_without_advanced_security_has_no_alerts() {
+    let alerts = alerts_when_a_repository_answers(
         ResponseTemplate::new(400)
             .set_body_json(json!({"message": "Advanced Security is not enabled"})),
     )
     .await;
-    assert!(
-        items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[])
-            .await
-            .is_empty()
-    );
+    assert!(alerts.expect("the repository is skipped").is_empty());
 }
 
 #[tokio::test]
@@ -959,7 +1003,7 @@ async fn folders_match_their_pattern_at_the_pattern_branch() {
             "/fabrikam/aaaa-1111/_apis/git/repositories/r-web/items",
         ))
         .and(query_param("path", "/services/web/deploy/port.yml"))
-        .respond_with(ResponseTemplate::new(404))
+        .respond_with(item_not_found())
         .with_priority(1)
         .mount(&ado)
         .await;
@@ -1044,7 +1088,7 @@ async fn files_are_read_parsed_and_paired_with_their_repository() {
             ResponseTemplate::new(200)
                 .set_body_json(file("/services/api/owners.txt", "web-team\n")),
         ),
-        ("/missing.yml", ResponseTemplate::new(404)),
+        ("/missing.yml", item_not_found()),
     ] {
         Mock::given(method("GET"))
             .and(path(items_route))
@@ -1055,6 +1099,13 @@ async fn files_are_read_parsed_and_paired_with_their_repository() {
             .mount(&ado)
             .await;
     }
+    // Every other item (the included files next to those found) is missing.
+    Mock::given(method("GET"))
+        .and(path(items_route))
+        .respond_with(item_not_found())
+        .with_priority(10)
+        .mount(&ado)
+        .await;
 
     let files = items(
         &ado,
@@ -1101,4 +1152,17 @@ async fn files_are_read_parsed_and_paired_with_their_repository() {
     )
     .await;
     assert!(other.is_empty(), "only the named repositories");
+}
+
+/// What Azure DevOps answers for a path missing from a branch: 404 with its error body.
+fn item_not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({
+        "$id": "1",
+        "innerException": null,
+        "message": "TF401174: The item '/missing.yml' could not be found in the repository 'web' at the version specified by '<Branch: main >'.",
+        "typeName": "Microsoft.TeamFoundation.Git.Server.GitItemNotFoundException, Microsoft.TeamFoundation.SourceControl.WebServer",
+        "typeKey": "GitItemNotFoundException",
+        "errorCode": 0,
+        "eventId": 3000
+    }))
 }

@@ -10,6 +10,7 @@ use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use reqwest::header::HeaderValue;
 
 use super::CredentialKind;
+use crate::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 use crate::error::{Error, Result};
 
 /// The Entra ID scope of Azure DevOps (resource `499b84ac-1321-427f-aa17-267ca6975798`).
@@ -107,7 +108,8 @@ impl ServicePrincipalBuilder {
         self
     }
 
-    /// The HTTP client used for token requests (default: a new [`reqwest::Client`]).
+    /// The HTTP client used for token requests (default: a new [`reqwest::Client`] with
+    /// [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_REQUEST_TIMEOUT`]).
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(Arc::new(client));
@@ -133,6 +135,8 @@ impl ServicePrincipalBuilder {
             Some(client) => client,
             None => Arc::new(
                 reqwest::Client::builder()
+                    .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                    .timeout(DEFAULT_REQUEST_TIMEOUT)
                     .build()
                     .map_err(|e| Error::Config(format!("cannot build an HTTP client: {e}")))?,
             ),

@@ -60,7 +60,9 @@ impl AdoClient {
     ///
     /// # Errors
     ///
-    /// Any request or decode error other than 404.
+    /// Any request or decode error other than "not found" ([`Error::is_not_found`]).
+    ///
+    /// [`Error::is_not_found`]: crate::Error::is_not_found
     pub async fn file(
         &self,
         project: &str,
@@ -87,7 +89,7 @@ impl AdoClient {
         .query("includeContent", true);
         match self.get_listed(&request).await {
             Ok(item) => Ok(Some(item)),
-            Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -22,7 +22,6 @@ pub use self::release::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQ
 pub use self::work::WorkItemExpand;
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::client::AdoClient;
 use crate::error::{Error, Result};
@@ -37,8 +36,7 @@ impl AdoClient {
     /// Fetches one object, keeping its raw JSON next to the model.
     async fn get_listed<T: DeserializeOwned>(&self, request: &Request) -> Result<Listed<T>> {
         let response = self.inner.send(request).await?;
-        let raw: Value = self.inner.decode(&response.body, &response.endpoint)?;
-        Listed::decode(raw).map_err(|(path, source)| Error::Decode {
+        Listed::decode(response.body).map_err(|(path, source)| Error::Decode {
             organization: self.inner.organization.name().to_owned(),
             endpoint: response.endpoint,
             path,

@@ -186,3 +186,38 @@ pub async fn collect<T>(
     use futures::TryStreamExt as _;
     stream.try_collect().await.unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The repositories of `client`'s organization, or the error that ended the listing.
+pub async fn all_repositories(
+    client: &AdoClient,
+) -> ado_client::Result<Vec<ado_client::Listed<ado_client::models::GitRepository>>> {
+    use futures::TryStreamExt as _;
+    client.all_repositories().try_collect().await
+}
+
+/// The organization `fabrikam` at `http://{address}/fabrikam` with fast retries.
+pub fn client_at(url: &str) -> AdoClientBuilder {
+    let org = Organization::parse(url).expect("valid organization URL");
+    fast(AdoClient::builder(org, Credential::pat(PAT)))
+}
+
+/// Reads an HTTP/1.1 request head from `stream`; `false` when the peer went away first.
+pub async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    true
+}
+
+/// An HTTP/1.1 200 response head for a JSON body of `length` bytes.
+pub fn json_response_head(length: usize) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+    )
+}

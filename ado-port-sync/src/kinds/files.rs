@@ -75,7 +75,7 @@ async fn repo_files(
             .await
             .or_else(|e| {
                 // A pattern whose base folder does not exist matches nothing.
-                if e.status().map(|s| s.as_u16()) == Some(404) {
+                if e.is_not_found() {
                     Ok(Vec::new())
                 } else {
                     Err(e)

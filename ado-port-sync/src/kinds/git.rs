@@ -299,7 +299,8 @@ fn closed_before(pr: &PullRequest, since: Timestamp) -> bool {
 
 /// `advanced-security-alert`: the Advanced Security alerts of each healthy repository matching
 /// the selector's criteria, with `__repositoryId` and `__projectId`. A repository without
-/// Advanced Security (the service answers 400) has none.
+/// Advanced Security (a 400 whose error body says it is not enabled) has none; any other
+/// failure fails the kind.
 pub(super) fn advanced_security_alerts(org: &Arc<OrgScope>, query: AlertQuery) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
@@ -311,7 +312,7 @@ pub(super) fn advanced_security_alerts(org: &Arc<OrgScope>, query: AlertQuery) -
             .filter(|alert| {
                 let disabled = alert
                     .as_ref()
-                    .is_err_and(|e| e.status().map(|s| s.as_u16()) == Some(400));
+                    .is_err_and(ado_client::Error::is_feature_disabled);
                 std::future::ready(!disabled)
             })
             .map_ok(move |alert| {

@@ -126,11 +126,11 @@ impl KindRequest {
     }
 }
 
-/// A 404 as `None`.
+/// "Not found" (a 404 with an Azure DevOps error body) as `None`.
 fn found<T>(result: ado_client::Result<T>) -> ado_client::Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(error) if error.status().map(|s| s.as_u16()) == Some(404) => Ok(None),
+        Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error),
     }
 }

@@ -63,7 +63,7 @@ async fn test_run_item(
                     .await;
                 match listed {
                     Ok(value) => json!({ "count": value.len(), "value": value }),
-                    Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => json!({}),
+                    Err(e) if e.is_not_found() => json!({}),
                     Err(e) => return Err(e),
                 }
             }

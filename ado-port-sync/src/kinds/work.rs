@@ -55,8 +55,10 @@ pub(super) fn work_item(item: Value, project: &ProjectEntry) -> Value {
 }
 
 /// `board`: every board of every team of every project, the listed reference merged with the
-/// board's own payload (columns, rows...), with `__project`. A team whose boards answer 500
-/// (a team without iterations) has none.
+/// board's own payload (columns, rows...), with `__project`. A team whose boards Azure DevOps
+/// answers with a 500 and its error body, after retries (what it does for a team without
+/// iterations), has none; a 500 without that body (a proxy) or any other failure fails the
+/// kind.
 pub(super) fn boards(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
@@ -78,9 +80,9 @@ fn team_boards(client: &AdoClient, project: &Arc<ProjectEntry>, team_id: Arc<str
     client
         .boards(&project.id, &team_id)
         .filter(move |board| {
-            let skipped = board
-                .as_ref()
-                .is_err_and(|e| e.status().map(|s| s.as_u16()) == Some(500));
+            let skipped = board.as_ref().is_err_and(|e| {
+                e.status().map(|s| s.as_u16()) == Some(500) && e.api_error().is_some()
+            });
             if skipped {
                 tracing::warn!(
                     team = %listing_team,
