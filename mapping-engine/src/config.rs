@@ -2,7 +2,9 @@
 
 use crate::error::ConfigError;
 use crate::jq::{Needs, Program};
+use crate::pool::Pool;
 use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
 
 /// Flags that steer how entities are written and reconciled.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +62,8 @@ pub struct Mapping {
     /// Top-level keys this crate does not interpret, kept as written.
     pub extra: Map<String, Value>,
     pub(crate) options: Options,
+    /// The evaluation threads, started by the first batch.
+    pub(crate) pool: Mutex<Option<Arc<Pool>>>,
 }
 
 /// One entry of `resources`.
@@ -71,11 +75,22 @@ pub struct Resource {
     pub kind: String,
     /// Selector options besides `query` (kind-specific, e.g. `includedFiles`), as written.
     pub selector_options: Map<String, Value>,
-    pub(crate) query: Program,
-    pub(crate) items_to_parse: Option<ItemsToParse>,
-    pub(crate) entity: EntityMapping,
+    /// The blueprint when its program is a constant string.
+    constant_blueprint: Option<String>,
+    /// The compiled programs, shared with the evaluation threads.
+    pub(crate) programs: Arc<Programs>,
+}
+
+/// The compiled programs of one resource.
+#[derive(Debug)]
+pub(crate) struct Programs {
+    /// Position of the resource in `resources`.
+    pub index: usize,
+    pub query: Program,
+    pub items_to_parse: Option<ItemsToParse>,
+    pub entity: EntityMapping,
     /// The top-level item keys any program of the resource reads; `None` for all.
-    pub(crate) input_keys: Option<Vec<String>>,
+    pub input_keys: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -194,6 +209,7 @@ impl Mapping {
             resources,
             extra,
             options,
+            pool: Mutex::new(None),
         })
     }
 
@@ -403,14 +419,34 @@ impl Resource {
             (None, Needs::Keys(keys)) => Some(keys.into_iter().collect()),
             _ => None,
         };
+        let constant_blueprint = match &entity.blueprint {
+            Template::Jq(p) if p.is_constant() => {
+                match p.first_json(&Value::Null, &Default::default()) {
+                    Ok(Some(Value::String(blueprint))) if !blueprint.is_empty() => Some(blueprint),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         Ok(Resource {
             index,
             kind,
             selector_options,
-            query,
-            items_to_parse,
-            entity,
-            input_keys,
+            constant_blueprint,
+            programs: Arc::new(Programs {
+                index,
+                query,
+                items_to_parse,
+                entity,
+                input_keys,
+            }),
         })
+    }
+
+    /// The blueprint of every entity of the resource when its program is a constant
+    /// string (such as `'"azureDevopsRepository"'`), evaluated once at load; `None` when
+    /// the blueprint depends on the item.
+    pub fn constant_blueprint(&self) -> Option<&str> {
+        self.constant_blueprint.as_deref()
     }
 }
