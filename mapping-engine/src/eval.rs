@@ -256,9 +256,7 @@ impl Scope<'_> {
         match t {
             Template::Jq(p) => match match input.json {
                 Some(json) if p.runs_on_json() => p.first_json(json, &self.env),
-                _ => p
-                    .first(input.val, &self.env)
-                    .map(|v| v.map(|v| jq::to_json(&v))),
+                _ => p.first_as_json(input.val, &self.env),
             } {
                 Ok(v) => v.unwrap_or(Value::Null),
                 Err(e) => {

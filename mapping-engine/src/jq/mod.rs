@@ -2,6 +2,7 @@
 
 mod budget;
 mod fast;
+mod growth;
 mod inputs;
 mod natives;
 mod number;
@@ -11,7 +12,9 @@ mod rewrite;
 mod time;
 mod value;
 
-pub use budget::reset as reset_budget;
+pub use budget::{
+    MAX_ELEMENTS, MAX_ITEM_BYTES, MAX_STRING_BYTES, SLOT_BYTES, reset as reset_budget,
+};
 pub use inputs::Needs;
 pub use jaq_json::Val;
 pub use program::{CompileError, EvalError, Program};

@@ -1,5 +1,6 @@
 //! Conversion between `serde_json::Value` and jaq's `Val`, and jq's JSON text.
 
+use super::budget;
 use super::number::{format_f64, format_literal};
 use jaq_json::{Map, Num, Rc, Val};
 use serde_json::Value;
@@ -51,18 +52,41 @@ pub fn to_val_keys(value: &Value, keys: &[String]) -> Val {
 /// Converts a jaq value into a JSON value the way jq prints it: whole doubles
 /// become integers, NaN becomes null and infinities the largest double.
 pub fn to_json(val: &Val) -> Value {
-    match val {
+    convert(val, &mut |_| true).unwrap_or_default()
+}
+
+/// [`to_json`] within the item's size budget (values that share parts can stand for far
+/// more JSON than they take memory); `None` once the budget is spent.
+pub(super) fn to_json_within_budget(val: &Val) -> Option<Value> {
+    convert(val, &mut |bytes| budget::charge(bytes).is_ok())
+}
+
+/// Converts a value, asking `charge` for the bytes of every node; `None` when it refuses.
+fn convert(val: &Val, charge: &mut impl FnMut(usize) -> bool) -> Option<Value> {
+    let len = match val {
+        Val::TStr(b) | Val::BStr(b) => b.len(),
+        _ => 0,
+    };
+    if !charge(budget::SLOT_BYTES + len) {
+        return None;
+    }
+    Some(match val {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => num_to_json(n),
         Val::TStr(b) | Val::BStr(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        Val::Arr(items) => Value::Array(items.iter().map(to_json).collect()),
+        Val::Arr(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| convert(v, charge))
+                .collect::<Option<_>>()?,
+        ),
         Val::Obj(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (key_string(k), to_json(v)))
-                .collect(),
+                .map(|(k, v)| Some((key_string(k), convert(v, charge)?)))
+                .collect::<Option<_>>()?,
         ),
-    }
+    })
 }
 
 fn key_string(key: &Val) -> String {
@@ -124,11 +148,23 @@ pub fn num_text(n: &Num) -> String {
 /// Compact JSON text of a value, exactly as jq's `tojson` writes it.
 pub fn json_text(val: &Val) -> String {
     let mut out = String::new();
-    write_json(&mut out, val);
+    // Without a bound, writing never stops early.
+    let _ = write_json(&mut out, val, usize::MAX);
     out
 }
 
-fn write_json(out: &mut String, val: &Val) {
+/// [`json_text`] up to about `max` bytes (values that share parts can stand for far
+/// more text than they take memory), and whether that is the whole text.
+pub(super) fn json_text_within(val: &Val, max: usize) -> (String, bool) {
+    let mut out = String::new();
+    let whole = write_json(&mut out, val, max).is_ok();
+    (out, whole)
+}
+
+/// The text is longer than the bound.
+struct TooLong;
+
+fn write_json(out: &mut String, val: &Val, max: usize) -> Result<(), TooLong> {
     match val {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -140,7 +176,7 @@ fn write_json(out: &mut String, val: &Val) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(out, item);
+                write_json(out, item, max)?;
             }
             out.push(']');
         }
@@ -152,11 +188,15 @@ fn write_json(out: &mut String, val: &Val) {
                 }
                 write_str(out, &key_string(k));
                 out.push(':');
-                write_json(out, v);
+                write_json(out, v, max)?;
             }
             out.push('}');
         }
     }
+    if out.len() > max {
+        return Err(TooLong);
+    }
+    Ok(())
 }
 
 fn write_str(out: &mut String, s: &str) {
