@@ -36,7 +36,10 @@ pub struct Options {
     /// The value of `$ENV` and `env`; `None` (the default) hides the environment
     /// behind an empty object.
     pub env: Option<Map<String, Value>>,
-    /// Steps (recursive calls, generated values) one item may spend.
+    /// Steps (recursive calls, generated values) one item may spend. The values its
+    /// programs build are bounded too: see [`jq::MAX_STRING_BYTES`](crate::jq::MAX_STRING_BYTES),
+    /// [`jq::MAX_ELEMENTS`](crate::jq::MAX_ELEMENTS) and
+    /// [`jq::MAX_ITEM_BYTES`](crate::jq::MAX_ITEM_BYTES).
     pub step_budget: u64,
     /// Threads a batch is spread over; `None` uses every core.
     pub threads: Option<usize>,

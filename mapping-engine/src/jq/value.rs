@@ -52,41 +52,40 @@ pub fn to_val_keys(value: &Value, keys: &[String]) -> Val {
 /// Converts a jaq value into a JSON value the way jq prints it: whole doubles
 /// become integers, NaN becomes null and infinities the largest double.
 pub fn to_json(val: &Val) -> Value {
-    convert(val, &mut |_| true).unwrap_or_default()
-}
-
-/// [`to_json`] within the item's size budget (values that share parts can stand for far
-/// more JSON than they take memory); `None` once the budget is spent.
-pub(super) fn to_json_within_budget(val: &Val) -> Option<Value> {
-    convert(val, &mut |bytes| budget::charge(bytes).is_ok())
-}
-
-/// Converts a value, asking `charge` for the bytes of every node; `None` when it refuses.
-fn convert(val: &Val, charge: &mut impl FnMut(usize) -> bool) -> Option<Value> {
-    let len = match val {
-        Val::TStr(b) | Val::BStr(b) => b.len(),
-        _ => 0,
-    };
-    if !charge(budget::SLOT_BYTES + len) {
-        return None;
-    }
-    Some(match val {
+    match val {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => num_to_json(n),
         Val::TStr(b) | Val::BStr(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        Val::Arr(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| convert(v, charge))
-                .collect::<Option<_>>()?,
-        ),
+        Val::Arr(items) => Value::Array(items.iter().map(to_json).collect()),
         Val::Obj(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| Some((key_string(k), convert(v, charge)?)))
-                .collect::<Option<_>>()?,
+                .map(|(k, v)| (key_string(k), to_json(v)))
+                .collect(),
         ),
-    })
+    }
+}
+
+/// [`to_json`] within the item's size budget (values that share parts can stand for far
+/// more JSON than they take memory); `None`, before converting anything, once the budget
+/// is spent.
+pub(super) fn to_json_within_budget(val: &Val) -> Option<Value> {
+    weigh(val).then(|| to_json(val))
+}
+
+/// Charges the budget [`budget::SLOT_BYTES`] for every node of the JSON of `val` and the
+/// length of every string; whether the budget allows it.
+fn weigh(val: &Val) -> bool {
+    let len = match val {
+        Val::TStr(b) | Val::BStr(b) => b.len(),
+        _ => 0,
+    };
+    budget::charge(budget::SLOT_BYTES + len).is_ok()
+        && match val {
+            Val::Arr(items) => items.iter().all(weigh),
+            Val::Obj(map) => map.values().all(weigh),
+            _ => true,
+        }
 }
 
 fn key_string(key: &Val) -> String {
