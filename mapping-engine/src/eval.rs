@@ -187,7 +187,7 @@ impl Scope<'_> {
                 return Outcome::Failed(format!(
                     "{}: the selector must evaluate to a boolean, not {}",
                     self.path("selector.query"),
-                    jq::json_text(&other)
+                    jq::describe(&other)
                 ));
             }
             Ok(None) => {

@@ -39,6 +39,10 @@ const RUNAWAY: &[(&str, &str)] = &[
         "reduce range(40) as $i ({a: 1}; {a: ., b: .}) | tostring",
         "value too large",
     ),
+    (
+        "error(reduce range(40) as $i (0; [., .]))",
+        "value too large: string of more than 16777216 bytes",
+    ),
     ("[range(1e9)]", "budget exceeded"),
     ("[limit(1e9; repeat(1))]", "budget exceeded"),
     ("reduce range(1e8) as $i ([]; . + [$i])", ""),
@@ -140,5 +144,19 @@ fn constants_compile_on_a_thread_that_spent_its_budget() {
     assert_eq!(
         constant.first_json(&json!(null), &Val::Null),
         Ok(Some(json!("ab")))
+    );
+}
+
+#[test]
+fn a_selector_output_too_large_to_print_is_described_briefly() {
+    let yaml = "resources:\n  - kind: k\n    selector:\n      query: 'reduce range(40) as $i (0; [., .])'\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let mapped = m.map_batch(&m.resources[0], &[json!({"id": "a"})]).unwrap();
+    assert_eq!(
+        mapped[0].outcomes,
+        [Outcome::Failed(
+            "resources[0].selector.query: the selector must evaluate to a boolean, not array ([[[[[[[[[[...)"
+                .into()
+        )]
     );
 }

@@ -17,5 +17,6 @@ pub use budget::{
 };
 pub use inputs::Needs;
 pub use jaq_json::Val;
+pub(crate) use natives::describe;
 pub use program::{CompileError, EvalError, Program};
 pub use value::{json_text, to_json, to_val, to_val_keys};

@@ -309,6 +309,9 @@ fn error_text(e: jaq_core::Error<Val>) -> String {
     let v = e.into_val();
     match &v {
         Val::TStr(b) | Val::BStr(b) => String::from_utf8_lossy(b).into_owned(),
-        other => super::value::json_text(other),
+        other => match super::value::json_text_within(other, budget::MAX_STRING_BYTES) {
+            (text, true) => text,
+            _ => budget::string_too_long(),
+        },
     }
 }
