@@ -574,8 +574,7 @@ impl ResourceRun<'_> {
     async fn map(&self, items: Vec<Value>) -> Result<Vec<Mapped>, String> {
         let mapping = Arc::clone(&self.resync.mapping);
         let position = self.position;
-        let count = items.len();
-        let mapped = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             mapping
                 .resources
                 .get(position)
@@ -583,15 +582,8 @@ impl ResourceRun<'_> {
         })
         .await
         .map_err(|error| format!("mapping failed: {error}"))?
-        .ok_or_else(|| format!("resources[{position}] is missing from the mapping"))?;
-        if mapped.len() == count {
-            Ok(mapped)
-        } else {
-            Err(format!(
-                "mapping returned {} results for {count} items",
-                mapped.len()
-            ))
-        }
+        .ok_or_else(|| format!("resources[{position}] is missing from the mapping"))?
+        .map_err(|error| format!("resources[{position}]: {error}"))
     }
 
     /// Counts the outcomes and keeps the entities.

@@ -841,6 +841,7 @@ fn has_search(entity: &serde_json::Value) -> bool {
 async fn only_entities_that_changed_are_sent_again() {
     let Synced {
         ado,
+        port: _port,
         state,
         sink,
         resync,

@@ -58,7 +58,10 @@ pub fn run(args: &MapArgs) -> Result<(), Failure> {
     let mut skipped = 0usize;
     for resource in resources {
         for (start, batch) in (0..).step_by(BATCH).zip(items.chunks(BATCH)) {
-            for (offset, mapped) in mapping.map_batch(resource, batch).into_iter().enumerate() {
+            let mapped = mapping.map_batch(resource, batch).map_err(|e| {
+                Failure::Message(format!("{name}: resources[{}]: {e}", resource.index))
+            })?;
+            for (offset, mapped) in mapped.into_iter().enumerate() {
                 let item = start + offset + 1;
                 for w in &mapped.warnings {
                     eprintln!("warning: {name} item {item}: {}: {}", w.field, w.message);

@@ -100,6 +100,7 @@ fn main() {
             .map(|batch| {
                 mapping
                     .map_batch(resource, batch)
+                    .expect("batch maps")
                     .iter()
                     .flat_map(|m| &m.outcomes)
                     .filter(|o| matches!(o, Outcome::Entity(_)))

@@ -2,7 +2,9 @@
 
 use crate::error::ConfigError;
 use crate::jq::{Needs, Program};
+use crate::pool::Pool;
 use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
 
 /// Flags that steer how entities are written and reconciled.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +36,10 @@ pub struct Options {
     /// The value of `$ENV` and `env`; `None` (the default) hides the environment
     /// behind an empty object.
     pub env: Option<Map<String, Value>>,
-    /// Steps (recursive calls, generated values) one item may spend.
+    /// Steps (recursive calls, generated values) one item may spend. The values its
+    /// programs build are bounded too: see [`jq::MAX_STRING_BYTES`](crate::jq::MAX_STRING_BYTES),
+    /// [`jq::MAX_ELEMENTS`](crate::jq::MAX_ELEMENTS) and
+    /// [`jq::MAX_ITEM_BYTES`](crate::jq::MAX_ITEM_BYTES).
     pub step_budget: u64,
     /// Threads a batch is spread over; `None` uses every core.
     pub threads: Option<usize>,
@@ -60,6 +65,8 @@ pub struct Mapping {
     /// Top-level keys this crate does not interpret, kept as written.
     pub extra: Map<String, Value>,
     pub(crate) options: Options,
+    /// The evaluation threads, started by the first batch.
+    pub(crate) pool: Mutex<Option<Arc<Pool>>>,
 }
 
 /// One entry of `resources`.
@@ -73,11 +80,20 @@ pub struct Resource {
     pub selector_options: Map<String, Value>,
     /// The blueprint when its program is a constant string.
     constant_blueprint: Option<String>,
-    pub(crate) query: Program,
-    pub(crate) items_to_parse: Option<ItemsToParse>,
-    pub(crate) entity: EntityMapping,
+    /// The compiled programs, shared with the evaluation threads.
+    pub(crate) programs: Arc<Programs>,
+}
+
+/// The compiled programs of one resource.
+#[derive(Debug)]
+pub(crate) struct Programs {
+    /// Position of the resource in `resources`.
+    pub index: usize,
+    pub query: Program,
+    pub items_to_parse: Option<ItemsToParse>,
+    pub entity: EntityMapping,
     /// The top-level item keys any program of the resource reads; `None` for all.
-    pub(crate) input_keys: Option<Vec<String>>,
+    pub input_keys: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -196,6 +212,7 @@ impl Mapping {
             resources,
             extra,
             options,
+            pool: Mutex::new(None),
         })
     }
 
@@ -419,17 +436,19 @@ impl Resource {
             kind,
             selector_options,
             constant_blueprint,
-            query,
-            items_to_parse,
-            entity,
-            input_keys,
+            programs: Arc::new(Programs {
+                index,
+                query,
+                items_to_parse,
+                entity,
+                input_keys,
+            }),
         })
     }
 
     /// The blueprint of every entity of the resource when its program is a constant
     /// string (such as `'"azureDevopsRepository"'`), evaluated once at load; `None` when
     /// the blueprint depends on the item.
-    #[must_use]
     pub fn constant_blueprint(&self) -> Option<&str> {
         self.constant_blueprint.as_deref()
     }

@@ -39,3 +39,18 @@ pub enum ConfigError {
         program: String,
     },
 }
+
+/// A batch that could not be mapped as a whole; no partial result is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapError {
+    /// An evaluation thread could not be started.
+    #[error("mapping thread could not start: {0}")]
+    ThreadStart(String),
+    /// An evaluation panicked (a bug in the engine), with the panic's message.
+    #[error("mapping evaluation panicked: {0}")]
+    Panicked(String),
+    /// The evaluation threads stopped before answering.
+    #[error("mapping threads stopped before mapping every item")]
+    Stopped,
+}

@@ -1,13 +1,13 @@
 //! Evaluation of a resource's selector and mappings over raw items.
 
-use crate::config::{EntityMapping, Mapping, Resource, Template};
+use crate::config::{EntityMapping, Mapping, Programs, Resource, Template};
 use crate::entity::{Entity, Mapped, Outcome, SkipReason, Warning};
+use crate::error::MapError;
 use crate::jq::{self, Val};
+use crate::pool::Pool;
 use serde_json::{Map, Value};
 use std::num::NonZeroUsize;
-
-/// Stack of an evaluation thread: deep enough for the step budget's recursion.
-const EVAL_STACK_BYTES: usize = 2 << 30;
+use std::sync::Arc;
 
 /// Items below which a batch is mapped on one thread.
 const MIN_ITEMS_PER_THREAD: usize = 64;
@@ -18,9 +18,9 @@ struct Input<'a> {
     json: Option<&'a Value>,
 }
 
-/// What every evaluation of one thread shares.
+/// What every evaluation of one task shares.
 struct Scope<'a> {
-    resource: &'a Resource,
+    resource: &'a Programs,
     env: Val,
     budget: u64,
     /// Map items the selector rejects too ([`Outcome::Unselected`]).
@@ -28,63 +28,83 @@ struct Scope<'a> {
 }
 
 impl Mapping {
-    /// Maps a batch of raw items with one resource, using all cores.
+    /// Maps a batch of raw items with one resource on the mapping's evaluation threads
+    /// (started by the first batch, sized by [`Options::threads`](crate::Options::threads)).
     ///
-    /// Returns one [`Mapped`] per item, in input order.
-    pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+    /// Returns one [`Mapped`] per item, in input order, or an error when the batch could not
+    /// be mapped as a whole. It blocks until the batch is mapped: from async code, call it
+    /// inside `spawn_blocking`.
+    pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Result<Vec<Mapped>, MapError> {
         self.map_items(resource, items, false)
     }
 
     /// Like [`Mapping::map_batch`], but items the selector rejects are mapped too and come
     /// back as [`Outcome::Unselected`] (live events delete their entities).
-    pub fn map_batch_all(&self, resource: &Resource, items: &[Value]) -> Vec<Mapped> {
+    pub fn map_batch_all(
+        &self,
+        resource: &Resource,
+        items: &[Value],
+    ) -> Result<Vec<Mapped>, MapError> {
         self.map_items(resource, items, true)
     }
 
-    fn map_items(&self, resource: &Resource, items: &[Value], all: bool) -> Vec<Mapped> {
+    /// The evaluation threads, started on first use (and again after a failed start).
+    fn pool(&self) -> Result<Arc<Pool>, MapError> {
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pool) = &*pool {
+            return Ok(Arc::clone(pool));
+        }
         let threads = self
             .options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
-        let threads = threads
-            .min(items.len().div_ceil(MIN_ITEMS_PER_THREAD))
-            .max(1);
-        let chunk = items.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = items
-                .chunks(chunk)
-                .map(|part| {
-                    std::thread::Builder::new()
-                        .name("mapping".into())
-                        .stack_size(EVAL_STACK_BYTES)
-                        .spawn_scoped(s, move || self.map_on_this_thread(resource, part, all))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| match h {
-                    Ok(handle) => handle.join().unwrap_or_else(|_| Vec::new()),
-                    Err(_) => Vec::new(),
-                })
-                .collect()
-        })
+        let started = Arc::new(Pool::start(threads)?);
+        *pool = Some(Arc::clone(&started));
+        Ok(started)
     }
 
-    fn map_on_this_thread(&self, resource: &Resource, items: &[Value], all: bool) -> Vec<Mapped> {
-        let env = self
-            .options
-            .env
-            .as_ref()
-            .map_or(Val::obj(Default::default()), |e| {
-                jq::to_val(&Value::Object(e.clone()))
-            });
-        let scope = Scope {
-            resource,
-            env,
-            budget: self.options.step_budget,
-            all,
-        };
-        items.iter().map(|item| scope.map(item)).collect()
+    fn map_items(
+        &self,
+        resource: &Resource,
+        items: &[Value],
+        all: bool,
+    ) -> Result<Vec<Mapped>, MapError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pool = self.pool()?;
+        let tasks = pool
+            .threads()
+            .min(items.len().div_ceil(MIN_ITEMS_PER_THREAD))
+            .max(1);
+        let chunk = items.len().div_ceil(tasks);
+        let env = Arc::new(self.options.env.clone());
+        let budget = self.options.step_budget;
+        let tasks = items
+            .chunks(chunk)
+            .map(|part| {
+                let (programs, env, part) = (
+                    Arc::clone(&resource.programs),
+                    Arc::clone(&env),
+                    part.to_vec(),
+                );
+                Box::new(move || {
+                    let scope = Scope {
+                        resource: &programs,
+                        env: env
+                            .as_ref()
+                            .as_ref()
+                            .map_or(Val::obj(Default::default()), |e| {
+                                jq::to_val(&Value::Object(e.clone()))
+                            }),
+                        budget,
+                        all,
+                    };
+                    part.iter().map(|item| scope.map(item)).collect::<Vec<_>>()
+                }) as Box<dyn FnOnce() -> Vec<Mapped> + Send>
+            })
+            .collect();
+        Ok(pool.run(tasks)?.into_iter().flatten().collect())
     }
 }
 
@@ -167,7 +187,7 @@ impl Scope<'_> {
                 return Outcome::Failed(format!(
                     "{}: the selector must evaluate to a boolean, not {}",
                     self.path("selector.query"),
-                    jq::json_text(&other)
+                    jq::describe(&other)
                 ));
             }
             Ok(None) => {
@@ -236,9 +256,7 @@ impl Scope<'_> {
         match t {
             Template::Jq(p) => match match input.json {
                 Some(json) if p.runs_on_json() => p.first_json(json, &self.env),
-                _ => p
-                    .first(input.val, &self.env)
-                    .map(|v| v.map(|v| jq::to_json(&v))),
+                _ => p.first_as_json(input.val, &self.env),
             } {
                 Ok(v) => v.unwrap_or(Value::Null),
                 Err(e) => {

@@ -23,7 +23,7 @@
 //!           title: .name
 //! "#, Options::default()).unwrap();
 //! let resource = &mapping.resources[0];
-//! let mapped = mapping.map_batch(resource, &[json!({"id": "a b", "name": "Fabrikam"})]);
+//! let mapped = mapping.map_batch(resource, &[json!({"id": "a b", "name": "Fabrikam"})]).unwrap();
 //! let Outcome::Entity(entity) = &mapped[0].outcomes[0] else { panic!() };
 //! assert_eq!(entity.identifier, json!("ab"));
 //! ```
@@ -32,8 +32,9 @@ mod entity;
 mod error;
 mod eval;
 pub mod jq;
+mod pool;
 mod quotes;
 
 pub use config::{Mapping, Options, Resource, Settings};
 pub use entity::{Entity, Mapped, Outcome, SkipReason, Warning};
-pub use error::ConfigError;
+pub use error::{ConfigError, MapError};

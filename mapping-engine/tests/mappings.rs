@@ -30,7 +30,7 @@ fn check(name: &str) {
                 .collect();
         let mut got = Vec::new();
         for resource in mapping.resources_of(kind) {
-            for mapped in mapping.map_batch(resource, &items) {
+            for mapped in mapping.map_batch(resource, &items).unwrap() {
                 for outcome in mapped.outcomes {
                     if let Outcome::Entity(e) = outcome {
                         got.push(serde_json::to_value(e).unwrap());
@@ -131,7 +131,7 @@ fn single(yaml_mapping: &str, item: Value) -> (Vec<Outcome>, Vec<String>) {
         "'.keep != false'"
     );
     let m = Mapping::from_yaml(&yaml, Options::default()).unwrap();
-    let mapped = m.map_batch(&m.resources[0], &[item]).remove(0);
+    let mapped = m.map_batch(&m.resources[0], &[item]).unwrap().remove(0);
     (
         mapped.outcomes,
         mapped.warnings.into_iter().map(|w| w.field).collect(),
@@ -161,7 +161,7 @@ fn empty_identifiers_are_skipped_and_selectors_must_be_boolean() {
     assert_eq!(outcomes, [Outcome::Filtered]);
     let yaml = "resources:\n  - kind: k\n    selector:\n      query: .id\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n";
     let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
-    let mapped = m.map_batch(&m.resources[0], &[json!({"id": "x"})]);
+    let mapped = m.map_batch(&m.resources[0], &[json!({"id": "x"})]).unwrap();
     assert!(matches!(&mapped[0].outcomes[0], Outcome::Failed(msg) if msg.contains("boolean")));
 }
 
@@ -174,6 +174,7 @@ fn items_to_parse_expands_and_removes_the_array() {
             &m.resources[0],
             &[json!({"id": "r", "files": [{"name": "a"}, {"name": "b"}]})],
         )
+        .unwrap()
         .remove(0);
     let ids: Vec<Value> = mapped
         .outcomes
@@ -224,14 +225,16 @@ fn environment_is_hidden_unless_given() {
 fn single_quoted_strings_and_falsy_identifiers_behave_as_in_port() {
     let yaml = "resources:\n  - kind: k\n    selector:\n      query: .kind == 'service'\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: \"'service'\"\n";
     let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
-    let mapped = m.map_batch(
-        &m.resources[0],
-        &[
-            json!({"kind": "service", "id": "a"}),
-            json!({"kind": "service", "id": 0}),
-            json!({"kind": "other", "id": "b"}),
-        ],
-    );
+    let mapped = m
+        .map_batch(
+            &m.resources[0],
+            &[
+                json!({"kind": "service", "id": "a"}),
+                json!({"kind": "service", "id": 0}),
+                json!({"kind": "other", "id": "b"}),
+            ],
+        )
+        .unwrap();
     let Outcome::Entity(e) = &mapped[0].outcomes[0] else {
         panic!("{mapped:?}")
     };
@@ -247,10 +250,12 @@ fn single_quoted_strings_and_falsy_identifiers_behave_as_in_port() {
 fn nested_objects_in_mappings_are_evaluated_leaf_by_leaf() {
     let yaml = "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"b\"'\n          properties:\n            owner:\n              name: .owner.name\n              tags: [.a, '\"x\"']\n";
     let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
-    let mapped = m.map_batch(
-        &m.resources[0],
-        &[json!({"id": "i", "a": 1, "owner": {"name": "n"}})],
-    );
+    let mapped = m
+        .map_batch(
+            &m.resources[0],
+            &[json!({"id": "i", "a": 1, "owner": {"name": "n"}})],
+        )
+        .unwrap();
     let Outcome::Entity(e) = &mapped[0].outcomes[0] else {
         panic!("{mapped:?}")
     };
@@ -268,11 +273,43 @@ fn map_batch_all_maps_items_the_selector_rejects() {
         json!({"id": "a", "keep": true}),
         json!({"id": "b", "keep": false}),
     ];
-    let all = m.map_batch_all(&m.resources[0], &items);
+    let all = m.map_batch_all(&m.resources[0], &items).unwrap();
     assert!(matches!(&all[0].outcomes[0], Outcome::Entity(e) if e.identifier == "a"));
     assert!(matches!(&all[1].outcomes[0], Outcome::Unselected(e) if e.identifier == "b"));
     assert_eq!(
-        m.map_batch(&m.resources[0], &items)[1].outcomes,
+        m.map_batch(&m.resources[0], &items).unwrap()[1].outcomes,
         [Outcome::Filtered]
     );
+}
+
+#[test]
+fn constant_blueprints_are_known_at_load() {
+    let yaml = "resources:\n  - kind: a\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsRepository\"'\n  - kind: b\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: .type\n  - kind: c\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: 'null'\n";
+    let m = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    let blueprints: Vec<_> = m.resources.iter().map(|r| r.constant_blueprint()).collect();
+    assert_eq!(blueprints, [Some("azureDevopsRepository"), None, None]);
+}
+
+#[test]
+fn batches_spread_over_threads_come_back_whole_and_in_order() {
+    let yaml = "resources:\n  - kind: k\n    port:\n      entity:\n        mappings:\n          identifier: .id | tostring\n          blueprint: '\"b\"'\n";
+    let options = Options {
+        threads: Some(3),
+        ..Options::default()
+    };
+    let m = Mapping::from_yaml(yaml, options).unwrap();
+    let items: Vec<_> = (0..500).map(|i| json!({"id": i})).collect();
+    for _ in 0..2 {
+        let mapped = m.map_batch(&m.resources[0], &items).unwrap();
+        let ids: Vec<_> = mapped
+            .iter()
+            .map(|m| match &m.outcomes[..] {
+                [Outcome::Entity(e)] => e.identifier.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let expected: Vec<_> = (0..500).map(|i| json!(i.to_string())).collect();
+        assert_eq!(ids, expected);
+    }
+    assert_eq!(m.map_batch(&m.resources[0], &[]).unwrap(), []);
 }

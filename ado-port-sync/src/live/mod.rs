@@ -282,12 +282,19 @@ impl LiveEvents {
     async fn map(&self, position: usize, item: Value) -> Result<Mapped, LiveError> {
         let mapping = Arc::clone(&self.mapping);
         tokio::task::spawn_blocking(move || {
-            let resource = mapping.resources.get(position)?;
-            mapping.map_batch_all(resource, &[item]).pop()
+            let resource = mapping.resources.get(position).ok_or_else(|| {
+                LiveError::Mapping(format!("resources[{position}] is missing from the mapping"))
+            })?;
+            mapping
+                .map_batch_all(resource, &[item])
+                .map_err(|error| LiveError::Mapping(error.to_string()))?
+                .pop()
+                .ok_or_else(|| {
+                    LiveError::Mapping(format!("resources[{position}] produced no result"))
+                })
         })
         .await
         .map_err(|error| LiveError::Mapping(error.to_string()))?
-        .ok_or_else(|| LiveError::Mapping(format!("resources[{position}] produced no result")))
     }
 
     async fn upsert(&self, entities: &[Entity], report: &mut LiveReport) -> Result<(), LiveError> {

@@ -7,13 +7,15 @@
 //! output) or would take jaq's representation into account (arrays or objects
 //! where scalars are expected, integers beyond 2^53, `-0`), it returns `None`
 //! and the program runs on jaq instead, so both paths always agree. Nothing in
-//! the subset recurses or loops, so it spends no evaluation budget.
+//! the subset recurses or loops, so it spends no evaluation budget; values too
+//! large for the size budget (see [`super::budget`]) are jaq's to report.
 
+use super::budget;
 use super::natives;
 use super::regex;
 use super::rewrite::literal;
 use super::time;
-use super::value::{float_to_json, json_text, to_val};
+use super::value::{float_to_json, json_text_within, to_val};
 use jaq_core::load::lex::StrPart;
 use jaq_core::load::parse::{BinaryOp, Pattern, Term};
 use jaq_core::ops::{Cmp, Math};
@@ -110,7 +112,10 @@ impl Fast {
     /// The output for `input`, `None` when jaq must evaluate the program.
     pub fn run(&self, input: &Value) -> Option<Value> {
         let mut vars = Vec::with_capacity(self.depth);
-        self.root.eval(&V::Ref(input), &mut vars).map(V::into_json)
+        let mut left = budget::MAX_ITEM_BYTES;
+        self.root
+            .eval(&V::Ref(input), &mut vars)
+            .and_then(|v| v.into_json(&mut left))
     }
 }
 
@@ -382,24 +387,96 @@ impl<'a> V<'a> {
         }
     }
 
-    fn into_json(self) -> Value {
-        match self {
-            V::Ref(v) => v.clone(),
+    /// The value as JSON, spending `left` bytes ([`budget::SLOT_BYTES`] a node and the
+    /// length of each string); `None` when they run out.
+    fn into_json(self, left: &mut usize) -> Option<Value> {
+        Some(match self {
+            V::Ref(v) => return copy(v, left),
             V::Null => Value::Null,
             V::Bool(b) => Value::Bool(b),
             V::Num(f) => float_to_json(f),
-            V::Str(s) => Value::String(s),
-            V::Arr(items) => Value::Array(items.into_iter().map(V::into_json).collect()),
+            V::Str(s) => {
+                spend(left, s.len())?;
+                Value::String(s)
+            }
+            V::Arr(items) => {
+                spend(left, 0)?;
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|v| v.into_json(left))
+                        .collect::<Option<_>>()?,
+                )
+            }
+        })
+    }
+
+    /// Spends the memory this value takes (a reference to the input counts as one node)
+    /// from `left`; `None` when it runs out.
+    fn weigh(&self, left: &mut usize) -> Option<()> {
+        match self {
+            V::Str(s) => spend(left, s.len()),
+            V::Arr(items) => {
+                spend(left, 0)?;
+                items.iter().try_for_each(|v| v.weigh(left))
+            }
+            _ => spend(left, 0),
         }
     }
 
-    /// `tostring`: strings as they are, anything else as JSON text.
-    fn text(&self) -> String {
+    /// `tostring`: strings as they are, anything else as JSON text; `None` for text
+    /// longer than a string may be.
+    fn text(&self) -> Option<String> {
         match self.as_str() {
-            Some(s) => s.to_owned(),
-            None => json_text(&self.to_val()),
+            Some(s) => Some(s.to_owned()),
+            None => json(self),
         }
     }
+}
+
+/// Spends one node of `extra` bytes from `left`.
+fn spend(left: &mut usize, extra: usize) -> Option<()> {
+    *left = left.checked_sub(budget::SLOT_BYTES + extra)?;
+    Some(())
+}
+
+/// A copy of part of the input, spending `left` as [`V::into_json`] does.
+fn copy(v: &Value, left: &mut usize) -> Option<Value> {
+    Some(match v {
+        Value::String(s) => {
+            spend(left, s.len())?;
+            v.clone()
+        }
+        Value::Array(items) => {
+            spend(left, 0)?;
+            Value::Array(items.iter().map(|v| copy(v, left)).collect::<Option<_>>()?)
+        }
+        Value::Object(map) => {
+            spend(left, 0)?;
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| Some((k.clone(), copy(v, left)?)))
+                    .collect::<Option<_>>()?,
+            )
+        }
+        _ => {
+            spend(left, 0)?;
+            v.clone()
+        }
+    })
+}
+
+/// `tojson`, `None` for text longer than a string may be.
+fn json(v: &V) -> Option<String> {
+    match json_text_within(&v.to_val(), budget::MAX_STRING_BYTES) {
+        (text, true) => Some(text),
+        _ => None,
+    }
+}
+
+/// A string no longer than a string may be.
+fn string<'a>(s: String) -> Option<V<'a>> {
+    (s.len() <= budget::MAX_STRING_BYTES).then_some(V::Str(s))
 }
 
 /// `map.get(key)`, scanning small objects rather than hashing the key.
@@ -436,9 +513,9 @@ fn math<'a>(l: V<'a>, m: Math, r: V<'a>) -> Option<V<'a>> {
         (Math::Add, l) if r.is_null() => Some(l),
         (Math::Add, V::Str(mut s)) => {
             s.push_str(r.as_str()?);
-            Some(V::Str(s))
+            string(s)
         }
-        (Math::Add, l) => Some(V::Str([l.as_str()?, r.as_str()?].concat())),
+        (Math::Add, l) => string([l.as_str()?, r.as_str()?].concat()),
         _ => None,
     }
 }
@@ -457,8 +534,8 @@ impl Unary {
     fn apply<'a>(self, x: &V<'a>) -> Option<V<'a>> {
         Some(match self {
             Unary::ToString if x.as_str().is_some() => x.clone(),
-            Unary::ToString => V::Str(x.text()),
-            Unary::ToJson => V::Str(json_text(&x.to_val())),
+            Unary::ToString => V::Str(x.text()?),
+            Unary::ToJson => V::Str(json(x)?),
             Unary::Length => match x {
                 V::Null | V::Ref(Value::Null) => V::Num(0.0),
                 V::Arr(items) => V::Num(items.len() as f64),
@@ -548,10 +625,10 @@ impl Node {
                 for p in pieces {
                     match p {
                         Piece::Str(s) => out.push_str(s),
-                        Piece::Term(t) => out.push_str(&t.eval(x, vars)?.text()),
+                        Piece::Term(t) => out.push_str(&t.eval(x, vars)?.text()?),
                     }
                 }
-                V::Str(out)
+                string(out)?
             }
             Node::Collect(items) => {
                 let mut out = Vec::new();
@@ -583,7 +660,10 @@ impl Node {
                         },
                     }
                 }
-                V::Arr(out)
+                let out = V::Arr(out);
+                let mut left = budget::MAX_ITEM_BYTES;
+                out.weigh(&mut left)?;
+                out
             }
             Node::Unary(u) => u.apply(x)?,
             Node::Select(cond) => {

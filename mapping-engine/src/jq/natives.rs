@@ -6,7 +6,7 @@
 use super::budget;
 use super::regex;
 use super::time;
-use super::value::{json_text, num_text};
+use super::value::{json_text_within, num_text};
 use jaq_core::box_iter::box_once;
 use jaq_core::native::{Fun, v};
 use jaq_core::{Error, Exn, Native, ValR, ValXs, data::JustLut};
@@ -16,9 +16,6 @@ use jaq_json::{Num, Rc, Val};
 pub type Data = JustLut<Val>;
 
 type Cv<'a> = jaq_core::Cv<'a, Data>;
-
-/// Longest string that `*` may build, a guard against runaway repetition.
-const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 pub(super) fn fail<T>(msg: impl ToString) -> ValR<T, Val> {
     Err(Error::str(msg))
@@ -42,7 +39,7 @@ pub fn type_name(v: &Val) -> &'static str {
 
 /// `type (value)` as jq's error messages show a value, truncated.
 pub fn describe(v: &Val) -> String {
-    let mut text = json_text(v);
+    let (mut text, _) = json_text_within(v, 11);
     if text.len() > 11 {
         let cut = (0..=10)
             .rev()
@@ -71,8 +68,20 @@ pub(super) fn as_f64(v: &Val) -> Option<f64> {
     }
 }
 
-fn to_string(v: &Val) -> String {
-    as_str(v).unwrap_or_else(|| json_text(v))
+/// jq's `tostring`, failing rather than building text longer than the budget allows.
+fn to_string(v: &Val) -> ValR<String, Val> {
+    match as_str(v) {
+        Some(s) => Ok(s),
+        None => to_json_text(v),
+    }
+}
+
+/// jq's `tojson`, failing rather than building text longer than the budget allows.
+fn to_json_text(v: &Val) -> ValR<String, Val> {
+    match json_text_within(v, budget::MAX_STRING_BYTES) {
+        (text, true) => budget::charge(text.len()).map(|()| text),
+        _ => fail(budget::string_too_long()),
+    }
 }
 
 /// Pops the two variable arguments of a binary native, written `f(rhs; lhs)`
@@ -121,16 +130,93 @@ fn mul(l: Val, r: Val) -> ValR<Val> {
         let n = as_f64(n)?.trunc();
         Some(if n < 0.0 || n.is_nan() {
             Ok(Val::Null)
-        } else if s.len() as f64 * n > MAX_REPEAT_BYTES as f64 {
-            fail("string repetition is too long")
+        } else if s.len() as f64 * n > budget::MAX_STRING_BYTES as f64 {
+            fail(budget::string_too_long())
         } else {
-            Ok(Val::from(s.repeat(n as usize)))
+            let text = s.repeat(n as usize);
+            budget::charge(text.len()).map(|()| Val::from(text))
         })
     };
     if let Some(r) = repeat(&l, &r).or_else(|| repeat(&r, &l)) {
         return r;
     }
+    if let (Val::Obj(a), Val::Obj(b)) = (&l, &r) {
+        budget::elements("object", a.len() + b.len(), a.len() + b.len())?;
+    }
     l * r
+}
+
+/// `l + r`, within the size budget: a string, array or object is copied unless jaq can
+/// append to its only copy.
+fn add(l: Val, r: Val) -> ValR<Val> {
+    match (&l, &r) {
+        (Val::TStr(a), Val::TStr(b)) | (Val::BStr(a), Val::BStr(b)) => {
+            let copied = if a.is_unique() { 0 } else { a.len() };
+            budget::string(a.len() + b.len(), copied + b.len())?;
+        }
+        (Val::Arr(a), Val::Arr(b)) => {
+            let copied = if Rc::strong_count(a) == 1 { 0 } else { a.len() };
+            budget::elements("array", a.len() + b.len(), copied + b.len())?;
+        }
+        (Val::Obj(a), Val::Obj(b)) => {
+            let copied = if Rc::strong_count(a) == 1 { 0 } else { a.len() };
+            budget::elements("object", a.len() + b.len(), copied + b.len())?;
+        }
+        _ => {}
+    }
+    l + r
+}
+
+/// `join($sep)` as jq 1.8 (null as "", booleans and numbers as JSON, strings as they are),
+/// in one pass within the size budget.
+fn join(v: &Val, sep: &Val) -> ValR<Val> {
+    let items: Box<dyn Iterator<Item = &Val> + '_> = match v {
+        Val::Arr(items) => Box::new(items.iter()),
+        Val::Obj(map) => Box::new(map.values()),
+        other => return fail(format!("Cannot iterate over {}", describe(other))),
+    };
+    let sep_text = match sep {
+        Val::Null => Some(String::new()),
+        _ => as_str(sep),
+    };
+    let cannot_add = |out: String, r: &Val| {
+        fail(format!(
+            "{} and {} cannot be added",
+            describe(&Val::from(out)),
+            describe(r)
+        ))
+    };
+    let mut out = String::new();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            match &sep_text {
+                Some(s) => out.push_str(s),
+                None => return cannot_add(out, sep),
+            }
+        }
+        match item {
+            Val::Null => {}
+            Val::Bool(_) | Val::Num(_) => out.push_str(&to_json_text(item)?),
+            Val::TStr(_) | Val::BStr(_) => out.push_str(&as_str(item).unwrap_or_default()),
+            other => return cannot_add(out, other),
+        }
+        budget::string(out.len(), 0)?;
+    }
+    budget::charge(out.len())?;
+    Ok(Val::from(out))
+}
+
+/// A string built by interpolation or a jaq native, within the size budget.
+fn built_string(v: Val) -> ValR<Val> {
+    if let Val::TStr(s) | Val::BStr(s) = &v {
+        budget::string(s.len(), s.len())?;
+    }
+    Ok(v)
+}
+
+/// One element collected into an array, within the size budget.
+fn element(v: Val) -> ValR<Val> {
+    budget::charge(budget::SLOT_BYTES).map(|()| v)
 }
 
 fn tonumber(v: Val) -> ValR<Val> {
@@ -173,13 +259,14 @@ fn csv_tsv(v: Val, csv: bool) -> ValR<Val> {
         ));
     };
     let mut out = Vec::with_capacity(items.len());
+    let mut len = 0;
     for item in items.iter() {
         out.push(match item {
             Val::Null => String::new(),
             Val::Bool(b) => b.to_string(),
             Val::Num(n) => num_text(n),
             Val::TStr(_) | Val::BStr(_) => {
-                let s = to_string(item);
+                let s = as_str(item).unwrap_or_default();
                 if csv {
                     format!("\"{}\"", s.replace('"', "\"\""))
                 } else {
@@ -197,12 +284,16 @@ fn csv_tsv(v: Val, csv: bool) -> ValR<Val> {
                 ));
             }
         });
+        len += out.last().map_or(0, String::len) + 1;
+        budget::string(len, 0)?;
     }
-    Ok(Val::from(out.join(if csv { "," } else { "\t" })))
+    let text = out.join(if csv { "," } else { "\t" });
+    budget::charge(text.len())?;
+    Ok(Val::from(text))
 }
 
 fn base64_decode(v: Val) -> ValR<Val> {
-    let s = to_string(&v);
+    let s = to_string(&v)?;
     let mut bits: u32 = 0;
     let mut nbits = 0;
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
@@ -266,9 +357,7 @@ pub(super) fn set_path(v: Val, path: &[Val], x: Val) -> ValR<Val> {
             let mut items = Rc::unwrap_or_clone(items);
             let i = array_index(head, items.len())?;
             if i >= items.len() {
-                if i > 1 << 28 {
-                    return fail("Array index too large");
-                }
+                budget::elements("array", i + 1, i + 1 - items.len())?;
                 items.resize(i + 1, Val::Null);
             }
             let child = std::mem::take(&mut items[i]);
@@ -394,12 +483,12 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
         (
             "_jq_tostring",
             v(0),
-            Native::new(|cv| one(Ok(Val::from(to_string(&cv.1))))),
+            Native::new(|cv| one(to_string(&cv.1).map(Val::from))),
         ),
         (
             "_jq_tojson",
             v(0),
-            Native::new(|cv| one(Ok(Val::from(json_text(&cv.1))))),
+            Native::new(|cv| one(to_json_text(&cv.1).map(Val::from))),
         ),
         (
             "_jq_div",
@@ -423,6 +512,28 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
             Native::new(|cv| {
                 let (_, l, r) = binary(cv);
                 one(mul(l, r))
+            }),
+        ),
+        (
+            "_jq_add",
+            v2(),
+            Native::new(|cv| {
+                let (_, l, r) = binary(cv);
+                one(add(l, r))
+            }),
+        ),
+        (
+            "_jq_string",
+            v(0),
+            Native::new(|cv| one(built_string(cv.1))),
+        ),
+        ("_jq_element", v(0), Native::new(|cv| one(element(cv.1)))),
+        (
+            "_jq_join",
+            v(1),
+            Native::new(|mut cv| {
+                let sep = cv.0.pop_var();
+                one(join(&cv.1, &sep))
             }),
         ),
         (
@@ -481,7 +592,7 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
             v(1),
             Native::new(|mut cv| {
                 let fmt = cv.0.pop_var();
-                one(time::strftime(&cv.1, &fmt))
+                one(time::strftime(&cv.1, &fmt).and_then(built_string))
             }),
         ),
         (
@@ -519,7 +630,7 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
                 let flags = cv.0.pop_var();
                 let replacement = cv.0.pop_var();
                 let re = cv.0.pop_var();
-                one(regex::replace_literal(&cv.1, &re, &replacement, &flags))
+                one(regex::replace_literal(&cv.1, &re, &replacement, &flags).and_then(built_string))
             }),
         ),
         (

@@ -3,6 +3,14 @@
 
 def _jaq_range(from; upto; by): range(from; upto; by);
 
+# jaq's natives that lengthen a string build it within the size budget.
+def _jaq_escape_html: escape_html;
+def escape_html: _jaq_escape_html | _jq_string;
+def _jaq_encode_uri: encode_uri;
+def encode_uri: _jaq_encode_uri | _jq_string;
+def _jaq_encode_base64: encode_base64;
+def encode_base64: _jaq_encode_base64 | _jq_string;
+
 def _jq_key(k): k | if type == "string" then . else error("Object keys must be strings") end;
 def tostring: _jq_tostring;
 def tojson: _jq_tojson;
@@ -28,10 +36,7 @@ def format($f):
   elif $f == "sh" then @sh elif $f == "base64" then @base64 elif $f == "base64d" then @base64d
   else error("\($f) is not a valid format") end;
 
-def join($x): reduce .[] as $i (null;
-    (if . == null then "" else . + $x end) +
-    ($i | if . == null then "" elif type == "boolean" or type == "number" then tojson else . end)
-  ) // "";
+def join($x): _jq_join($x);
 
 # Paths: assignment through null, and deletion that keeps key order.
 def setpath($p; $v): _jq_setpath($p; $v);

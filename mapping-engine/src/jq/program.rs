@@ -2,10 +2,11 @@
 
 use super::budget;
 use super::fast::Fast;
+use super::growth;
 use super::inputs::{self, Needs};
 use super::natives::{self, Data};
 use super::rewrite::{self, Rewriter};
-use super::value::{to_json, to_val};
+use super::value::{to_json, to_json_within_budget, to_val};
 use jaq_core::load::parse::{Def, Parser, Term};
 use jaq_core::load::{self, Arena, File, Lexer, Loader};
 use jaq_core::{Compiler, Ctx, Vars};
@@ -68,6 +69,7 @@ fn prelude() -> &'static [Def<&'static str>] {
             .chain(jaq_std::defs())
             .chain(jaq_json::defs())
             .chain(own)
+            .map(growth::def)
             .collect()
     })
 }
@@ -131,7 +133,8 @@ impl Program {
             fast,
         };
         if constant {
-            let value = program.first(&Val::Null, &Val::Null);
+            // Constants neither loop nor recurse: the step budget does not matter.
+            let value = budget::apart(u64::MAX, || program.first(&Val::Null, &Val::Null));
             program.body = Body::Constant(value.map(|v| v.map(|v| to_json(&v))));
         }
         Ok(program)
@@ -166,11 +169,11 @@ impl Program {
     /// Compiles a rewritten program with the engine's library.
     fn filter(code: &str, term: Term<&str>) -> Result<Box<jaq_core::Filter<Data>>, CompileError> {
         let mut defs = prelude().to_vec();
-        defs.push(Def {
+        defs.push(growth::def(Def {
             name: "__main",
             args: Vec::new(),
             body: term,
-        });
+        }));
         let arena = Arena::default();
         let modules = Loader::new(defs)
             .load(
@@ -245,8 +248,8 @@ impl Program {
         };
         let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([env.clone()]));
         let result = filter.id.run((ctx, input.clone())).next();
-        if budget::exhausted() {
-            return Err(EvalError(budget::EXHAUSTED_MESSAGE.to_owned()));
+        if let Some(message) = budget::spent() {
+            return Err(EvalError(message));
         }
         match result {
             None => Ok(None),
@@ -281,8 +284,17 @@ impl Program {
         if let Some(v) = self.first_on_json(input) {
             return Ok(Some(v));
         }
-        self.first(&to_val(input), env)
-            .map(|v| v.map(|v| to_json(&v)))
+        self.first_as_json(&to_val(input), env)
+    }
+
+    /// Like [`Program::first`], converted to JSON within the item's size budget.
+    pub fn first_as_json(&self, input: &Val, env: &Val) -> Result<Option<Value>, EvalError> {
+        let Some(v) = self.first(input, env)? else {
+            return Ok(None);
+        };
+        to_json_within_budget(&v)
+            .map(Some)
+            .ok_or_else(|| EvalError(budget::spent().unwrap_or_default()))
     }
 }
 
@@ -297,6 +309,9 @@ fn error_text(e: jaq_core::Error<Val>) -> String {
     let v = e.into_val();
     match &v {
         Val::TStr(b) | Val::BStr(b) => String::from_utf8_lossy(b).into_owned(),
-        other => super::value::json_text(other),
+        other => match super::value::json_text_within(other, budget::MAX_STRING_BYTES) {
+            (text, true) => text,
+            _ => budget::string_too_long(),
+        },
     }
 }

@@ -2,6 +2,7 @@
 //! and `gsub`, with jq's flags and match objects, each regex compiled once per
 //! thread and reused.
 
+use super::budget;
 use super::natives::{as_str, describe, fail};
 use jaq_core::ValR;
 use jaq_json::{Map, Num, Rc, Val};
@@ -243,6 +244,9 @@ pub fn replace(text: &str, re: &str, replacement: &str, flags: &str) -> Result<S
         }
         out.push_str(&text[last..m.start()]);
         out.push_str(replacement);
+        if out.len() > budget::MAX_STRING_BYTES {
+            return Err(budget::string_too_long());
+        }
         last = m.end();
         if !flags.global {
             break;

@@ -1,5 +1,6 @@
 //! Conversion between `serde_json::Value` and jaq's `Val`, and jq's JSON text.
 
+use super::budget;
 use super::number::{format_f64, format_literal};
 use jaq_json::{Map, Num, Rc, Val};
 use serde_json::Value;
@@ -65,6 +66,28 @@ pub fn to_json(val: &Val) -> Value {
     }
 }
 
+/// [`to_json`] within the item's size budget (values that share parts can stand for far
+/// more JSON than they take memory); `None`, before converting anything, once the budget
+/// is spent.
+pub(super) fn to_json_within_budget(val: &Val) -> Option<Value> {
+    weigh(val).then(|| to_json(val))
+}
+
+/// Charges the budget [`budget::SLOT_BYTES`] for every node of the JSON of `val` and the
+/// length of every string; whether the budget allows it.
+fn weigh(val: &Val) -> bool {
+    let len = match val {
+        Val::TStr(b) | Val::BStr(b) => b.len(),
+        _ => 0,
+    };
+    budget::charge(budget::SLOT_BYTES + len).is_ok()
+        && match val {
+            Val::Arr(items) => items.iter().all(weigh),
+            Val::Obj(map) => map.values().all(weigh),
+            _ => true,
+        }
+}
+
 fn key_string(key: &Val) -> String {
     match key {
         Val::TStr(b) | Val::BStr(b) => String::from_utf8_lossy(b).into_owned(),
@@ -124,11 +147,23 @@ pub fn num_text(n: &Num) -> String {
 /// Compact JSON text of a value, exactly as jq's `tojson` writes it.
 pub fn json_text(val: &Val) -> String {
     let mut out = String::new();
-    write_json(&mut out, val);
+    // Without a bound, writing never stops early.
+    let _ = write_json(&mut out, val, usize::MAX);
     out
 }
 
-fn write_json(out: &mut String, val: &Val) {
+/// [`json_text`] up to about `max` bytes (values that share parts can stand for far
+/// more text than they take memory), and whether that is the whole text.
+pub(super) fn json_text_within(val: &Val, max: usize) -> (String, bool) {
+    let mut out = String::new();
+    let whole = write_json(&mut out, val, max).is_ok();
+    (out, whole)
+}
+
+/// The text is longer than the bound.
+struct TooLong;
+
+fn write_json(out: &mut String, val: &Val, max: usize) -> Result<(), TooLong> {
     match val {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -140,7 +175,7 @@ fn write_json(out: &mut String, val: &Val) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(out, item);
+                write_json(out, item, max)?;
             }
             out.push(']');
         }
@@ -152,11 +187,15 @@ fn write_json(out: &mut String, val: &Val) {
                 }
                 write_str(out, &key_string(k));
                 out.push(':');
-                write_json(out, v);
+                write_json(out, v, max)?;
             }
             out.push('}');
         }
     }
+    if out.len() > max {
+        return Err(TooLong);
+    }
+    Ok(())
 }
 
 fn write_str(out: &mut String, s: &str) {
