@@ -18,11 +18,11 @@ mod stats;
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ado_client::{AdoClient, ApiProfile, Credential, Organization};
-use ado_port_sync::{KindStatus, PortSink, Resync, ResyncOutcome, ResyncReport};
+use ado_port_sync::{KindStatus, PortSink, ProgressEvent, Resync, ResyncOutcome, ResyncReport};
 use mapping_engine::{Mapping, Options};
 use port_client::{Credentials, PortClient};
 use wiremock::matchers::any;
@@ -142,6 +142,8 @@ async fn stand_in(responder: impl Respond + 'static) -> MockServer {
 struct Measured {
     report: ResyncReport,
     seconds: f64,
+    /// Seconds each resource of the mapping took, by position.
+    resource_seconds: BTreeMap<usize, f64>,
     rss_before_mib: f64,
     peak_rss_mib: f64,
 }
@@ -161,7 +163,11 @@ async fn resync(ado_url: &str, port_url: &str) -> Measured {
         .build()
         .expect("Port client");
     let sink = PortSink::new(port);
-    let resync = Resync::new(mapping, vec![client]).expect("resync");
+    let timer = Arc::new(ResourceTimer::default());
+    let on_progress = Arc::clone(&timer);
+    let resync = Resync::new(mapping, vec![client])
+        .expect("resync")
+        .on_progress(Arc::new(move |event| on_progress.record(event)));
     let rss_before_mib = rss_mib("VmRSS:");
     let start = Instant::now();
     let report = resync.run(&sink).await;
@@ -181,8 +187,38 @@ async fn resync(ado_url: &str, port_url: &str) -> Measured {
     Measured {
         report,
         seconds,
+        resource_seconds: timer.seconds(),
         rss_before_mib,
         peak_rss_mib: rss_mib("VmHWM:"),
+    }
+}
+
+/// When each resource of the mapping started, and how long it took once finished.
+#[derive(Default)]
+struct ResourceTimer(Mutex<BTreeMap<usize, (Instant, Duration)>>);
+
+impl ResourceTimer {
+    fn record(&self, event: &ProgressEvent) {
+        let mut times = self.0.lock().expect("resource times");
+        match event {
+            ProgressEvent::KindStarted { resource_index, .. } => {
+                times.insert(*resource_index, (Instant::now(), Duration::ZERO));
+            }
+            ProgressEvent::KindFinished { resource_index, .. } => {
+                if let Some((started, took)) = times.get_mut(resource_index) {
+                    *took = started.elapsed();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn seconds(&self) -> BTreeMap<usize, f64> {
+        let times = self.0.lock().expect("resource times");
+        times
+            .iter()
+            .map(|(index, (_, took))| (*index, took.as_secs_f64()))
+            .collect()
     }
 }
 
@@ -209,6 +245,22 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
         measured.peak_rss_mib,
         measured.rss_before_mib
     );
+
+    println!(
+        "{:<8} {:<20} {:>8} {:>8}",
+        "resource", "kind", "seconds", "entities"
+    );
+    for kind in &measured.report.kinds {
+        let seconds = measured.resource_seconds.get(&kind.resource_index);
+        println!(
+            "{:<8} {:<20} {:>8.2} {:>8}",
+            kind.resource_index,
+            kind.kind,
+            seconds.copied().unwrap_or(0.0),
+            kind.counts.upserted
+        );
+    }
+    println!();
 
     let mut minimum: BTreeMap<&str, usize> = BTreeMap::new();
     for (endpoint, items) in args.org.calls() {
