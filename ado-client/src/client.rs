@@ -14,7 +14,7 @@ use crate::profile::ApiProfile;
 use crate::retry::{Pacing, RetryPolicy};
 
 /// Requests in flight per organization unless configured otherwise.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 15;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
 /// A client for one Azure DevOps organization (or Server collection).
 ///
@@ -107,7 +107,7 @@ pub struct AdoClientBuilder {
 }
 
 impl AdoClientBuilder {
-    /// Sets the API profile (default: inferred from the URL, see [`ApiProfile::infer`]).
+    /// Sets the API profile (default: inferred from the organization, see [`ApiProfile::infer`]).
     pub fn api_profile(mut self, profile: ApiProfile) -> Self {
         self.profile = Some(profile);
         self

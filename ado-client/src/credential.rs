@@ -1,22 +1,20 @@
-//! Credentials: personal access tokens and Entra ID service principals.
+//! Credentials: personal access tokens and, with the `service-principal` cargo feature (on by
+//! default), Entra ID service principals.
+
+#[cfg(feature = "service-principal")]
+mod service_principal;
 
 use std::fmt;
 use std::sync::Arc;
 
-use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
-use azure_core::credentials::{Secret, TokenCredential};
-use azure_core::http::{ClientOptions, HttpClient, Transport};
-use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use base64::Engine as _;
 use reqwest::header::HeaderValue;
 
-use crate::error::{Error, Result};
-
-/// The Entra ID scope of Azure DevOps (resource `499b84ac-1321-427f-aa17-267ca6975798`).
-pub const AZURE_DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
-
-/// The public-cloud Entra ID authority host.
-pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+#[cfg(feature = "service-principal")]
+pub use self::service_principal::{
+    AZURE_DEVOPS_SCOPE, DEFAULT_AUTHORITY_HOST, ServicePrincipal, ServicePrincipalBuilder,
+};
+use crate::error::Result;
 
 /// Which kind of credential a client uses; named in authentication errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,7 +22,7 @@ pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 pub enum CredentialKind {
     /// A personal access token.
     PersonalAccessToken,
-    /// An Entra ID service principal (client credentials).
+    /// An Entra ID service principal (client credentials; `service-principal` feature).
     ServicePrincipal,
 }
 
@@ -46,6 +44,7 @@ pub struct Credential {
 
 enum Inner {
     Pat(HeaderValue),
+    #[cfg(feature = "service-principal")]
     ServicePrincipal(ServicePrincipal),
 }
 
@@ -63,7 +62,9 @@ impl Credential {
         }
     }
 
-    /// An Entra ID service principal, see [`ServicePrincipal::builder`].
+    /// An Entra ID service principal, see [`ServicePrincipal::builder`] (`service-principal`
+    /// feature).
+    #[cfg(feature = "service-principal")]
     #[must_use]
     pub fn service_principal(principal: ServicePrincipal) -> Self {
         Self {
@@ -76,37 +77,29 @@ impl Credential {
     pub fn kind(&self) -> CredentialKind {
         match &*self.inner {
             Inner::Pat(_) => CredentialKind::PersonalAccessToken,
+            #[cfg(feature = "service-principal")]
             Inner::ServicePrincipal(_) => CredentialKind::ServicePrincipal,
         }
     }
 
     /// The `Authorization` header value (marked sensitive) for the next request.
+    #[cfg_attr(
+        not(feature = "service-principal"),
+        expect(
+            unused_variables,
+            reason = "only service principals name the organization"
+        )
+    )]
     pub(crate) async fn authorization(&self, organization: &str) -> Result<HeaderValue> {
         match &*self.inner {
             Inner::Pat(value) => Ok(value.clone()),
-            Inner::ServicePrincipal(principal) => {
-                let token = principal
-                    .credential
-                    .get_token(&[AZURE_DEVOPS_SCOPE], None)
-                    .await
-                    .map_err(|e| Error::Credential {
-                        organization: organization.to_owned(),
-                        kind: CredentialKind::ServicePrincipal,
-                        message: e.to_string(),
-                    })?;
-                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.token.secret()))
-                    .map_err(|_| Error::Credential {
-                        organization: organization.to_owned(),
-                        kind: CredentialKind::ServicePrincipal,
-                        message: "the identity provider returned a malformed token".to_owned(),
-                    })?;
-                value.set_sensitive(true);
-                Ok(value)
-            }
+            #[cfg(feature = "service-principal")]
+            Inner::ServicePrincipal(principal) => principal.authorization(organization).await,
         }
     }
 }
 
+#[cfg(feature = "service-principal")]
 impl From<ServicePrincipal> for Credential {
     fn from(principal: ServicePrincipal) -> Self {
         Self::service_principal(principal)
@@ -120,147 +113,12 @@ impl fmt::Debug for Credential {
                 .debug_struct("Credential::Pat")
                 .field("pat", &"<redacted>")
                 .finish(),
+            #[cfg(feature = "service-principal")]
             Inner::ServicePrincipal(principal) => f
                 .debug_tuple("Credential::ServicePrincipal")
                 .field(principal)
                 .finish(),
         }
-    }
-}
-
-/// An Entra ID application authenticating with a client secret.
-///
-/// Tokens for [`AZURE_DEVOPS_SCOPE`] are cached and fetched again shortly (five minutes) before
-/// they expire. Clones share the cache.
-#[derive(Clone)]
-pub struct ServicePrincipal {
-    tenant_id: String,
-    client_id: String,
-    authority_host: String,
-    credential: Arc<ClientSecretCredential>,
-}
-
-impl ServicePrincipal {
-    /// Starts building a service principal from its tenant id, client (application) id and
-    /// client secret.
-    #[must_use]
-    pub fn builder(
-        tenant_id: impl Into<String>,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> ServicePrincipalBuilder {
-        ServicePrincipalBuilder {
-            tenant_id: tenant_id.into(),
-            client_id: client_id.into(),
-            client_secret: Secret::new(client_secret.into()),
-            authority_host: DEFAULT_AUTHORITY_HOST.to_owned(),
-            http_client: None,
-        }
-    }
-
-    /// The tenant (directory) id.
-    #[must_use]
-    pub fn tenant_id(&self) -> &str {
-        &self.tenant_id
-    }
-
-    /// The client (application) id.
-    #[must_use]
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-}
-
-impl fmt::Debug for ServicePrincipal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServicePrincipal")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("authority_host", &self.authority_host)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Builder for [`ServicePrincipal`].
-pub struct ServicePrincipalBuilder {
-    tenant_id: String,
-    client_id: String,
-    client_secret: Secret,
-    authority_host: String,
-    http_client: Option<Arc<dyn HttpClient>>,
-}
-
-impl ServicePrincipalBuilder {
-    /// The Entra ID authority host (default [`DEFAULT_AUTHORITY_HOST`]); sovereign clouds use
-    /// e.g. `https://login.microsoftonline.us`. It must be an `https` URL.
-    #[must_use]
-    pub fn authority_host(mut self, authority_host: impl Into<String>) -> Self {
-        self.authority_host = authority_host.into();
-        self
-    }
-
-    /// The HTTP client used for token requests (default: a new [`reqwest::Client`]).
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(Arc::new(client));
-        self
-    }
-
-    /// A custom transport for token requests, e.g. to route them through a proxy layer or a
-    /// test server.
-    #[must_use]
-    pub fn transport(mut self, transport: Arc<dyn HttpClient>) -> Self {
-        self.http_client = Some(transport);
-        self
-    }
-
-    /// Builds the service principal.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when the tenant id, client id or secret is empty or malformed, or
-    /// the authority host is not an `https` URL.
-    pub fn build(self) -> Result<ServicePrincipal> {
-        let http_client = match self.http_client {
-            Some(client) => client,
-            None => Arc::new(
-                reqwest::Client::builder()
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build an HTTP client: {e}")))?,
-            ),
-        };
-        let mut cloud = CustomConfiguration::default();
-        cloud.authority_host = self.authority_host.trim_end_matches('/').to_owned();
-        let options = ClientSecretCredentialOptions {
-            client_options: ClientOptions {
-                transport: Some(Transport::new(http_client)),
-                cloud: Some(Arc::new(CloudConfiguration::from(cloud.clone()))),
-                ..ClientOptions::default()
-            },
-        };
-        let credential = ClientSecretCredential::new(
-            &self.tenant_id,
-            self.client_id.clone(),
-            self.client_secret,
-            Some(options),
-        )
-        .map_err(|e| Error::Config(format!("invalid service principal: {e}")))?;
-        Ok(ServicePrincipal {
-            tenant_id: self.tenant_id,
-            client_id: self.client_id,
-            authority_host: cloud.authority_host,
-            credential,
-        })
-    }
-}
-
-impl fmt::Debug for ServicePrincipalBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServicePrincipalBuilder")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("authority_host", &self.authority_host)
-            .finish_non_exhaustive()
     }
 }
 
@@ -282,31 +140,8 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_redacts_secrets() {
+    fn debug_output_redacts_the_pat() {
         let pat = Credential::pat("s3cr3t-pat");
         assert!(!format!("{pat:?}").contains("s3cr3t"));
-
-        let builder = ServicePrincipal::builder(
-            "00000000-0000-0000-0000-000000000001",
-            "client-id",
-            "client-s3cr3t",
-        );
-        assert!(!format!("{builder:?}").contains("client-s3cr3t"));
-        let principal = builder.build().expect("valid service principal");
-        let credential = Credential::from(principal);
-        let debug = format!("{credential:?}");
-        assert!(debug.contains("client-id"), "{debug}");
-        assert!(!debug.contains("client-s3cr3t"), "{debug}");
-    }
-
-    #[test]
-    fn rejects_non_https_authority() {
-        let error = ServicePrincipal::builder("tenant", "client", "client-s3cr3t")
-            .authority_host("http://login.example")
-            .build()
-            .expect_err("http authority");
-        let text = error.to_string();
-        assert!(text.contains("HTTPS"), "{text}");
-        assert!(!text.contains("client-s3cr3t"), "{text}");
     }
 }

@@ -28,7 +28,7 @@ pub enum Error {
     Config(String),
 
     /// The selected API profile lacks this operation; nothing was sent.
-    #[error("{operation} is not available on {profile}")]
+    #[error("{operation} is not available on {}", profile.product_name())]
     Unsupported {
         /// The operation that was requested.
         operation: Operation,

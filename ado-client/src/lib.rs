@@ -5,12 +5,20 @@
 //!   and Server collection URLs, and knows each [`Service`]'s host (with overrides).
 //! * [`ApiProfile`] picks the api-version of every request from one table; an operation the
 //!   server lacks fails with [`Error::Unsupported`] before anything is sent.
-//! * [`Credential`]: a personal access token or an Entra ID [`ServicePrincipal`].
+//! * [`Credential`]: a personal access token or an Entra ID service principal
+//!   (`ServicePrincipal`, with the `service-principal` feature).
 //! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
 //!   bounded concurrency, pacing from rate-limit headers, [`RetryPolicy`], error
 //!   classification. Each attempt is a `debug` tracing span.
 //! * List methods return a [`Pager`]: a [`Stream`](futures::Stream) of [`Listed`] items, each the
 //!   typed model plus the JSON exactly as Azure DevOps sent it.
+//!
+//! # Cargo features
+//!
+//! * `service-principal` (on by default): Entra ID service-principal credentials
+//!   (`ServicePrincipal`, `Credential::service_principal`), through `azure_identity` and
+//!   `azure_core`. Personal-access-token users can turn it off
+//!   (`default-features = false`) to build without those crates and their dependencies.
 //!
 //! Module map: [`organization`], [`profile`], [`credential`], [`retry`], [`pager`], [`models`],
 //! [`error`]; resource methods are documented on [`AdoClient`].
@@ -42,9 +50,9 @@ pub mod retry;
 mod transport;
 
 pub use crate::client::{AdoClient, AdoClientBuilder, DEFAULT_MAX_IN_FLIGHT};
-pub use crate::credential::{
-    Credential, CredentialKind, ServicePrincipal, ServicePrincipalBuilder,
-};
+pub use crate::credential::{Credential, CredentialKind};
+#[cfg(feature = "service-principal")]
+pub use crate::credential::{ServicePrincipal, ServicePrincipalBuilder};
 pub use crate::error::{ApiErrorBody, Error, Result};
 pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};

@@ -27,6 +27,16 @@ pub enum Service {
 }
 
 impl Service {
+    /// Every service, in declaration order.
+    pub const ALL: [Self; 6] = [
+        Self::Core,
+        Self::Release,
+        Self::Graph,
+        Self::Entitlements,
+        Self::AdvancedSecurity,
+        Self::Analytics,
+    ];
+
     /// The cloud subdomain of the service, `None` for [`Service::Core`].
     #[must_use]
     pub fn subdomain(self) -> Option<&'static str> {
@@ -41,9 +51,27 @@ impl Service {
     }
 }
 
+/// The service's cloud subdomain (`vsrm`, `vssps`, `vsaex`, `advsec`, `analytics`), or `core`;
+/// [`FromStr`] reads it back.
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.subdomain().unwrap_or("core"))
+    }
+}
+
+/// Reads a service by its [`Display`](fmt::Display) name, ignoring ASCII case.
+impl FromStr for Service {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|service| service.to_string().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "unknown service `{s}` (expected vsrm, vssps, vsaex, advsec, analytics or core)"
+                ))
+            })
     }
 }
 
@@ -188,6 +216,12 @@ impl Organization {
     #[must_use]
     pub fn url(&self) -> &str {
         self.url.as_str().trim_end_matches('/')
+    }
+
+    /// Whether any service has a URL override ([`with_service_url`](Self::with_service_url)).
+    #[must_use]
+    pub fn has_service_url_overrides(&self) -> bool {
+        !self.overrides.is_empty()
     }
 
     /// Whether this is Azure DevOps Services (`dev.azure.com` or `*.visualstudio.com`).
@@ -340,6 +374,19 @@ mod tests {
             org("https://dev.azure.com/fabrikam")
                 .with_service_url(Service::Graph, "not a url")
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn service_names_round_trip() {
+        for service in Service::ALL {
+            assert_eq!(service.to_string().parse::<Service>().ok(), Some(service));
+        }
+        assert_eq!("VSAEX".parse::<Service>().ok(), Some(Service::Entitlements));
+        let error = "vsts".parse::<Service>().expect_err("unknown").to_string();
+        assert!(
+            error.contains("`vsts`") && error.contains("vsrm"),
+            "{error}"
         );
     }
 

@@ -1,7 +1,9 @@
 //! API profiles (which Azure DevOps flavour is on the other end) and the api-version table.
 
 use std::fmt;
+use std::str::FromStr;
 
+use crate::error::Error;
 use crate::organization::Organization;
 
 /// The Azure DevOps flavour a client talks to; it decides the `api-version` of every request.
@@ -19,14 +21,47 @@ pub enum ApiProfile {
 }
 
 impl ApiProfile {
-    /// Infers the profile from the URL: `dev.azure.com` and `*.visualstudio.com` are
-    /// [`Cloud`](Self::Cloud), anything else is [`Server2022`](Self::Server2022).
+    /// Every profile, in the order of [`Display`](fmt::Display) names: `cloud`,
+    /// `server-2019`, `server-2020`, `server-2022`.
+    pub const ALL: [Self; 4] = [
+        Self::Cloud,
+        Self::Server2019,
+        Self::Server2020,
+        Self::Server2022,
+    ];
+
+    /// Infers the profile from the organization: `dev.azure.com`, `*.visualstudio.com` and any
+    /// organization with a service URL override (separate service hosts exist only on Azure
+    /// DevOps Services) are [`Cloud`](Self::Cloud); anything else is
+    /// [`Server2022`](Self::Server2022).
     #[must_use]
     pub fn infer(organization: &Organization) -> Self {
-        if organization.is_cloud() {
+        if organization.is_cloud() || organization.has_service_url_overrides() {
             Self::Cloud
         } else {
             Self::Server2022
+        }
+    }
+
+    /// The product this profile talks to, e.g. `Azure DevOps Server 2019`, for messages.
+    #[must_use]
+    pub fn product_name(self) -> &'static str {
+        match self {
+            Self::Cloud => "Azure DevOps Services",
+            Self::Server2019 => "Azure DevOps Server 2019",
+            Self::Server2020 => "Azure DevOps Server 2020",
+            Self::Server2022 => "Azure DevOps Server 2022",
+        }
+    }
+
+    /// The setting name: `cloud`, `server-2019`, `server-2020` or `server-2022`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cloud => "cloud",
+            Self::Server2019 => "server-2019",
+            Self::Server2020 => "server-2020",
+            Self::Server2022 => "server-2022",
         }
     }
 
@@ -43,14 +78,26 @@ impl ApiProfile {
     }
 }
 
+/// The setting name ([`name`](ApiProfile::name)), which [`FromStr`] reads back.
 impl fmt::Display for ApiProfile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Cloud => "Azure DevOps Services",
-            Self::Server2019 => "Azure DevOps Server 2019",
-            Self::Server2020 => "Azure DevOps Server 2020",
-            Self::Server2022 => "Azure DevOps Server 2022",
-        })
+        f.write_str(self.name())
+    }
+}
+
+/// Reads `cloud`, `server-2019`, `server-2020` or `server-2022`, ignoring ASCII case.
+impl FromStr for ApiProfile {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "unknown API profile `{s}` (expected cloud, server-2019, server-2020 or server-2022)"
+                ))
+            })
     }
 }
 
@@ -310,6 +357,42 @@ impl fmt::Display for Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_clear_errors() {
+        for profile in ApiProfile::ALL {
+            assert_eq!(
+                profile.to_string().parse::<ApiProfile>().ok(),
+                Some(profile)
+            );
+        }
+        assert_eq!(
+            "Server-2019".parse::<ApiProfile>().ok(),
+            Some(ApiProfile::Server2019)
+        );
+        let error = "server-2017".parse::<ApiProfile>().expect_err("unknown");
+        assert!(error.to_string().contains("`server-2017`"), "{error}");
+        assert!(error.to_string().contains("server-2022"), "{error}");
+    }
+
+    #[test]
+    fn service_url_overrides_infer_cloud_and_hosts_decide_otherwise() {
+        let server = Organization::parse("https://tfs.local/tfs/DefaultCollection").expect("valid");
+        assert_eq!(ApiProfile::infer(&server), ApiProfile::Server2022);
+        assert_eq!(
+            ApiProfile::infer(&Organization::parse("https://dev.azure.com/o").expect("valid")),
+            ApiProfile::Cloud
+        );
+        let proxied = Organization::parse("http://127.0.0.1:9/fabrikam")
+            .and_then(|o| {
+                o.with_service_url(
+                    crate::Service::Entitlements,
+                    "http://127.0.0.1:9/{organization}",
+                )
+            })
+            .expect("valid");
+        assert_eq!(ApiProfile::infer(&proxied), ApiProfile::Cloud);
+    }
 
     #[test]
     fn previews_keep_their_full_suffix() {

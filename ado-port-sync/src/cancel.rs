@@ -7,14 +7,41 @@ use tokio::sync::watch;
 /// A handle that stops a resync: clone it, pass one clone to the resync and call
 /// [`cancel`](Self::cancel) on another. A stopped resync deletes nothing and reports
 /// `aborted`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CancelHandle {
-    sender: Arc<watch::Sender<bool>>,
+    latch: Arc<Latch>,
 }
 
-impl Default for CancelHandle {
+/// A flag that is set once and can be awaited.
+#[derive(Debug)]
+pub(crate) struct Latch {
+    sender: watch::Sender<bool>,
+}
+
+impl Default for Latch {
     fn default() -> Self {
-        Self::new()
+        Self {
+            sender: watch::Sender::new(false),
+        }
+    }
+}
+
+impl Latch {
+    /// Sets the flag and wakes every waiter.
+    pub(crate) fn set(&self) {
+        self.sender.send_replace(true);
+    }
+
+    /// Whether the flag is set.
+    pub(crate) fn is_set(&self) -> bool {
+        *self.sender.borrow()
+    }
+
+    /// Completes once the flag is set.
+    pub(crate) async fn wait(&self) {
+        let mut receiver = self.sender.subscribe();
+        // The sender lives in `self`, so waiting cannot fail while `self` is borrowed.
+        let _ = receiver.wait_for(|set| *set).await;
     }
 }
 
@@ -22,27 +49,23 @@ impl CancelHandle {
     /// A handle that has not been cancelled.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            sender: Arc::new(watch::Sender::new(false)),
-        }
+        Self::default()
     }
 
     /// Stops every resync holding a clone of this handle.
     pub fn cancel(&self) {
-        self.sender.send_replace(true);
+        self.latch.set();
     }
 
     /// Whether [`cancel`](Self::cancel) was called.
     #[must_use]
     pub fn is_cancelled(&self) -> bool {
-        *self.sender.borrow()
+        self.latch.is_set()
     }
 
     /// Completes once [`cancel`](Self::cancel) is called.
     pub async fn cancelled(&self) {
-        let mut receiver = self.sender.subscribe();
-        // The sender lives in `self`, so waiting cannot fail while `self` is borrowed.
-        let _ = receiver.wait_for(|cancelled| *cancelled).await;
+        self.latch.wait().await;
     }
 }
 

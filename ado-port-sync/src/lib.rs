@@ -7,11 +7,14 @@
 //! - [`Resync`]: resources in mapping order, organizations concurrently, items streamed page by
 //!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
-//! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions) and [`NdjsonSink`] (one entity
-//!   per line, never deletes); embedders implement [`EntitySink`] themselves.
+//! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions), [`NdjsonSink`] (one entity
+//!   per line, never deletes) and [`MemorySink`] (a catalog in memory, merged as Port merges);
+//!   embedders implement [`EntitySink`] themselves.
 //! - [`LiveEvents`]: Azure DevOps service-hook events into single upserts and deletes;
 //!   [`ensure_subscriptions`] creates the service hooks that deliver them, once.
 //! - [`fetch`]: the enriched raw items of one kind, as a mapping receives them.
+//! - [`Settings`]: an installation's settings file and `OCEAN__*` variables (passed in by the
+//!   caller), validated, building the Azure DevOps and Port clients.
 //! - [`ResyncReport`], [`ProgressEvent`] and [`CancelHandle`] for callers that report progress,
 //!   show results or stop a resync.
 //!
@@ -23,12 +26,22 @@ mod error;
 mod fetch;
 pub mod kinds;
 mod live;
+mod memory;
 mod org;
 mod progress;
 pub mod reconcile;
 mod report;
 mod resync;
+pub mod settings;
 mod sink;
+mod unchanged;
+
+/// The Azure DevOps client crate.
+pub use ado_client as ado;
+/// The mapping crate: Port's mapping compiled and evaluated with jq's semantics.
+pub use mapping_engine as mapping;
+/// The Port client crate.
+pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
 pub use crate::error::LoadError;
@@ -38,13 +51,30 @@ pub use crate::live::{
     EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError,
     SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions, subscribed_events,
 };
+pub use crate::memory::MemorySink;
 pub use crate::progress::{ProgressEvent, ProgressFn};
 pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,
     ResyncFailed, ResyncOutcome, ResyncReport,
 };
-pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, Resync};
+pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync};
+pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
     EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
     WriteOptions, WriteOutcome,
 };
+
+/// What a resync into your own sink touches, in one import: `use ado_port_sync::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        CancelHandle, EntitySink, EntityStore, KindReport, KindStatus, MemorySink, NdjsonSink,
+        PortSink, ProgressEvent, Resync, ResyncFailed, ResyncOutcome, ResyncReport, SinkError,
+        StoredEntity, SyncState, WriteOptions, WriteOutcome,
+    };
+    pub use ado_client::{AdoClient, ApiProfile, Credential, Organization};
+    pub use async_trait::async_trait;
+    pub use futures::stream::BoxStream;
+    pub use jiff::Timestamp;
+    pub use mapping_engine::{Entity, Mapping, Options as MappingOptions};
+    pub use port_client::{Credentials as PortCredentials, PortClient, ResyncStatus};
+}

@@ -1,15 +1,20 @@
 //! One organization during one resync: its client, its identity fields, and the lists several
 //! kinds share (projects, repositories), fetched once.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use ado_client::AdoClient;
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-/// Concurrent per-project requests (tags, repository lists).
-const PER_PROJECT_CONCURRENCY: usize = 5;
+use crate::kinds::Kind;
+
+/// Concurrent per-project requests (tags, repository lists); the client's request budget
+/// bounds what is really in flight.
+const PER_PROJECT_CONCURRENCY: usize = 16;
 
 /// Project states whose repositories are not synced by the per-repository kinds.
 const UNHEALTHY_PROJECT_STATES: [&str; 4] = ["deleted", "deleting", "new", "createPending"];
@@ -44,10 +49,104 @@ pub(crate) struct OrgScope {
     name: Value,
     projects: OnceCell<Arc<[ProjectEntry]>>,
     repositories: OnceCell<Arc<[RepoEntry]>>,
+    /// The lists several resources of the resync read, fetched once.
+    shared: Vec<SharedList>,
+    memo: Arc<Memo<Value>>,
+}
+
+/// A list that several kinds read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SharedList {
+    /// A project's builds: `build` and `pipeline-stage`.
+    Builds,
+    /// A project's environments: `environment` and `pipeline-deployment`.
+    Environments,
+    /// A repository's policy configurations: every `repository-policy` resource.
+    Policies,
+}
+
+impl SharedList {
+    const ALL: [SharedList; 3] = [Self::Builds, Self::Environments, Self::Policies];
+
+    fn readers(self) -> &'static [Kind] {
+        match self {
+            Self::Builds => &[Kind::Build, Kind::PipelineStage],
+            Self::Environments => &[Kind::Environment, Kind::PipelineDeployment],
+            Self::Policies => &[Kind::RepositoryPolicy],
+        }
+    }
+}
+
+/// One list, fetched by its first reader.
+type ListCell<T> = Arc<OnceCell<Arc<[T]>>>;
+
+/// Lists fetched once per list and key (a project, a repository) and replayed to every
+/// reader.
+pub(crate) struct Memo<T> {
+    cells: Mutex<HashMap<String, ListCell<T>>>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self {
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// The raw items of `list` as they come or, when several resources of the resync read that
+/// list, fetched once per `key` and replayed to every reader.
+pub(crate) fn listed_once<T, S>(
+    org: &OrgScope,
+    shared: SharedList,
+    key: &str,
+    list: S,
+) -> BoxStream<'static, ado_client::Result<Value>>
+where
+    S: Stream<Item = ado_client::Result<ado_client::Listed<T>>> + Send + 'static,
+{
+    let list = list.map_ok(|item| item.raw);
+    if !org.shared.contains(&shared) {
+        return list.boxed();
+    }
+    let memo = Arc::clone(&org.memo);
+    let key = format!("{shared:?}/{key}");
+    stream::once(async move {
+        let cell = Arc::clone(
+            memo.cells
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        cell.get_or_try_init(|| async {
+            let items: Vec<Value> = list.try_collect().await?;
+            Ok(Arc::<[Value]>::from(items))
+        })
+        .await
+        .cloned()
+    })
+    .map_ok(|items| stream::iter((0..items.len()).map(move |i| Ok(items[i].clone()))))
+    .try_flatten()
+    .boxed()
 }
 
 impl OrgScope {
     pub(crate) fn new(client: AdoClient, excluded_tags: Arc<[String]>) -> Arc<Self> {
+        Self::for_kinds(client, excluded_tags, &[])
+    }
+
+    /// A scope for a resync of these resources' kinds: lists that several of them read are
+    /// fetched once.
+    pub(crate) fn for_kinds(
+        client: AdoClient,
+        excluded_tags: Arc<[String]>,
+        kinds: &[Kind],
+    ) -> Arc<Self> {
+        let shared = SharedList::ALL
+            .into_iter()
+            .filter(|list| kinds.iter().filter(|k| list.readers().contains(k)).count() > 1)
+            .collect();
         let organization = client.organization();
         let url = Value::String(organization.url().trim_end_matches('/').to_owned());
         let name = Value::String(organization.name().to_owned());
@@ -58,6 +157,8 @@ impl OrgScope {
             name,
             projects: OnceCell::new(),
             repositories: OnceCell::new(),
+            shared,
+            memo: Arc::default(),
         })
     }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::report::{ReconcileReport, ReconcileStatus, push_capped};
 use crate::sink::{EntityStore, SinkError, StoredEntity};
+use crate::unchanged::Held;
 
 /// The identifiers a relations map points to: string values and strings inside arrays.
 /// Search queries (objects) point to nothing known in advance.
@@ -104,7 +105,7 @@ impl Produced {
 }
 
 /// Stored entities split into deletion candidates and kept ones.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
     /// Stored entities last updated before the resync started.
     pub stale: usize,
@@ -207,12 +208,20 @@ pub fn dependents_first(candidates: Vec<StoredEntity>) -> Vec<StoredEntity> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// Counts the entities this integration has in the store: taken when a resync starts, it is
-/// the base of the deletion rate.
-pub(crate) async fn count_existing(store: &dyn EntityStore) -> Result<usize, SinkError> {
+/// What the store holds of this integration when a resync starts: how many entities (the
+/// base of the deletion rate) and, as compact hashes, what they hold.
+pub(crate) async fn snapshot(store: &dyn EntityStore) -> Result<(usize, Held), SinkError> {
     store
         .existing(None)
-        .try_fold(0usize, |count, _| async move { Ok(count + 1) })
+        .try_fold(
+            (0usize, Held::default()),
+            |(count, mut held), stored| async move {
+                if let Some(entity) = &stored.content {
+                    held.insert(entity);
+                }
+                Ok((count + 1, held))
+            },
+        )
         .await
 }
 
@@ -310,6 +319,7 @@ mod tests {
             blueprint: blueprint.into(),
             identifier: identifier.into(),
             relation_targets: targets.iter().map(|t| (*t).to_owned()).collect(),
+            content: None,
         }
     }
 

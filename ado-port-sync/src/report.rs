@@ -44,6 +44,8 @@ pub struct KindCounts {
     pub selected: usize,
     /// Entities the sink wrote.
     pub upserted: usize,
+    /// Entities not written because the sink's store already held them as they were.
+    pub unchanged: usize,
     /// Entities the sink rejected, plus items whose selector failed.
     pub failed: usize,
     /// Entities of the blueprints this resource writes that reconciliation deleted (counted on
@@ -110,6 +112,13 @@ impl KindReport {
             self.status = KindStatus::Failed;
         }
         push_capped(&mut self.rejected, message);
+    }
+
+    /// Records that the resource was stopped before it finished; a failure stays a failure.
+    pub(crate) fn aborted(&mut self) {
+        if self.status != KindStatus::Failed {
+            self.status = KindStatus::Aborted;
+        }
     }
 
     /// Records that the organization's API profile lacks the kind; a failure stays a failure.
@@ -209,6 +218,7 @@ impl ResyncReport {
             sum.fetched += k.counts.fetched;
             sum.selected += k.counts.selected;
             sum.upserted += k.counts.upserted;
+            sum.unchanged += k.counts.unchanged;
             sum.failed += k.counts.failed;
             sum.deleted += k.counts.deleted;
             sum.skipped += k.counts.skipped;

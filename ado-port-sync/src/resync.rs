@@ -3,29 +3,38 @@
 use std::sync::Arc;
 
 use ado_client::AdoClient;
+use futures::stream::FuturesUnordered;
 use futures::{StreamExt, stream};
 use jiff::Timestamp;
-use mapping_engine::{Entity, Mapped, Mapping, Outcome, SkipReason};
+use mapping_engine::{Entity, Mapped, Mapping, Outcome, Resource, SkipReason};
 use port_client::ResyncStatus;
 use serde_json::Value;
 
-use crate::cancel::CancelHandle;
+use crate::cancel::{CancelHandle, Latch};
 use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
 use crate::progress::{ProgressEvent, ProgressFn};
-use crate::reconcile::{Produced, count_existing, reconcile};
+use crate::reconcile::{Produced, reconcile, snapshot};
 use crate::report::{
     KindReport, KindStatus, ReconcileReport, ReconcileStatus, ResyncOutcome, ResyncReport,
     push_capped,
 };
-use crate::sink::{EntitySink, SyncState, WriteOptions, WriteOutcome};
+use crate::sink::{EntitySink, SinkError, SyncState, WriteOptions, WriteOutcome};
+use crate::unchanged::Held;
+use tokio::sync::Semaphore;
 
 /// Organizations synced at the same time unless configured otherwise.
 pub const DEFAULT_ORG_CONCURRENCY: usize = 3;
 
+/// Sink writes in flight at once unless configured otherwise.
+pub const DEFAULT_WRITE_CONCURRENCY: usize = 8;
+
 /// Most raw items mapped in one batch.
 const MAX_BATCH: usize = 1000;
+
+/// Entities of one blueprint written to the sink in one call: a full Port bulk request.
+const WRITE_BATCH: usize = port_client::MAX_BULK_UPSERT;
 
 /// A configured resync: a compiled mapping, the organizations, and the resync options.
 ///
@@ -47,9 +56,13 @@ const MAX_BATCH: usize = 1000;
 pub struct Resync {
     mapping: Arc<Mapping>,
     plans: Vec<KindRequest>,
+    /// For each resource, the earlier resources it waits for.
+    waits_for: Vec<Vec<usize>>,
     organizations: Vec<AdoClient>,
     excluded_tags: Arc<[String]>,
     org_concurrency: usize,
+    write_concurrency: usize,
+    skip_unchanged: bool,
     progress: Option<ProgressFn>,
     cancel: CancelHandle,
 }
@@ -61,6 +74,7 @@ impl std::fmt::Debug for Resync {
             .field("organizations", &self.organizations)
             .field("excluded_tags", &self.excluded_tags)
             .field("org_concurrency", &self.org_concurrency)
+            .field("write_concurrency", &self.write_concurrency)
             .finish_non_exhaustive()
     }
 }
@@ -83,11 +97,14 @@ impl Resync {
             .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
             .collect::<Result<_, _>>()?;
         Ok(Self {
+            waits_for: resource_order(&mapping.resources),
             mapping: Arc::new(mapping),
             plans,
             organizations,
             excluded_tags: Arc::from(Vec::new()),
             org_concurrency: DEFAULT_ORG_CONCURRENCY,
+            write_concurrency: DEFAULT_WRITE_CONCURRENCY,
+            skip_unchanged: true,
             progress: None,
             cancel: CancelHandle::new(),
         })
@@ -108,6 +125,24 @@ impl Resync {
     #[must_use]
     pub fn org_concurrency(mut self, concurrency: usize) -> Self {
         self.org_concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Sink writes in flight at once across the resync (default
+    /// [`DEFAULT_WRITE_CONCURRENCY`], at least 1); each carries up to 20 entities of one
+    /// blueprint.
+    #[must_use]
+    pub fn write_concurrency(mut self, concurrency: usize) -> Self {
+        self.write_concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Whether entities the sink's store already holds as they would be written are left
+    /// out of the writes (default true; only sinks that list their stored entities, such as
+    /// [`PortSink`](crate::PortSink), know). Entities with search queries are always sent.
+    #[must_use]
+    pub fn skip_unchanged(mut self, skip: bool) -> Self {
+        self.skip_unchanged = skip;
         self
     }
 
@@ -158,22 +193,35 @@ impl Resync {
             }
             push_capped(&mut sink_errors, message);
         }
+        // What the store holds: the base of the deletion rate, and the entities a write
+        // would leave as they are.
+        let (existing_before, held) = match sink.store() {
+            Some(store) if !stop.is_stopped() => match snapshot(store).await {
+                Ok((count, held)) => (Some(Ok(count)), self.skip_unchanged.then_some(held)),
+                Err(error) => {
+                    if error.is_definitive() {
+                        stop.stop(&format!("cannot list the stored entities: {error}"));
+                    }
+                    (Some(Err(error)), None)
+                }
+            },
+            _ => (None, None),
+        };
+        let shared = RunShared {
+            stop,
+            writes: Semaphore::new(self.write_concurrency),
+            held: held.map(std::sync::Mutex::new),
+        };
+        let stop = &shared.stop;
 
-        let organizations = stream::iter(self.organizations.iter().enumerate())
+        let mut runs = stream::iter(self.organizations.iter().enumerate())
             .map(|(position, client)| {
-                let stop = &stop;
-                async move { (position, self.run_org(client.clone(), sink, stop).await) }
+                let shared = &shared;
+                async move { (position, self.run_org(client.clone(), sink, shared).await) }
             })
             .buffer_unordered(self.org_concurrency)
-            .collect::<Vec<(usize, OrgRun)>>();
-        // The base of the deletion rate: what the store held when the resync started.
-        let existing_before = async {
-            match sink.store() {
-                Some(store) if !stop.is_stopped() => Some(count_existing(store).await),
-                _ => None,
-            }
-        };
-        let (mut runs, existing_before) = futures::join!(organizations, existing_before);
+            .collect::<Vec<(usize, OrgRun)>>()
+            .await;
         runs.sort_by_key(|(position, _)| *position);
         let mut produced = Produced::default();
         let mut kinds = Vec::new();
@@ -270,63 +318,133 @@ impl Resync {
         }
     }
 
-    /// Every resource, in mapping order, for one organization.
-    async fn run_org(&self, client: AdoClient, sink: &dyn EntitySink, stop: &Stop) -> OrgRun {
-        let org = OrgScope::new(client, Arc::clone(&self.excluded_tags));
-        let mut run = OrgRun::default();
-        for (position, (resource, plan)) in
-            self.mapping.resources.iter().zip(&self.plans).enumerate()
-        {
-            if self.cancel.is_cancelled() || stop.is_stopped() {
-                break;
+    /// Every resource for one organization: resources run concurrently, except that a
+    /// resource waits for the earlier resources writing one of its blueprints, so the
+    /// catalog ends as a resync in mapping order leaves it.
+    async fn run_org(
+        &self,
+        client: AdoClient,
+        sink: &dyn EntitySink,
+        shared: &RunShared,
+    ) -> OrgRun {
+        let kinds: Vec<Kind> = self.plans.iter().map(KindRequest::kind).collect();
+        let org = OrgScope::for_kinds(client, Arc::clone(&self.excluded_tags), &kinds);
+        let done: Vec<Latch> = self.plans.iter().map(|_| Latch::default()).collect();
+        let resources = self.plans.iter().enumerate().map(|(position, plan)| {
+            let (org, done) = (&org, &done);
+            async move {
+                for &earlier in &self.waits_for[position] {
+                    done[earlier].wait().await;
+                }
+                let outcome = if self.cancel.is_cancelled() || shared.stop.is_stopped() {
+                    None
+                } else {
+                    Some(self.run_resource(org, position, plan, sink, shared).await)
+                };
+                done[position].set();
+                outcome
             }
-            self.emit(&ProgressEvent::KindStarted {
-                organization: org.name().to_owned(),
-                resource_index: position,
-                kind: resource.kind.clone(),
-            });
-            let mut report = KindReport::new(org.name(), position, &resource.kind);
-            let mut work = ResourceRun {
-                resync: self,
-                stop,
-                position,
-                report: &mut report,
-                produced: &mut run.produced,
-            };
-            work.run(&org, plan, sink).await;
-            self.emit(&ProgressEvent::KindFinished {
-                organization: report.organization.clone(),
-                resource_index: position,
-                kind: report.kind.clone(),
-                counts: report.counts.clone(),
-                failed: report.blocks_deletion(),
-            });
+        });
+        let mut run = OrgRun::default();
+        for (report, produced) in futures::future::join_all(resources)
+            .await
+            .into_iter()
+            .flatten()
+        {
+            run.produced.merge(produced);
             run.reports.push(report);
         }
         run
     }
+
+    /// One resource for one organization.
+    async fn run_resource(
+        &self,
+        org: &Arc<OrgScope>,
+        position: usize,
+        plan: &KindRequest,
+        sink: &dyn EntitySink,
+        shared: &RunShared,
+    ) -> (KindReport, Produced) {
+        let kind = &self.mapping.resources[position].kind;
+        self.emit(&ProgressEvent::KindStarted {
+            organization: org.name().to_owned(),
+            resource_index: position,
+            kind: kind.clone(),
+        });
+        let mut report = KindReport::new(org.name(), position, kind);
+        let mut produced = Produced::default();
+        let mut work = ResourceRun {
+            resync: self,
+            shared,
+            position,
+            report: &mut report,
+            produced: &mut produced,
+        };
+        work.run(org, plan, sink).await;
+        self.emit(&ProgressEvent::KindFinished {
+            organization: report.organization.clone(),
+            resource_index: position,
+            kind: report.kind.clone(),
+            counts: report.counts.clone(),
+            failed: report.blocks_deletion(),
+        });
+        (report, produced)
+    }
+}
+
+/// For each resource, the earlier resources it must wait for: those writing one of its
+/// blueprints (any earlier resource when either blueprint is not a constant).
+fn resource_order(resources: &[Resource]) -> Vec<Vec<usize>> {
+    resources
+        .iter()
+        .enumerate()
+        .map(|(position, resource)| {
+            let blueprint = resource.constant_blueprint();
+            resources[..position]
+                .iter()
+                .enumerate()
+                .filter(
+                    |(_, earlier)| match (blueprint, earlier.constant_blueprint()) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    },
+                )
+                .map(|(index, _)| index)
+                .collect()
+        })
+        .collect()
+}
+
+/// What every resource of every organization shares during one resync.
+struct RunShared {
+    stop: Stop,
+    /// Sink writes in flight across the resync.
+    writes: Semaphore,
+    /// What the store held when the resync started, when unchanged entities are skipped.
+    held: Option<std::sync::Mutex<Held>>,
 }
 
 /// Stops every resource of every organization when the sink cannot work at all (Port
 /// unreachable, credentials refused): the resync fails at once, with the reason.
 #[derive(Default)]
 struct Stop {
-    handle: CancelHandle,
+    latch: Latch,
     reason: std::sync::OnceLock<String>,
 }
 
 impl Stop {
     fn stop(&self, reason: &str) {
         self.reason.get_or_init(|| reason.to_owned());
-        self.handle.cancel();
+        self.latch.set();
     }
 
     fn is_stopped(&self) -> bool {
-        self.handle.is_cancelled()
+        self.latch.is_set()
     }
 
     async fn stopped(&self) {
-        self.handle.cancelled().await;
+        self.latch.wait().await;
     }
 
     fn reason(&self) -> Option<String> {
@@ -344,36 +462,61 @@ struct OrgRun {
 /// One resource of one organization in progress.
 struct ResourceRun<'a> {
     resync: &'a Resync,
-    stop: &'a Stop,
+    shared: &'a RunShared,
     position: usize,
     report: &'a mut KindReport,
     produced: &'a mut Produced,
 }
 
+/// What the resource loop waits for next.
+enum Next<P> {
+    Page(Option<P>),
+    Written(Written),
+    Stop,
+}
+
+/// A finished sink write: the entities and what the sink said of them (`None`: not written,
+/// the resync stopped).
+type Written = Option<(Vec<Entity>, Result<Vec<WriteOutcome>, SinkError>)>;
+
 impl ResourceRun<'_> {
+    /// Streams the kind's items page by page through the mapping into the sink: entities are
+    /// buffered per blueprint into full batches, written with several writes in flight, and
+    /// flushed when the resource ends, so failures stay attributable to it.
     async fn run(&mut self, org: &Arc<OrgScope>, request: &KindRequest, sink: &dyn EntitySink) {
         let settings = &self.resync.mapping.settings;
         let options = WriteOptions {
             merge: settings.enable_merge_entity,
             create_missing_related_entities: settings.create_missing_related_entities,
         };
-        let cancel = &self.resync.cancel;
+        let cancel = self.resync.cancel.clone();
+        let shared = self.shared;
         let mut pages = request.items(org).ready_chunks(MAX_BATCH);
+        let mut batches = Batches::default();
+        let mut writes = FuturesUnordered::new();
         let mut empty_identifiers = 0usize;
         loop {
-            let page = tokio::select! {
+            let next = tokio::select! {
                 biased;
-                () = cancel.cancelled() => None,
-                () = self.stop.stopped() => None,
-                page = pages.next() => page,
+                () = cancel.cancelled() => Next::Stop,
+                () = shared.stop.stopped() => Next::Stop,
+                Some(written) = writes.next(), if !writes.is_empty() => Next::Written(written),
+                page = pages.next() => Next::Page(page),
             };
-            if cancel.is_cancelled() || self.stop.is_stopped() {
-                if self.report.status != KindStatus::Failed {
-                    self.report.status = KindStatus::Aborted;
+            let page = match next {
+                Next::Stop => {
+                    self.report.aborted();
+                    return;
                 }
-                break;
-            }
-            let Some(page) = page else { break };
+                Next::Written(written) => {
+                    if let Some((entities, result)) = written {
+                        self.written(&entities, result);
+                    }
+                    continue;
+                }
+                Next::Page(None) => break,
+                Next::Page(Some(page)) => page,
+            };
             let mut items = Vec::with_capacity(page.len());
             for item in page {
                 match item {
@@ -396,12 +539,34 @@ impl ResourceRun<'_> {
                 }
             };
             let entities = self.entities(mapped, &mut empty_identifiers);
-            if !entities.is_empty() {
-                self.write(sink, &entities, &options).await;
+            self.record(&entities, &options);
+            batches.extend(self.changed(entities, options.merge));
+            for batch in batches.take_full() {
+                while writes.len() >= self.resync.write_concurrency {
+                    if let Some(Some((entities, result))) = writes.next().await {
+                        self.written(&entities, result);
+                    }
+                }
+                writes.push(write(sink, batch, options, shared));
             }
+        }
+        for batch in batches.take_all() {
+            writes.push(write(sink, batch, options, shared));
+        }
+        while let Some(written) = writes.next().await {
+            if let Some((entities, result)) = written {
+                self.written(&entities, result);
+            }
+        }
+        if cancel.is_cancelled() || shared.stop.is_stopped() {
+            self.report.aborted();
+            return;
         }
         if empty_identifiers > 0 {
             self.protect_after_empty_identifiers(empty_identifiers);
+        }
+        if self.report.status == KindStatus::Unsupported {
+            self.protect_unsupported();
         }
     }
 
@@ -461,8 +626,8 @@ impl ResourceRun<'_> {
         entities
     }
 
-    /// Records the entities for reconciliation and writes them.
-    async fn write(&mut self, sink: &dyn EntitySink, entities: &[Entity], options: &WriteOptions) {
+    /// Records the entities for reconciliation, whether or not their write succeeds.
+    fn record(&mut self, entities: &[Entity], options: &WriteOptions) {
         for entity in entities {
             self.produced
                 .record(entity, options.create_missing_related_entities);
@@ -470,15 +635,39 @@ impl ResourceRun<'_> {
                 self.report.blueprints.insert(blueprint.to_owned());
             }
         }
-        let outcomes = match sink.write(entities, options).await {
+    }
+
+    /// Leaves out (and counts) the entities the store already holds as they would be
+    /// written.
+    fn changed(&mut self, entities: Vec<Entity>, merge: bool) -> Vec<Entity> {
+        let Some(held) = &self.shared.held else {
+            return entities;
+        };
+        let mut held = held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = entities.len();
+        let changed: Vec<Entity> = entities
+            .into_iter()
+            .filter(|entity| {
+                let unchanged = held.unchanged(entity, merge);
+                if !unchanged {
+                    held.forget(entity);
+                }
+                !unchanged
+            })
+            .collect();
+        self.report.counts.unchanged += before - changed.len();
+        changed
+    }
+
+    /// Counts what the sink said of a write.
+    fn written(&mut self, entities: &[Entity], result: Result<Vec<WriteOutcome>, SinkError>) {
+        let outcomes = match result {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 self.report.counts.failed += entities.len();
-                let message = format!("writing {} entities failed: {error}", entities.len());
-                if error.is_definitive() {
-                    self.stop.stop(&message);
-                }
-                self.report.error(message);
+                self.report.error(write_failure(entities.len(), &error));
                 return;
             }
         };
@@ -505,6 +694,19 @@ impl ResourceRun<'_> {
                     *self.report.skip_reasons.entry(reason).or_default() += 1;
                 }
             }
+        }
+    }
+
+    /// A kind the server lacks produced nothing: keep every entity of its blueprint, or of
+    /// every blueprint when its blueprint is not a constant.
+    fn protect_unsupported(&mut self) {
+        match self.resync.mapping.resources[self.position].constant_blueprint() {
+            Some(blueprint) => self.produced.protect_blueprint(blueprint),
+            None => self.produced.block(format!(
+                "{} resources[{}] ({}) is not supported by the server and its blueprint is not \
+                 a constant, so no entity may be deleted",
+                self.report.organization, self.position, self.report.kind
+            )),
         }
     }
 
@@ -552,6 +754,77 @@ fn attribute_deletions(kinds: &mut [KindReport], reconciliation: &ReconcileRepor
         if let Some(report) = kinds.iter_mut().find(|k| k.blueprints.contains(blueprint)) {
             report.counts.deleted += deleted;
         }
+    }
+}
+
+/// Writes one batch once a write slot of the resync is free, unless the resync stopped
+/// meanwhile.
+async fn write<'a>(
+    sink: &'a dyn EntitySink,
+    entities: Vec<Entity>,
+    options: WriteOptions,
+    shared: &'a RunShared,
+) -> Written {
+    let _slot = shared.writes.acquire().await;
+    if shared.stop.is_stopped() {
+        return None;
+    }
+    let result = sink.write(&entities, &options).await;
+    // Stop before the slot is released, so that no queued write goes out after this one.
+    if let Err(error) = &result
+        && error.is_definitive()
+    {
+        shared.stop.stop(&write_failure(entities.len(), error));
+    }
+    Some((entities, result))
+}
+
+fn write_failure(count: usize, error: &SinkError) -> String {
+    format!("writing {count} entities failed: {error}")
+}
+
+/// Entities waiting to be written, per blueprint, in order of arrival.
+#[derive(Default)]
+struct Batches {
+    pending: Vec<(Value, Vec<Entity>)>,
+}
+
+impl Batches {
+    fn extend(&mut self, entities: Vec<Entity>) {
+        for entity in entities {
+            match self
+                .pending
+                .iter_mut()
+                .find(|(b, _)| *b == entity.blueprint)
+            {
+                Some((_, list)) => list.push(entity),
+                None => self.pending.push((entity.blueprint.clone(), vec![entity])),
+            }
+        }
+    }
+
+    /// Full batches of [`WRITE_BATCH`] entities of one blueprint; the rest stays.
+    fn take_full(&mut self) -> Vec<Vec<Entity>> {
+        let mut full = Vec::new();
+        for (_, list) in &mut self.pending {
+            while list.len() >= WRITE_BATCH {
+                let rest = list.split_off(WRITE_BATCH);
+                full.push(std::mem::replace(list, rest));
+            }
+        }
+        full
+    }
+
+    /// Everything left, in batches of at most [`WRITE_BATCH`] entities of one blueprint.
+    fn take_all(&mut self) -> Vec<Vec<Entity>> {
+        let mut all = self.take_full();
+        all.extend(
+            self.pending
+                .drain(..)
+                .map(|(_, list)| list)
+                .filter(|list| !list.is_empty()),
+        );
+        all
     }
 }
 

@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use mapping_engine::Entity;
 use port_client::{PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome};
+use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 
@@ -38,13 +39,7 @@ impl SinkError {
     #[must_use]
     pub fn is_definitive(&self) -> bool {
         match self {
-            Self::Port(error) => {
-                matches!(error.status(), Some(401 | 403))
-                    || matches!(
-                        error,
-                        port_client::Error::Auth(_) | port_client::Error::Http(_)
-                    )
-            }
+            Self::Port(error) => error.is_definitive(),
             _ => false,
         }
     }
@@ -89,7 +84,7 @@ pub struct SyncState {
 }
 
 /// An entity stored by a sink that supports deletion, reduced to what reconciliation needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEntity {
     /// Blueprint.
     pub blueprint: String,
@@ -97,6 +92,9 @@ pub struct StoredEntity {
     pub identifier: String,
     /// Identifiers its relations point to.
     pub relation_targets: Vec<String>,
+    /// The stored entity itself, when the store lists it: entities a resync would write
+    /// unchanged are then not sent again.
+    pub content: Option<Entity>,
 }
 
 /// Where a resync writes entities. Called concurrently (one organization per task).
@@ -272,8 +270,9 @@ impl EntityStore for PortSink {
                     .unwrap_or_default();
                 Ok(Some(StoredEntity {
                     identifier: identifier.to_owned(),
-                    blueprint: entity.blueprint,
+                    blueprint: entity.blueprint.clone(),
                     relation_targets: targets,
+                    content: Some(from_port(entity)),
                 }))
             })
             .boxed()
@@ -313,6 +312,18 @@ fn to_port(entity: &Entity) -> Option<port_client::Entity> {
     port.properties = entity.properties.clone();
     port.relations = entity.relations.clone();
     Some(port)
+}
+
+fn from_port(entity: port_client::Entity) -> Entity {
+    Entity {
+        identifier: entity.identifier,
+        blueprint: Value::String(entity.blueprint),
+        title: entity.title,
+        team: entity.team,
+        icon: entity.icon,
+        properties: entity.properties,
+        relations: entity.relations,
+    }
 }
 
 enum Output {

@@ -6,6 +6,7 @@ use ado_client::ApiProfile;
 use ado_port_sync::{Kind, KindRequest, fetch};
 use common::{ado_client, ado_client_with, mount_sample_org};
 use futures::TryStreamExt;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -160,46 +161,142 @@ async fn pipelines_and_releases() {
     );
 }
 
-#[tokio::test]
-async fn pull_requests_on_a_server_are_listed_without_time_filters() {
+/// Serves the `r-web` pull requests like Azure DevOps: filtered by `searchCriteria.status`
+/// and, when sent, `searchCriteria.minTime` on `closedDate`; most recently closed first;
+/// paged by `$top`/`$skip`. Active: one opened long ago. Abandoned: one recent, one old.
+/// Completed: two recent, then 1,500 old (more than a page).
+struct PullRequests {
+    now: Timestamp,
+}
+
+impl PullRequests {
+    fn listed(&self, status: &str) -> Vec<Value> {
+        let days_ago = |days: i64| {
+            let time = self.now - SignedDuration::from_hours(24 * days);
+            Value::String(time.to_string())
+        };
+        let pr = |id: i64, closed: Option<Value>| {
+            json!({"pullRequestId": id, "status": status, "closedDate": closed,
+                   "repository": {"id": "r-web", "name": "web"}})
+        };
+        match status {
+            "active" => vec![pr(1, None)],
+            "abandoned" => vec![pr(10, Some(days_ago(2))), pr(11, Some(days_ago(30)))],
+            "completed" => [pr(20, Some(days_ago(1))), pr(21, Some(days_ago(6)))]
+                .into_iter()
+                .chain((0..1500).map(|i| pr(1000 + i, Some(days_ago(8 + i)))))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl wiremock::Respond for PullRequests {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let query = query_of(request);
+        let text = |name: &str| query.get(name).and_then(Value::as_str).unwrap_or_default();
+        let number = |name: &str| text(name).parse::<usize>().unwrap_or_default();
+        let min_time: Option<Timestamp> = query
+            .get("searchCriteria.minTime")
+            .map(|t| t.as_str().and_then(|t| t.parse().ok()).expect("timestamp"));
+        let page: Vec<Value> = self
+            .listed(text("searchCriteria.status"))
+            .into_iter()
+            .filter(|pr| {
+                let closed: Option<Timestamp> =
+                    pr["closedDate"].as_str().map(|t| t.parse().expect("date"));
+                min_time.is_none_or(|min| closed.is_some_and(|closed| closed >= min))
+            })
+            .skip(number("$skip"))
+            .take(number("$top"))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"count": page.len(), "value": page}))
+    }
+}
+
+/// The query parameters of a request.
+fn query_of(request: &wiremock::Request) -> Map<String, Value> {
+    request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect()
+}
+
+/// The `pull-request` items fetched with `options` on `profile` from the sample organization
+/// serving [`PullRequests`], and the query of each pull-request listing request.
+async fn fetch_pull_requests(
+    profile: ApiProfile,
+    options: Value,
+) -> (Vec<Value>, Vec<Map<String, Value>>) {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
     Mock::given(method("GET"))
         .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
-                {"pullRequestId": 1, "status": "x", "repository": {"id": "r-web", "name": "web"}}
-            ]})),
-        )
+        .respond_with(PullRequests {
+            now: Timestamp::now(),
+        })
         .with_priority(1)
         .mount(&ado)
         .await;
-    let request = KindRequest::new(Kind::PullRequest, &Map::new()).expect("valid");
-    let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2022);
+    let options: Map<String, Value> = serde_json::from_value(options).expect("object");
+    let request = KindRequest::new(Kind::PullRequest, &options).expect("valid");
+    let client = ado_client_with(&ado, "fabrikam", profile);
     let prs: Vec<Value> = fetch(client, &request, &[])
         .try_collect()
         .await
         .expect("no errors");
-    assert_eq!(prs.len(), 3, "active, abandoned and completed");
     let requests = ado.received_requests().await.expect("recorded");
-    let queries: Vec<String> = requests
+    let queries = requests
         .iter()
         .filter(|r| r.url.path().ends_with("/pullrequests"))
-        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .map(query_of)
         .collect();
-    assert_eq!(queries.len(), 3);
-    assert!(
-        queries
+    (prs, queries)
+}
+
+#[tokio::test]
+async fn closed_pull_requests_are_windowed_on_every_profile() {
+    for profile in [
+        ApiProfile::Cloud,
+        ApiProfile::Server2019,
+        ApiProfile::Server2020,
+        ApiProfile::Server2022,
+    ] {
+        let (prs, queries) = fetch_pull_requests(profile, json!({})).await;
+        let mut ids: Vec<i64> = prs
             .iter()
-            .all(|q| !q.contains("minTime") && !q.contains("queryTimeRangeType"))
-    );
-    for status in ["active", "abandoned", "completed"] {
-        assert!(
-            queries
-                .iter()
-                .any(|q| q.contains(&format!("searchCriteria.status={status}")))
+            .map(|pr| pr["pullRequestId"].as_i64().expect("id"))
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            [1, 10, 20, 21],
+            "{profile}: active, and closed in the last 7 days"
         );
+        // Without the early stop a server profile would ask for a second page of completed.
+        assert_eq!(queries.len(), 3, "{profile}: one page per status");
+        let timed = profile == ApiProfile::Cloud;
+        for query in &queries {
+            let closed = query["searchCriteria.status"] != "active";
+            assert_eq!(
+                query.contains_key("searchCriteria.minTime"),
+                timed && closed,
+                "{profile}: {query:?}"
+            );
+            let range = query.get("searchCriteria.queryTimeRangeType");
+            assert_eq!(range.is_some(), timed && closed, "{profile}: {query:?}");
+            assert!(range.is_none_or(|r| r == "closed"));
+        }
     }
+}
+
+#[tokio::test]
+async fn max_results_caps_each_closed_status_on_a_server() {
+    let options = json!({"maxResults": 1, "minTimeInDays": 3650});
+    let (prs, _) = fetch_pull_requests(ApiProfile::Server2020, options).await;
+    let ids: Vec<&Value> = prs.iter().map(|pr| &pr["pullRequestId"]).collect();
+    assert_eq!(ids, [&json!(1), &json!(10), &json!(20)]);
 }
 
 #[tokio::test]
@@ -348,17 +445,36 @@ async fn group_one_kinds_on_server_2019() {
     }
 }
 
-/// Serves the sample project's work items: WIQL ids 1 to `count`, and any batch of them.
+/// Serves the sample project's work items: WIQL ids 1 to `count`, and any batch of them, with
+/// a parent relation and `_links` when `$expand` asks for them (a batch naming both `fields`
+/// and `$expand` is refused with 400, as Azure DevOps does).
 async fn mount_work_items(ado: &MockServer, count: i64) {
     struct Batch;
     impl wiremock::Respond for Batch {
         fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
             let body: Value = serde_json::from_slice(&request.body).expect("json body");
+            let expand = body["$expand"].as_str().unwrap_or("none");
+            if body.get("fields").is_some() && expand != "none" {
+                return ResponseTemplate::new(400);
+            }
             let items: Vec<Value> = body["ids"]
                 .as_array()
                 .expect("ids")
                 .iter()
-                .map(|id| json!({"id": id, "rev": 1, "fields": {"System.Title": format!("item {id}")}}))
+                .map(|id| {
+                    let mut item = json!({"id": id, "rev": 1, "fields": {"System.Title": format!("item {id}")}});
+                    if matches!(expand, "relations" | "all") {
+                        item["relations"] = json!([{
+                            "rel": "System.LinkTypes.Hierarchy-Reverse",
+                            "url": "https://dev.azure.com/fabrikam/_apis/wit/workItems/1",
+                            "attributes": {"isLocked": false, "name": "Parent"}
+                        }]);
+                    }
+                    if matches!(expand, "links" | "all") {
+                        item["_links"] = json!({"html": {"href": format!("https://dev.azure.com/fabrikam/_workitems/edit/{id}")}});
+                    }
+                    item
+                })
                 .collect();
             ResponseTemplate::new(200).set_body_json(json!({"count": items.len(), "value": items}))
         }
@@ -425,6 +541,53 @@ async fn work_items_are_read_in_batches_of_200_with_their_project() {
     sizes.sort_unstable();
     assert_eq!(sizes, [50, 200, 200]);
     assert!(batches.iter().all(|b| b["$expand"] == "relations"));
+}
+
+#[tokio::test]
+async fn work_items_carry_relations_and_links_by_default_on_every_profile() {
+    for (profile, version) in [
+        (ApiProfile::Cloud, "7.1"),
+        (ApiProfile::Server2019, "5.0"),
+        (ApiProfile::Server2020, "6.0"),
+        (ApiProfile::Server2022, "7.0"),
+    ] {
+        let ado = MockServer::start().await;
+        mount_sample_org(&ado, "fabrikam").await;
+        mount_work_items(&ado, 2).await;
+        let request = KindRequest::new(Kind::WorkItem, &Map::new()).expect("valid");
+        let client = ado_client_with(&ado, "fabrikam", profile);
+        let work_items: Vec<Value> = fetch(client, &request, &[])
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: {e}"));
+        assert_eq!(work_items.len(), 2, "{profile}");
+        for item in &work_items {
+            assert_eq!(
+                item["relations"][0]["attributes"]["name"], "Parent",
+                "{profile}: {item}"
+            );
+            assert!(
+                item["_links"]["html"]["href"].is_string(),
+                "{profile}: {item}"
+            );
+        }
+        let requests = ado.received_requests().await.expect("recorded");
+        let batch = requests
+            .iter()
+            .find(|r| r.url.path().ends_with("/wit/workitemsbatch"))
+            .expect("a batch request");
+        assert!(
+            batch
+                .url
+                .query()
+                .is_some_and(|q| q.contains(&format!("api-version={version}"))),
+            "{profile}: {}",
+            batch.url
+        );
+        let body: Value = serde_json::from_slice(&batch.body).expect("json");
+        assert_eq!(body["$expand"], "all", "{profile}");
+        assert!(body.get("fields").is_none(), "{profile}: {body}");
+    }
 }
 
 #[tokio::test]

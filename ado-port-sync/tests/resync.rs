@@ -5,8 +5,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use ado_port_sync::{
-    CancelHandle, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
-    ResyncOutcome,
+    CancelHandle, KindStatus, MemorySink, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus,
+    Resync, ResyncOutcome,
 };
 use common::{
     SharedBuf, Synced, ado_client, find, mapping, mock_port, mount_sample_org, override_route,
@@ -231,13 +231,10 @@ async fn a_failing_kind_blocks_every_deletion() {
     assert_eq!(build.status, KindStatus::Failed);
     assert!(build.errors[0].contains("500"), "{:?}", build.errors);
     assert!(state.deleted().is_empty());
-    // Everything else was still written.
-    assert!(
-        state
-            .upserted()
-            .iter()
-            .any(|e| e["identifier"] == "aaaa-1111" && e["blueprint"] == "azureDevopsProject")
-    );
+    // Everything else still ran (and found Port up to date).
+    let project = &report.kinds[0];
+    assert_eq!(project.status, KindStatus::Succeeded);
+    assert_eq!(project.counts.unchanged, 1);
     let states = state.states.lock().expect("lock").clone();
     assert_eq!(states.last().map(String::as_str), Some("failed"));
 }
@@ -289,6 +286,7 @@ async fn entities_port_rejects_fail_their_kind_and_nothing_is_deleted() {
         ..
     } = synced_sample_org().await;
     remove_first_repository(&ado).await;
+    state.forget_contents();
     // The build blueprint does not exist in Port; every team is invalid.
     Mock::given(method("POST"))
         .and(path("/v1/blueprints/azureDevopsBuild/entities/bulk"))
@@ -351,6 +349,7 @@ async fn port_refusing_the_credentials_stops_the_whole_resync() {
         ..
     } = synced_sample_org().await;
     remove_first_repository(&ado).await;
+    state.forget_contents();
     Mock::given(method("POST"))
         .and(path_regex(r"^/v1/blueprints/[^/]+/entities/bulk$"))
         .respond_with(ResponseTemplate::new(403).set_body_json(json!({
@@ -359,27 +358,31 @@ async fn port_refusing_the_credentials_stops_the_whole_resync() {
         .with_priority(1)
         .mount(&port)
         .await;
-    let ado_requests_before = ado.received_requests().await.expect("recorded").len();
+    let bulk_requests = || async {
+        port.received_requests()
+            .await
+            .expect("recorded")
+            .iter()
+            .filter(|r| r.url.path().ends_with("/entities/bulk"))
+            .count()
+    };
+    let before = bulk_requests().await;
 
     let report = resync.run(&sink).await;
     assert_eq!(report.status, ResyncOutcome::Failed, "{report:#?}");
     let stopped = report.stopped.as_deref().expect("the resync stopped");
     assert!(stopped.contains("403"), "{stopped}");
     assert!(state.deleted().is_empty());
-    let bulk_requests = port
-        .received_requests()
-        .await
-        .expect("recorded")
-        .iter()
-        .filter(|r| r.url.path().ends_with("/entities/bulk"))
-        .count();
-    assert_eq!(bulk_requests, 1, "one refused write stops the resync");
-    // The resources after the refused write did not run.
-    assert!(report.kinds.len() < 13, "{} kinds ran", report.kinds.len());
-    let ado_requests = ado.received_requests().await.expect("recorded").len() - ado_requests_before;
+    // Only the writes already in flight when the first refusal came back were sent.
+    let sent = bulk_requests().await - before;
     assert!(
-        ado_requests < 10,
-        "{ado_requests} Azure DevOps requests after the refusal"
+        sent <= ado_port_sync::DEFAULT_WRITE_CONCURRENCY,
+        "{sent} bulk requests: the refusal did not stop the resync"
+    );
+    assert!(
+        report.kinds.iter().any(|k| k.status == KindStatus::Aborted),
+        "{:#?}",
+        report.kinds
     );
     let states = state.states.lock().expect("lock").clone();
     assert_eq!(states.last().map(String::as_str), Some("failed"));
@@ -561,9 +564,19 @@ resources:
 }
 
 #[tokio::test]
-async fn cancelling_mid_resync_stops_the_remaining_resources() {
+async fn cancelling_mid_resync_stops_the_resources_still_running() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
+    // The builds are still being listed when the resync is cancelled.
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/build/builds",
+        ResponseTemplate::new(200)
+            .set_body_json(sample_route("/aaaa-1111/_apis/build/builds"))
+            .set_delay(std::time::Duration::from_secs(5)),
+    )
+    .await;
     let port = MockServer::start().await;
     let (port_client, state) = mock_port(&port).await;
     state
@@ -583,7 +596,7 @@ async fn cancelling_mid_resync_stops_the_remaining_resources() {
         if matches!(
             event,
             ProgressEvent::KindFinished {
-                resource_index: 1,
+                resource_index: 0,
                 ..
             }
         ) {
@@ -592,21 +605,42 @@ async fn cancelling_mid_resync_stops_the_remaining_resources() {
     }));
     let report = resync.run(&PortSink::new(port_client)).await;
     assert_eq!(report.status, ResyncOutcome::Aborted);
-    assert_eq!(report.kinds.len(), 2, "{:#?}", report.kinds);
-    assert!(state.deleted().is_empty());
-    assert_eq!(
-        state.upserted().len(),
-        3,
-        "the project and both repositories"
+    let build = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == "build")
+        .expect("the build resource started");
+    assert_eq!(build.status, KindStatus::Aborted);
+    assert!(
+        report
+            .kinds
+            .iter()
+            .all(|k| matches!(k.status, KindStatus::Succeeded | KindStatus::Aborted)),
+        "{:#?}",
+        report.kinds
     );
+    assert!(state.deleted().is_empty());
+    assert!(
+        !state
+            .upserted()
+            .iter()
+            .any(|e| e["blueprint"] == "azureDevopsBuild")
+    );
+    let states = state.states.lock().expect("lock").clone();
+    assert_eq!(states, ["running", "failed"]);
 }
 
 #[tokio::test]
-async fn a_kind_the_server_lacks_is_skipped_without_blocking_deletion() {
+async fn a_kind_the_server_lacks_is_skipped_and_keeps_its_entities() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
     let port = MockServer::start().await;
     let (port_client, state) = mock_port(&port).await;
+    // Port holds a member synced earlier (on Azure DevOps Services) and a vanished project.
+    state.stored.lock().expect("lock").extend([
+        json!({"identifier": "u-1", "blueprint": "azureDevopsMember"}),
+        json!({"identifier": "gone", "blueprint": "azureDevopsProject"}),
+    ]);
     let yaml = "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsMember\"'\n";
     let mapping = mapping_engine::Mapping::from_yaml(yaml, mapping_engine::Options::default())
         .expect("mapping");
@@ -641,4 +675,216 @@ async fn a_kind_the_server_lacks_is_skipped_without_blocking_deletion() {
             .iter()
             .all(|e| e["blueprint"] != "azureDevopsMember")
     );
+    // The member is kept: the server cannot say whether it still exists.
+    assert_eq!(state.deleted(), pairs(&[("azureDevopsProject", "gone")]));
+}
+
+/// The sample organization's response to `route`.
+fn sample_route(route: &str) -> serde_json::Value {
+    let fixture: serde_json::Value =
+        serde_json::from_str(&common::fixture_text("sample-org.json")).expect("json");
+    fixture["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .find(|r| r["path"] == route)
+        .map(|r| r["body"].clone())
+        .unwrap_or_else(|| panic!("no route {route}"))
+}
+
+#[tokio::test]
+async fn resources_of_one_blueprint_keep_mapping_order_and_others_overlap() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    // The builds come late: a later resource of another blueprint finishes first.
+    override_route(
+        &ado,
+        "fabrikam",
+        "/aaaa-1111/_apis/build/builds",
+        ResponseTemplate::new(200)
+            .set_body_json(sample_route("/aaaa-1111/_apis/build/builds"))
+            .set_delay(std::time::Duration::from_millis(300)),
+    )
+    .await;
+    let first_written = |second_blueprint: &str| {
+        let yaml = format!(
+            r#"
+resources:
+  - kind: build
+    selector: {{query: 'true'}}
+    port: {{entity: {{mappings: {{identifier: '.id | tostring', blueprint: '"ci"'}}}}}}
+  - kind: project
+    selector: {{query: 'true'}}
+    port: {{entity: {{mappings: {{identifier: .id, blueprint: '"{second_blueprint}"'}}}}}}
+"#
+        );
+        let mapping = mapping_engine::Mapping::from_yaml(&yaml, mapping_engine::Options::default())
+            .expect("valid mapping");
+        let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")]).expect("loads");
+        async move {
+            let out = SharedBuf::default();
+            let report = resync.run(&NdjsonSink::blocking(out.clone())).await;
+            assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+            let lines = out.lines();
+            assert!(!lines.is_empty());
+            lines[0]["blueprint"]
+                .as_str()
+                .expect("blueprint")
+                .to_owned()
+        }
+    };
+    // One blueprint: the project waits for the builds, as in a sequential resync.
+    assert_eq!(first_written("ci").await, "ci");
+    // Two blueprints: they run at the same time, so the quick project is written first.
+    assert_eq!(first_written("project").await, "project");
+}
+
+#[tokio::test]
+async fn a_resync_of_the_default_mapping_sends_no_request_twice() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    let report = resync
+        .run(&NdjsonSink::blocking(SharedBuf::default()))
+        .await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    let requests = ado.received_requests().await.expect("recorded");
+    let mut seen = std::collections::BTreeMap::new();
+    for request in &requests {
+        *seen.entry(request.url.to_string()).or_insert(0) += 1;
+    }
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "{repeated:#?}");
+    // Both policy resources and both build-reading kinds were served.
+    for path in ["/_apis/git/policy/configurations", "/_apis/build/builds"] {
+        assert!(
+            seen.keys().any(|url| url.contains(path)),
+            "{path} not requested"
+        );
+    }
+}
+
+#[tokio::test]
+async fn entities_reach_port_in_one_bulk_request_per_resource_and_blueprint() {
+    let Synced { port, first, .. } = synced_sample_org().await;
+    assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
+    // Every resource writes fewer than 20 entities of each blueprint here, so one full
+    // request each: entities are buffered across pages, not sent page by page.
+    assert!(first.kinds.iter().all(|k| k.counts.upserted < 20));
+    let expected: usize = first
+        .kinds
+        .iter()
+        .filter(|k| k.counts.upserted > 0)
+        .map(|k| k.blueprints.len())
+        .sum();
+    let bulk_requests = port
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path().ends_with("/entities/bulk"))
+        .count();
+    assert_eq!(bulk_requests, expected);
+}
+
+#[tokio::test]
+async fn a_memory_catalog_merges_resources_and_reconciles() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let resync = Resync::new(
+        mapping("default-mapping.yaml", ""),
+        vec![ado_client(&ado, "fabrikam")],
+    )
+    .expect("loads");
+    let catalog = MemorySink::new();
+    let first = resync.run(&catalog).await;
+    assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
+    // The repository resource and the policy resources wrote one merged entity.
+    let repository = catalog
+        .get("azureDevopsRepository", "r-web")
+        .expect("stored");
+    let properties = repository.properties.expect("properties");
+    assert!(properties.contains_key("url"), "{properties:?}");
+    assert!(
+        properties.contains_key("minimumApproverCount"),
+        "{properties:?}"
+    );
+    let stored = catalog.len();
+
+    remove_first_repository(&ado).await;
+    let second = resync.run(&catalog).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(second.reconciliation.deleted, 3);
+    assert!(catalog.get("azureDevopsRepository", "r-web").is_none());
+    assert_eq!(catalog.len(), stored - 3);
+}
+
+/// Whether Port resolves part of an entity written to the mock from a search query.
+fn has_search(entity: &serde_json::Value) -> bool {
+    let search = |v: &serde_json::Value| {
+        v.is_object()
+            || v.as_array()
+                .is_some_and(|a| a.iter().any(|x| x.is_object()))
+    };
+    !entity["identifier"].is_string()
+        || search(&entity["team"])
+        || entity["relations"]
+            .as_object()
+            .is_some_and(|r| r.values().any(search))
+}
+
+#[tokio::test]
+async fn only_entities_that_changed_are_sent_again() {
+    let Synced {
+        ado,
+        state,
+        sink,
+        resync,
+        first,
+        ..
+    } = synced_sample_org().await;
+    let sent_again = |state: &common::PortState| {
+        state
+            .upserted()
+            .into_iter()
+            .filter(|e| !has_search(e))
+            .collect::<Vec<_>>()
+    };
+
+    // Nothing changed: only entities with search queries are sent (Port resolves them),
+    // and nothing is deleted.
+    let second = resync.run(&sink).await;
+    assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
+    assert_eq!(sent_again(&state), Vec::<serde_json::Value>::new());
+    let searching = state.upserted().len();
+    assert!(searching > 0);
+    assert_eq!(second.totals().upserted, searching);
+    assert_eq!(
+        second.totals().unchanged + searching,
+        first.totals().upserted
+    );
+    assert!(state.deleted().is_empty());
+
+    // The project's state changes: it is the only other entity sent.
+    let mut projects = sample_route("/_apis/projects");
+    projects["value"][0]["state"] = json!("deleting");
+    override_route(
+        &ado,
+        "fabrikam",
+        "/_apis/projects",
+        ResponseTemplate::new(200).set_body_json(projects),
+    )
+    .await;
+    state.clear_requests();
+    let third = resync.run(&sink).await;
+    assert_eq!(third.status, ResyncOutcome::Completed, "{third:#?}");
+    let sent = sent_again(&state);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0]["blueprint"], "azureDevopsProject");
+    assert_eq!(sent[0]["properties"]["state"], "deleting");
+    assert!(state.deleted().is_empty());
 }

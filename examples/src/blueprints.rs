@@ -1,8 +1,7 @@
 //! `ado-port blueprints`: creates the default blueprints in Port.
 
 use crate::Failure;
-use crate::clients;
-use crate::settings::Settings;
+use ado_port_sync::Settings;
 use std::path::PathBuf;
 
 /// Arguments of `ado-port blueprints`.
@@ -15,13 +14,13 @@ pub struct BlueprintsArgs {
 
 pub async fn run(args: &BlueprintsArgs) -> Result<(), Failure> {
     let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
-    let port = clients::require_port(&settings)?;
+    let port = settings.require_port_client()?;
     let blueprints = port_client::default_blueprints()
-        .map_err(|e| Failure(format!("default blueprints: {e}")))?;
+        .map_err(|e| Failure::Message(format!("default blueprints: {e}")))?;
     let setup = port
         .create_blueprints(&blueprints)
         .await
-        .map_err(|e| Failure(format!("creating blueprints in Port: {e}")))?;
+        .map_err(|e| Failure::Message(format!("creating blueprints in Port: {e}")))?;
     for id in &setup.created {
         println!("created {id}");
     }

@@ -2,6 +2,7 @@
 //! organization served on loopback, with the seed's default mapping.
 
 use crate::Failure;
+use crate::signals::Shutdown;
 use crate::sync;
 use ado_client::{AdoClient, ApiProfile, Credential, Organization};
 use mapping_engine::{Mapping, Options};
@@ -26,8 +27,8 @@ pub struct DemoArgs {
     output: PathBuf,
 }
 
-pub async fn run(args: &DemoArgs) -> Result<(), Failure> {
-    let server = serve_organization().await?;
+pub async fn run(args: &DemoArgs, shutdown: &Shutdown) -> Result<(), Failure> {
+    let server = shutdown.interruptible(serve_organization()).await?;
     let url = format!("{}/{NAME}", server.uri());
     eprintln!("serving the sample organization at {url}");
     let organization = Organization::parse(&url)?;
@@ -40,6 +41,7 @@ pub async fn run(args: &DemoArgs) -> Result<(), Failure> {
         vec![client],
         Vec::new(),
         &sync::ndjson_sink(&args.output)?,
+        shutdown,
     )
     .await?;
     let summary = sync::summary(&report);
@@ -49,7 +51,7 @@ pub async fn run(args: &DemoArgs) -> Result<(), Failure> {
         print!("{summary}");
         println!("entities written to {}", args.output.display());
     }
-    sync::conclude_quietly(&report)
+    sync::conclude_quietly(&report, shutdown)
 }
 
 /// Starts the stand-in server on loopback with every route of the sample organization.
@@ -58,7 +60,7 @@ async fn serve_organization() -> Result<MockServer, Failure> {
     let server = MockServer::start().await;
     let routes = organization["routes"]
         .as_array()
-        .ok_or_else(|| Failure("sample organization has no routes".into()))?;
+        .ok_or_else(|| Failure::Message("sample organization has no routes".into()))?;
     for route in routes {
         let route_path = format!("/{NAME}{}", route["path"].as_str().unwrap_or_default());
         let matching = |mock: wiremock::MockBuilder| {

@@ -1,9 +1,8 @@
 //! `ado-port fetch`: the raw items of one kind exactly as the mapping receives them.
 
 use crate::Failure;
-use crate::clients;
-use crate::settings::Settings;
-use ado_port_sync::{Kind, KindRequest};
+use crate::mapping_source;
+use ado_port_sync::{Kind, KindRequest, Settings};
 use futures::StreamExt;
 use serde_json::Map;
 use std::io::Write;
@@ -28,10 +27,10 @@ pub async fn run(args: &FetchArgs) -> Result<(), Failure> {
     let kind: Kind = args
         .kind
         .parse()
-        .map_err(|e| Failure(format!("--kind {}: {e}", args.kind)))?;
+        .map_err(|e| Failure::Message(format!("--kind {}: {e}", args.kind)))?;
     let options = match &args.mapping {
         Some(path) => {
-            let mapping = clients::load_mapping(path, mapping_engine::Options::default())?;
+            let mapping = mapping_source::load_mapping(path, mapping_engine::Options::default())?;
             mapping
                 .resources_of(&args.kind)
                 .next()
@@ -41,14 +40,14 @@ pub async fn run(args: &FetchArgs) -> Result<(), Failure> {
         None => Map::new(),
     };
     let request = KindRequest::new(kind, &options)
-        .map_err(|e| Failure(format!("selector of {}: {e}", args.kind)))?;
+        .map_err(|e| Failure::Message(format!("selector of {}: {e}", args.kind)))?;
     let excluded = settings.integration.config.excluded_tags.clone();
     let stdout = std::io::stdout();
-    for client in clients::organizations(&settings)? {
+    for client in settings.organizations()? {
         let organization = client.organization().url().to_owned();
         let mut items = ado_port_sync::fetch(client, &request, &excluded);
         while let Some(item) = items.next().await {
-            let item = item.map_err(|e| Failure(format!("{organization}: {e}")))?;
+            let item = item.map_err(|e| Failure::Message(format!("{organization}: {e}")))?;
             let mut out = stdout.lock();
             serde_json::to_writer(&mut out, &item)?;
             out.write_all(b"\n")?;

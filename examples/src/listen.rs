@@ -9,10 +9,12 @@
 //! already in place (see [`ado_port_sync::ensure_subscriptions`]).
 
 use crate::Failure;
-use crate::clients;
-use crate::settings::{Secret, Settings};
+use crate::mapping_source;
+use crate::signals::{Shutdown, Signal};
 use ado_client::AdoClient;
-use ado_port_sync::{LiveError, LiveEvents, PortSink, WebhookTarget, ensure_subscriptions};
+use ado_port_sync::{
+    LiveError, LiveEvents, PortSink, Secret, Settings, WebhookTarget, ensure_subscriptions,
+};
 use base64::Engine as _;
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -26,6 +28,8 @@ use tokio::net::TcpListener;
 
 /// Largest payload accepted.
 const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+/// How long calls in progress may take to finish after a stop signal.
+const DRAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Arguments of `ado-port listen`.
 #[derive(clap::Args)]
@@ -47,18 +51,23 @@ struct Server {
     secret: Option<Secret>,
 }
 
-pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
+pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> {
     let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
-    let organizations = clients::organizations(&settings)?;
-    let sink = PortSink::new(clients::require_port(&settings)?).report_resync_state(false);
-    let (config, origin) = clients::mapping_config(args.mapping.as_deref(), &settings).await?;
+    let organizations = settings.organizations()?;
+    let sink = PortSink::new(settings.require_port_client()?).report_resync_state(false);
+    let (config, origin) = shutdown
+        .interruptible(mapping_source::mapping_config(
+            args.mapping.as_deref(),
+            &settings,
+        ))
+        .await?;
     let live = LiveEvents::new(
         &config,
         mapping_engine::Options::default(),
         organizations.clone(),
         Arc::new(sink),
     )
-    .map_err(|e| Failure(format!("{origin}: {e}")))?
+    .map_err(|e| Failure::Message(format!("{origin}: {e}")))?
     .excluded_tags(settings.integration.config.excluded_tags.clone());
     let server = Arc::new(Server {
         live,
@@ -69,7 +78,7 @@ pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
     }
     let listener = TcpListener::bind(args.bind)
         .await
-        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.bind)))?;
+        .map_err(|e| Failure::Message(format!("cannot listen on {}: {e}", args.bind)))?;
     let address = listener.local_addr()?;
     eprintln!("listening on http://{address}");
     let config = &settings.integration.config;
@@ -80,9 +89,8 @@ pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
         }
         tokio::spawn(subscribe(organizations, target));
     }
-    serve(listener, server).await;
-    eprintln!("stopped");
-    Ok(())
+    let signal = serve(listener, server, shutdown).await;
+    Err(Failure::Interrupted(signal))
 }
 
 /// Creates the missing service hook subscriptions of every organization, concurrently, and
@@ -105,14 +113,13 @@ async fn subscribe(organizations: Vec<AdoClient>, target: WebhookTarget) {
     futures::future::join_all(setups).await;
 }
 
-/// Accepts connections until Ctrl-C, then lets the requests in progress finish.
-async fn serve(listener: TcpListener, server: Arc<Server>) {
+/// Accepts connections until SIGINT or SIGTERM, then stops accepting and lets the calls in
+/// progress finish within [`DRAIN_DEADLINE`]; returns the signal.
+async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: &Shutdown) -> Signal {
     let mut connections = tokio::task::JoinSet::new();
-    let shutdown = tokio::signal::ctrl_c();
-    tokio::pin!(shutdown);
-    loop {
+    let signal = loop {
         let (stream, peer) = tokio::select! {
-            _ = &mut shutdown => break,
+            signal = shutdown.requested() => break signal,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -122,21 +129,41 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
             },
         };
         let server = Arc::clone(&server);
+        let shutdown = shutdown.clone();
         connections.spawn(async move {
             let service = service_fn(move |request| {
                 let server = Arc::clone(&server);
                 async move { Ok::<_, std::convert::Infallible>(server.respond(request).await) }
             });
-            if let Err(error) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = shutdown.requested() => {
+                    // Finish the call in progress, then close instead of keeping alive.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
         });
-    }
+    };
     drop(listener);
-    while connections.join_next().await.is_some() {}
+    eprintln!("{}: finishing the calls in progress", signal.name());
+    let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "calls still in progress after {}s were abandoned",
+            DRAIN_DEADLINE.as_secs()
+        );
+    }
+    signal
 }
 
 impl Server {

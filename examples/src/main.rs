@@ -1,12 +1,12 @@
 //! `ado-port`: keeps a Port software catalog in sync with Azure DevOps.
 
 mod blueprints;
-mod clients;
 mod demo;
 mod fetch;
 mod listen;
 mod map;
-mod settings;
+mod mapping_source;
+mod signals;
 mod sync;
 
 use clap::{Parser, Subcommand};
@@ -36,13 +36,18 @@ enum Command {
     Blueprints(blueprints::BlueprintsArgs),
 }
 
-/// A failure reported as one line on stderr.
+/// Why a command did not succeed.
 #[derive(Debug)]
-pub struct Failure(pub String);
+pub enum Failure {
+    /// One line on stderr; exit status 1.
+    Message(String),
+    /// Stopped cleanly by a signal; exit status 130 (SIGINT) or 143 (SIGTERM).
+    Interrupted(signals::Signal),
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure(e.to_string())
+        Failure::Message(e.to_string())
     }
 }
 
@@ -54,24 +59,40 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime.block_on(async {
-            match &cli.command {
-                Command::Demo(args) => demo::run(args).await,
-                Command::Sync(args) => sync::run(args).await,
-                Command::Map(args) => map::run(args),
-                Command::Fetch(args) => fetch::run(args).await,
-                Command::Listen(args) => listen::run(args).await,
-                Command::Blueprints(args) => blueprints::run(args).await,
-            }
-        }),
-        Err(e) => Err(Failure(format!("starting the async runtime: {e}"))),
+    let result = match &cli.command {
+        // Mapping needs no runtime; a signal ends it the default way.
+        Command::Map(args) => map::run(args),
+        command => run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(message)) => {
+        Err(Failure::Message(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+        Err(Failure::Interrupted(signal)) => {
+            eprintln!("stopped by {}", signal.name());
+            ExitCode::from(signal.exit_code())
+        }
     }
+}
+
+/// Runs an asynchronous command, handling SIGINT and SIGTERM from its start.
+fn run(command: &Command) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Message(format!("starting the async runtime: {e}")))?;
+    let result = runtime.block_on(async {
+        let shutdown = signals::Shutdown::listen()?;
+        match command {
+            Command::Demo(args) => demo::run(args, &shutdown).await,
+            Command::Sync(args) => sync::run(args, &shutdown).await,
+            Command::Fetch(args) => shutdown.interruptible(fetch::run(args)).await,
+            Command::Listen(args) => listen::run(args, &shutdown).await,
+            Command::Blueprints(args) => shutdown.interruptible(blueprints::run(args)).await,
+            Command::Map(args) => map::run(args),
+        }
+    });
+    // Work a signal abandoned (a blocked read or write) must not hold the exit.
+    runtime.shutdown_background();
+    result
 }

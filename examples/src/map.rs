@@ -32,16 +32,27 @@ pub fn run(args: &MapArgs) -> Result<(), Failure> {
             .then(|| std::env::vars().map(|(k, v)| (k, Value::from(v))).collect()),
         ..Options::default()
     };
-    let mapping = crate::clients::load_mapping(&args.mapping, options)?;
-    let (name, items) = read_items(args.input.as_deref())?;
+    let mapping = crate::mapping_source::load_mapping(&args.mapping, options)?;
     let resources: Vec<_> = mapping.resources_of(&args.kind).collect();
     if resources.is_empty() {
-        eprintln!(
-            "warning: {} has no resource of kind {:?}",
+        let mut kinds: Vec<&str> = Vec::new();
+        for resource in &mapping.resources {
+            if !kinds.contains(&resource.kind.as_str()) {
+                kinds.push(&resource.kind);
+            }
+        }
+        return Err(Failure::Message(format!(
+            "{} has no resource of kind `{}` (its kinds: {})",
             args.mapping.display(),
-            args.kind
-        );
+            args.kind,
+            if kinds.is_empty() {
+                "none".to_owned()
+            } else {
+                kinds.join(", ")
+            }
+        )));
     }
+    let (name, items) = read_items(args.input.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut skipped = 0usize;
@@ -89,16 +100,19 @@ fn read_items(input: Option<&std::path::Path>) -> Result<(String, Vec<Value>), F
         Some(p) if p.as_os_str() == "-" => ("<stdin>".into(), Box::new(std::io::stdin())),
         Some(p) => (
             p.display().to_string(),
-            Box::new(std::fs::File::open(p).map_err(|e| Failure(format!("{}: {e}", p.display())))?),
+            Box::new(
+                std::fs::File::open(p)
+                    .map_err(|e| Failure::Message(format!("{}: {e}", p.display())))?,
+            ),
         ),
     };
     let mut text = String::new();
     BufReader::new(reader)
         .read_to_string(&mut text)
-        .map_err(|e| Failure(format!("{name}: {e}")))?;
+        .map_err(|e| Failure::Message(format!("{name}: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let invalid = |e: serde_json::Error| {
-        Failure(format!(
+        Failure::Message(format!(
             "{name}: invalid JSON at line {}, column {}: {e}",
             e.line(),
             e.column()
@@ -107,7 +121,9 @@ fn read_items(input: Option<&std::path::Path>) -> Result<(String, Vec<Value>), F
     if text.trim_start().starts_with('[') {
         return match serde_json::from_str::<Value>(text).map_err(invalid)? {
             Value::Array(items) => Ok((name, items)),
-            _ => Err(Failure(format!("{name}: expected a JSON array of items"))),
+            _ => Err(Failure::Message(format!(
+                "{name}: expected a JSON array of items"
+            ))),
         };
     }
     let items = serde_json::Deserializer::from_str(text)

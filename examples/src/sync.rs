@@ -1,12 +1,11 @@
 //! `ado-port sync`: a full resync into Port (with reconciliation) or into a file.
 
 use crate::Failure;
-use crate::clients;
-use crate::settings::Settings;
+use crate::mapping_source;
+use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, ReconcileStatus, Resync,
-    ResyncOutcome, ResyncReport,
+    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, Resync, ResyncReport, Settings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use mapping_engine::Mapping;
@@ -28,19 +27,31 @@ pub struct SyncArgs {
     output: Option<PathBuf>,
 }
 
-pub async fn run(args: &SyncArgs) -> Result<(), Failure> {
+pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
     let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
-    let organizations = clients::organizations(&settings)?;
-    let mapping = clients::mapping(args.mapping.as_deref(), &settings).await?;
+    let organizations = settings.organizations()?;
     let excluded = settings.integration.config.excluded_tags.clone();
+    let flag = args.mapping.as_deref();
     let report = match &args.output {
-        Some(path) => resync(mapping, organizations, excluded, &ndjson_sink(path)?).await?,
-        None => {
-            let sink = PortSink::new(clients::require_port(&settings)?);
-            resync(mapping, organizations, excluded, &sink).await?
+        Some(path) => {
+            let mapping = shutdown
+                .interruptible(mapping_source::mapping(flag, &settings))
+                .await?;
+            let sink = ndjson_sink(path)?;
+            resync(mapping, organizations, excluded, &sink, shutdown).await
         }
-    };
-    conclude(&report)
+        None => {
+            let port = settings.require_port_client()?;
+            let mapping = shutdown
+                .interruptible(mapping_source::mapping_checking_port(
+                    flag, &settings, &port,
+                ))
+                .await?;
+            let sink = PortSink::new(port);
+            resync(mapping, organizations, excluded, &sink, shutdown).await
+        }
+    }?;
+    conclude(&report, shutdown)
 }
 
 /// An NDJSON sink writing to `path`, or to standard output for `-`.
@@ -48,32 +59,38 @@ pub fn ndjson_sink(path: &std::path::Path) -> Result<NdjsonSink, Failure> {
     if path.as_os_str() == "-" {
         return Ok(NdjsonSink::blocking(std::io::stdout()));
     }
-    let file =
-        std::fs::File::create(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| Failure::Message(format!("{}: {e}", path.display())))?;
     Ok(NdjsonSink::blocking(std::io::BufWriter::new(file)))
 }
 
-/// Runs one resync, printing progress on stderr; Ctrl-C stops it cleanly (nothing deleted).
+/// Runs one resync, printing progress on stderr; SIGINT or SIGTERM stops it cleanly: nothing
+/// deleted, the resync state (when the sink reports one) not left running.
 pub async fn resync(
     mapping: Mapping,
     organizations: Vec<AdoClient>,
     excluded_tags: Vec<String>,
     sink: &dyn EntitySink,
+    shutdown: &Shutdown,
 ) -> Result<ResyncReport, Failure> {
     let display = Arc::new(Progress::new());
     let events = Arc::clone(&display);
     let resync = Resync::new(mapping, organizations)
-        .map_err(|e| Failure(e.to_string()))?
+        .map_err(|e| Failure::Message(e.to_string()))?
         .excluded_tags(excluded_tags)
         .on_progress(Arc::new(move |event: &ProgressEvent| events.show(event)));
     let cancel = resync.cancel_handle();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("stopping: the resync will delete nothing");
-            cancel.cancel();
-        }
+    let signals = shutdown.clone();
+    let stop = tokio::spawn(async move {
+        let signal = signals.requested().await;
+        eprintln!(
+            "{}: stopping; the resync will delete nothing",
+            signal.name()
+        );
+        cancel.cancel();
     });
     let report = resync.run(sink).await;
+    stop.abort();
     display.finish();
     Ok(report)
 }
@@ -166,17 +183,18 @@ impl Progress {
 /// A table of the counts per kind and organization, with skip reasons and errors.
 pub fn summary(report: &ResyncReport) -> String {
     let mut out = String::from(
-        "kind                     organization          fetched  selected  upserted  failed  deleted  skipped  status\n",
+        "kind                     organization          fetched  selected  upserted  unchanged  failed  deleted  skipped  status\n",
     );
     for k in &report.kinds {
         let c = &k.counts;
         out.push_str(&format!(
-            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}  {}\n",
+            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>9}  {:>6}  {:>7}  {:>7}  {}\n",
             format!("{}#{}", k.kind, k.resource_index),
             k.organization,
             c.fetched,
             c.selected,
             c.upserted,
+            c.unchanged,
             c.failed,
             c.deleted,
             c.skipped,
@@ -199,8 +217,14 @@ pub fn summary(report: &ResyncReport) -> String {
     }
     let t = report.totals();
     out.push_str(&format!(
-        "total: fetched {}, selected {}, upserted {}, failed {}, deleted {}, skipped {}\n",
-        t.fetched, t.selected, t.upserted, t.failed, report.reconciliation.deleted, t.skipped
+        "total: fetched {}, selected {}, upserted {}, unchanged {}, failed {}, deleted {}, skipped {}\n",
+        t.fetched,
+        t.selected,
+        t.upserted,
+        t.unchanged,
+        t.failed,
+        report.reconciliation.deleted,
+        t.skipped
     ));
     let r = &report.reconciliation;
     out.push_str(&format!(
@@ -215,33 +239,18 @@ pub fn summary(report: &ResyncReport) -> String {
 }
 
 /// Prints the summary on stderr and turns a failed or stopped resync into one clear line.
-pub fn conclude(report: &ResyncReport) -> Result<(), Failure> {
+pub fn conclude(report: &ResyncReport, shutdown: &Shutdown) -> Result<(), Failure> {
     eprint!("{}", summary(report));
-    conclude_quietly(report)
+    conclude_quietly(report, shutdown)
 }
 
-/// Turns a failed or stopped resync into one clear line.
-pub fn conclude_quietly(report: &ResyncReport) -> Result<(), Failure> {
-    match report.status {
-        ResyncOutcome::Completed if report.reconciliation.status != ReconcileStatus::Failed => {
-            Ok(())
-        }
-        ResyncOutcome::Completed => Err(Failure(
-            "reconciliation failed; see the summary above".into(),
-        )),
-        ResyncOutcome::Aborted => Err(Failure(
-            "the resync was stopped; nothing was deleted".into(),
-        )),
-        _ => {
-            let first = report.kinds.iter().find_map(|k| {
-                k.errors
-                    .first()
-                    .map(|e| format!("{} ({}): {e}", k.kind, k.organization))
-            });
-            Err(Failure(format!(
-                "the resync failed, nothing was deleted: {}",
-                first.unwrap_or_else(|| "see the summary above".into())
-            )))
-        }
+/// Turns a failed or stopped resync into one clear line, or into the signal that stopped it.
+pub fn conclude_quietly(report: &ResyncReport, shutdown: &Shutdown) -> Result<(), Failure> {
+    if let Some(signal) = shutdown.received() {
+        return Err(Failure::Interrupted(signal));
+    }
+    match report.failure() {
+        None => Ok(()),
+        Some(message) => Err(Failure::Message(message)),
     }
 }

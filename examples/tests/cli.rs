@@ -1,21 +1,28 @@
 //! The `ado-port` binary driven as users and the contract drive it.
 
+mod common;
+
+use common::send;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use wiremock::matchers::{method, path};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn ado_port(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// `ado-port` with these arguments and only these `OCEAN__*` variables.
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ado-port"));
     command.args(args).env_remove("RUST_LOG");
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OCEAN__")) {
         command.env_remove(key);
     }
+    command.envs(env.iter().copied());
     command
-        .envs(env.iter().copied())
-        .output()
-        .expect("ado-port runs")
+}
+
+fn ado_port(args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(args, env).output().expect("ado-port runs")
 }
 
 fn engine_data(file: &str) -> PathBuf {
@@ -250,7 +257,7 @@ fn sync_without_an_organization_says_what_to_set() {
 
 #[tokio::test]
 async fn sync_upserts_into_port_and_deletes_what_disappeared() {
-    use wiremock::matchers::{body_partial_json, header};
+    use wiremock::matchers::header;
     let ado = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/fabrikam/_apis/projects"))
@@ -432,4 +439,274 @@ fn map_reads_byte_order_marks_and_pretty_printed_values() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
+
+/// The first line of `stderr`, asserting there is exactly one.
+fn one_line(out: &Output) -> String {
+    assert!(!out.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn invalid_settings_fail_with_one_line_naming_the_variable() {
+    let organization = [
+        (
+            "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+            "https://dev.azure.com/fabrikam",
+        ),
+        ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+    ];
+    for (variable, value, needle) in [
+        ("ACCOUNT_MODE", "Bogus", "\"Multiple Accounts\""),
+        ("EXCLUDED_TAGS", "[1,", "JSON array of strings"),
+        ("API_PROFILE", "server-2017", "server-2022"),
+        ("SERVICE_URLS", "vsrm=https://x", "JSON object"),
+        ("SERVICE_URLS", r#"{"vsts": "https://x"}"#, "`vsts`"),
+    ] {
+        let variable = format!("OCEAN__INTEGRATION__CONFIG__{variable}");
+        let mut env = organization.to_vec();
+        env.push((&variable, value));
+        let stderr = one_line(&ado_port(&["sync", "--output", "-"], &env));
+        assert!(
+            stderr.contains(&variable) && stderr.contains(needle),
+            "{variable}={value}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn map_names_the_kinds_a_mapping_has_when_asked_for_another() {
+    let mapping = temp("kinds.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"p\"'\n  - kind: repository\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"r\"'\n").unwrap();
+    let out = ado_port(
+        &[
+            "map",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--kind",
+            "pull-request",
+            "-",
+        ],
+        &[],
+    );
+    let stderr = one_line(&out);
+    assert!(
+        stderr.contains("`pull-request`") && stderr.contains("project, repository"),
+        "{stderr}"
+    );
+}
+
+/// Port's token endpoint answering `status`.
+async fn port_token(port: &MockServer, status: u16) {
+    let body = if status == 200 {
+        json!({"ok": true, "accessToken": "tok", "expiresIn": 3600, "tokenType": "Bearer"})
+    } else {
+        json!({"ok": false, "error": "invalid_credentials", "message": "Invalid client credentials"})
+    };
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/access_token"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(port)
+        .await;
+}
+
+/// The variables of a sync from `ado` (organization `fabrikam`) into `port` as `my-ado`.
+fn sync_env(ado: &MockServer, port: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("OCEAN__PORT__CLIENT_ID", "port-id".into()),
+        ("OCEAN__PORT__CLIENT_SECRET", "port-secret".into()),
+        ("OCEAN__PORT__BASE_URL", port.uri()),
+        ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado".into()),
+        (
+            "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+            format!("{}/fabrikam", ado.uri()),
+        ),
+        (
+            "OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN",
+            "pat".into(),
+        ),
+        ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "cloud".into()),
+    ]
+}
+
+fn projects_mapping() -> PathBuf {
+    let mapping = temp("signal-projects.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
+    mapping
+}
+
+#[tokio::test]
+async fn sync_checks_port_before_reading_azure_devops() {
+    let (ado, port) = (MockServer::start().await, MockServer::start().await);
+    port_token(&port, 401).await;
+    let (mapping, env) = (projects_mapping(), sync_env(&ado, &port));
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ado_port(&["sync", "--mapping", mapping.to_str().unwrap()], &env)
+    })
+    .await
+    .unwrap();
+    let stderr = one_line(&out);
+    assert!(
+        stderr.contains("Port") && stderr.contains("401") && !stderr.contains("port-secret"),
+        "{stderr}"
+    );
+    assert!(ado.received_requests().await.unwrap().is_empty());
+}
+
+/// Waits until `server` received a request, for at most 10 seconds.
+async fn first_request(server: &MockServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.received_requests().await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no request arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The exit code of `child` (see [`common::exit_status`]) and its stderr.
+async fn exit_code(mut child: Child) -> (Option<i32>, String) {
+    tokio::task::spawn_blocking(move || {
+        let status = common::exit_status(&mut child);
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("stderr");
+        }
+        (status.code(), stderr)
+    })
+    .await
+    .unwrap()
+}
+
+/// Azure DevOps whose project listing answers after a minute.
+async fn slow_ado() -> MockServer {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"count": 0, "value": []}))
+                .set_delay(Duration::from_secs(60)),
+        )
+        .mount(&ado)
+        .await;
+    ado
+}
+
+/// Port accepting tokens and resync states; the final state is answered after `delay`.
+async fn port_recording_states(final_delay: Duration) -> MockServer {
+    let port = MockServer::start().await;
+    port_token(&port, 200).await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/my-ado/resync-state"))
+        .and(body_partial_json(json!({"status": "running"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&port)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/my-ado/resync-state"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": true}))
+                .set_delay(final_delay),
+        )
+        .mount(&port)
+        .await;
+    port
+}
+
+/// Starts a sync from a slow Azure DevOps into `port` and waits until it reads projects.
+async fn start_sync(ado: &MockServer, port: &MockServer) -> Child {
+    let mapping = projects_mapping();
+    let env = sync_env(ado, port);
+    let child = command(&["sync", "--mapping", mapping.to_str().unwrap()], &[])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ado-port runs");
+    first_request(ado).await;
+    child
+}
+
+/// The statuses of the resync states Port received, in order.
+async fn states(port: &MockServer) -> Vec<String> {
+    port.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("JSON state");
+            body["status"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+async fn assert_stopped_cleanly(signal: &str, code: i32) {
+    let ado = slow_ado().await;
+    let port = port_recording_states(Duration::ZERO).await;
+    let child = start_sync(&ado, &port).await;
+    send(&child, signal);
+    let (exit, stderr) = exit_code(child).await;
+    assert_eq!(exit, Some(code), "{stderr}");
+    assert_eq!(states(&port).await, ["running", "failed"], "{stderr}");
+    let requests = port.received_requests().await.unwrap();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.method.as_str() == "DELETE" || r.url.path().contains("delete")),
+        "nothing deleted"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_a_sync_cleanly_with_143() {
+    assert_stopped_cleanly("-TERM", 143).await;
+}
+
+#[tokio::test]
+async fn sigint_stops_a_sync_cleanly_with_130() {
+    assert_stopped_cleanly("-INT", 130).await;
+}
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let ado = slow_ado().await;
+    let port = port_recording_states(Duration::from_secs(60)).await;
+    let child = start_sync(&ado, &port).await;
+    send(&child, "-INT");
+    // The stopped resync is now reporting its state to a Port that does not answer.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while states(&port).await.len() < 2 {
+        assert!(Instant::now() < deadline, "no final state sent");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    send(&child, "-INT");
+    let (exit, stderr) = exit_code(child).await;
+    assert_eq!(exit, Some(130), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_fetch_with_143() {
+    let ado = slow_ado().await;
+    let child = command(
+        &["fetch", "--kind", "project"],
+        &[
+            (
+                "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+                &format!("{}/fabrikam", ado.uri()),
+            ),
+            ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("ado-port runs");
+    first_request(&ado).await;
+    send(&child, "-TERM");
+    let (exit, stderr) = exit_code(child).await;
+    assert_eq!(exit, Some(143), "{stderr}");
 }

@@ -1,5 +1,7 @@
 //! `ado-port listen` driven over HTTP: authentication, routes, and the upsert reaching Port.
 
+mod common;
+
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -90,7 +92,7 @@ async fn post(
 }
 
 #[tokio::test]
-async fn listen_authenticates_and_upserts_pull_requests_into_port() {
+async fn listen_authenticates_upserts_and_finishes_the_call_in_flight_on_sigterm() {
     let ado = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/fabrikam/_apis/projects"))
@@ -101,12 +103,15 @@ async fn listen_authenticates_and_upserts_pull_requests_into_port() {
         )
         .mount(&ado)
         .await;
+    // Slow enough that the stop signal arrives while the call is in progress.
     Mock::given(method("GET"))
         .and(path("/fabrikam/_apis/git/pullrequests/7"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"pullRequestId": 7, "status": "active", "title": "Add README"}),
-            ),
+            ResponseTemplate::new(200)
+                .set_body_json(
+                    json!({"pullRequestId": 7, "status": "active", "title": "Add README"}),
+                )
+                .set_delay(Duration::from_millis(500)),
         )
         .expect(1)
         .mount(&ado)
@@ -183,7 +188,28 @@ async fn listen_authenticates_and_upserts_pull_requests_into_port() {
     assert_eq!(status, 400, "{body}");
     let (status, _) = post(&address, "/elsewhere", Some(good), &event).await;
     assert_eq!(status, 404);
-    let (status, body) = post(&address, "/integration/webhook", Some(good), &event).await;
+    let in_flight = {
+        let address = address.clone();
+        tokio::spawn(
+            async move { post(&address, "/integration/webhook", Some(good), &event).await },
+        )
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !ado
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|r| r.url.path().ends_with("/pullrequests/7"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the event was not handled"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    common::send(&child, "-TERM");
+    let (status, body) = in_flight.await.expect("the call in flight finishes");
     assert_eq!(status, 200, "{body}");
     let report: serde_json::Value = serde_json::from_str(&body).expect("a JSON report");
     assert_eq!(
@@ -191,9 +217,10 @@ async fn listen_authenticates_and_upserts_pull_requests_into_port() {
         json!([{"blueprint": "pr", "identifier": "7"}])
     );
     assert!(!body.contains("s3cret") && !body.contains("pat"));
-
-    child.kill().expect("stop the server");
-    child.wait().expect("reaped");
+    let exit = tokio::task::spawn_blocking(move || common::exit_status(&mut child))
+        .await
+        .expect("waited");
+    assert_eq!(exit.code(), Some(143));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -71,6 +71,8 @@ pub struct Resource {
     pub kind: String,
     /// Selector options besides `query` (kind-specific, e.g. `includedFiles`), as written.
     pub selector_options: Map<String, Value>,
+    /// The blueprint when its program is a constant string.
+    constant_blueprint: Option<String>,
     pub(crate) query: Program,
     pub(crate) items_to_parse: Option<ItemsToParse>,
     pub(crate) entity: EntityMapping,
@@ -403,14 +405,32 @@ impl Resource {
             (None, Needs::Keys(keys)) => Some(keys.into_iter().collect()),
             _ => None,
         };
+        let constant_blueprint = match &entity.blueprint {
+            Template::Jq(p) if p.is_constant() => {
+                match p.first_json(&Value::Null, &Default::default()) {
+                    Ok(Some(Value::String(blueprint))) if !blueprint.is_empty() => Some(blueprint),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         Ok(Resource {
             index,
             kind,
             selector_options,
+            constant_blueprint,
             query,
             items_to_parse,
             entity,
             input_keys,
         })
+    }
+
+    /// The blueprint of every entity of the resource when its program is a constant
+    /// string (such as `'"azureDevopsRepository"'`), evaluated once at load; `None` when
+    /// the blueprint depends on the item.
+    #[must_use]
+    pub fn constant_blueprint(&self) -> Option<&str> {
+        self.constant_blueprint.as_deref()
     }
 }

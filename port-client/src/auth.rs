@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::transport::Transport;
 
 /// Longest margin before expiry at which a cached token is refreshed.
@@ -54,10 +54,21 @@ struct CachedToken {
     refresh_at: Instant,
 }
 
-/// Fetches access tokens and caches them until shortly before they expire.
+/// What the cache holds between calls.
+enum TokenState {
+    /// No usable token yet.
+    Empty,
+    /// A token to send until it is due for refresh.
+    Cached(CachedToken),
+    /// The token endpoint refused the credentials; every later call fails with this.
+    Refused(ApiError),
+}
+
+/// Fetches access tokens and caches them until shortly before they expire; remembers a
+/// refusal of the credentials so it is not asked again.
 pub(crate) struct TokenCache {
     credentials: Credentials,
-    current: Mutex<Option<CachedToken>>,
+    state: Mutex<TokenState>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -81,33 +92,41 @@ impl TokenCache {
     pub(crate) fn new(credentials: Credentials) -> Self {
         Self {
             credentials,
-            current: Mutex::new(None),
+            state: Mutex::new(TokenState::Empty),
         }
     }
 
     /// The `Authorization` header value, fetching a new token when none is cached or it is about
-    /// to expire. Concurrent callers wait for one fetch.
+    /// to expire. Concurrent callers wait for one fetch. Once the token endpoint has refused
+    /// the credentials (401 or 403), every call fails at once with that refusal.
     pub(crate) async fn authorization(&self, transport: &Transport) -> Result<HeaderValue> {
-        let mut current = self.current.lock().await;
-        if let Some(token) = current.as_ref()
-            && Instant::now() < token.refresh_at
-        {
-            return Ok(token.authorization.clone());
+        let mut state = self.state.lock().await;
+        match &*state {
+            TokenState::Cached(token) if Instant::now() < token.refresh_at => {
+                return Ok(token.authorization.clone());
+            }
+            TokenState::Refused(refusal) => return Err(Error::Auth(Box::new(refusal.clone()))),
+            TokenState::Cached(_) | TokenState::Empty => {}
         }
-        let token = self.fetch(transport).await?;
-        let authorization = token.authorization.clone();
-        *current = Some(token);
-        Ok(authorization)
+        match self.fetch(transport).await {
+            Ok(token) => {
+                let authorization = token.authorization.clone();
+                *state = TokenState::Cached(token);
+                Ok(authorization)
+            }
+            Err(Error::Auth(refusal)) => {
+                *state = TokenState::Refused((*refusal).clone());
+                Err(Error::Auth(refusal))
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Drops the cached token if it is still the one that was rejected.
     pub(crate) async fn invalidate(&self, rejected: &HeaderValue) {
-        let mut current = self.current.lock().await;
-        if current
-            .as_ref()
-            .is_some_and(|token| token.authorization == rejected)
-        {
-            *current = None;
+        let mut state = self.state.lock().await;
+        if matches!(&*state, TokenState::Cached(token) if token.authorization == rejected) {
+            *state = TokenState::Empty;
         }
     }
 
@@ -122,14 +141,13 @@ impl TokenCache {
             .retryable(true);
         let fetched_at = Instant::now();
         // Boxed: `execute` itself asks this cache for tokens, so the futures nest.
-        let response =
-            Box::pin(transport.execute(&request, None))
+        let token: TokenResponse =
+            Box::pin(transport.execute(&request, None, |r| r.json("access token")))
                 .await
                 .map_err(|err| match err {
-                    Error::Api(api) => Error::Auth(api),
+                    Error::Api(api) if matches!(api.status, 401 | 403) => Error::Auth(api),
                     other => other,
                 })?;
-        let token: TokenResponse = response.json("access token")?;
         let token_type = token.token_type.as_deref().unwrap_or("Bearer");
         let mut authorization =
             HeaderValue::from_str(&format!("{token_type} {}", token.access_token)).map_err(

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::client::PortClient;
 use crate::error::{Error, Result};
+use crate::transport::ApiResponse;
 
 /// The default blueprints of the Azure DevOps mapping, as JSON.
 const DEFAULT_BLUEPRINTS: &str = include_str!("../blueprints/azure-devops.json");
@@ -125,47 +126,45 @@ impl PortClient {
     /// Fetches a blueprint; `None` when it does not exist.
     pub async fn get_blueprint(&self, identifier: &str) -> Result<Option<Blueprint>> {
         let request = self.request(Method::GET, &["blueprints", identifier])?;
-        match self.send(&request).await {
-            Ok(response) => Ok(Some(
-                response
-                    .json::<BlueprintResponse>("get blueprint")?
-                    .blueprint,
-            )),
+        match self.send(&request, blueprint_of("get blueprint")).await {
+            Ok(blueprint) => Ok(Some(blueprint)),
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
     }
 
-    /// Creates a blueprint and returns Port's copy.
+    /// Creates a blueprint and returns Port's copy. Retried like any idempotent request: a
+    /// retry after a lost answer meets a 409, see [`Error::is_already_exists`].
     pub async fn create_blueprint(&self, blueprint: &Blueprint) -> Result<Blueprint> {
         let request = self
             .request(Method::POST, &["blueprints"])?
-            .json(blueprint)?;
-        let response: BlueprintResponse = self.send(&request).await?.json("create blueprint")?;
-        Ok(response.blueprint)
+            .json(blueprint)?
+            .retryable(true);
+        self.send(&request, blueprint_of("create blueprint")).await
     }
 
     /// Patches a blueprint with the given keys and returns Port's copy.
     pub async fn patch_blueprint(&self, identifier: &str, patch: &Value) -> Result<Blueprint> {
         let request = self
             .request(Method::PATCH, &["blueprints", identifier])?
-            .json(patch)?;
-        let response: BlueprintResponse = self.send(&request).await?.json("patch blueprint")?;
-        Ok(response.blueprint)
+            .json(patch)?
+            .retryable(true);
+        self.send(&request, blueprint_of("patch blueprint")).await
     }
 
     /// Deletes a blueprint (Port refuses while it still has entities).
     pub async fn delete_blueprint(&self, identifier: &str) -> Result<()> {
         let request = self.request(Method::DELETE, &["blueprints", identifier])?;
-        self.send(&request).await.map(drop)
+        self.send(&request, |_| Ok(())).await
     }
 
-    /// Creates the blueprints of a set that do not exist yet.
+    /// Creates the blueprints of a set that do not exist yet, and never deletes any.
     ///
     /// Existing blueprints are skipped. The missing ones are first created bare (without
     /// relations or mirror, calculation and aggregation properties), so the order within the set
-    /// does not matter, then patched with what was left out. If any step fails, the blueprints
-    /// created by this call are deleted again and the first error is returned.
+    /// does not matter, then patched with what was left out. A creation that Port answers with
+    /// "already exists" (409: a retry whose first answer was lost, or a concurrent creation)
+    /// counts as created. On an error, what was created stays: running again completes it.
     pub async fn create_blueprints(&self, blueprints: &[Blueprint]) -> Result<BlueprintSetup> {
         let mut setup = BlueprintSetup::default();
         let mut missing = Vec::new();
@@ -176,34 +175,28 @@ impl PortClient {
                 missing.push(blueprint);
             }
         }
-        let outcome = async {
-            for blueprint in &missing {
-                self.create_blueprint(&blueprint.bare()).await?;
-                setup.created.push(blueprint.identifier.clone());
-            }
-            for blueprint in &missing {
-                if let Some(patch) = blueprint.deferred_patch() {
-                    self.patch_blueprint(&blueprint.identifier, &patch).await?;
+        for blueprint in &missing {
+            match self.create_blueprint(&blueprint.bare()).await {
+                Ok(_) => {}
+                Err(err) if err.is_already_exists() => {
+                    tracing::debug!(blueprint = %blueprint.identifier, "blueprint already exists");
                 }
+                Err(err) => return Err(err),
             }
-            Ok(())
+            setup.created.push(blueprint.identifier.clone());
         }
-        .await;
-        if let Err(err) = outcome {
-            self.roll_back(&setup.created).await;
-            return Err(err);
+        for blueprint in &missing {
+            if let Some(patch) = blueprint.deferred_patch() {
+                self.patch_blueprint(&blueprint.identifier, &patch).await?;
+            }
         }
         Ok(setup)
     }
+}
 
-    /// Deletes freshly created blueprints, newest first; failures are only logged.
-    async fn roll_back(&self, created: &[String]) {
-        for identifier in created.iter().rev() {
-            if let Err(err) = self.delete_blueprint(identifier).await {
-                tracing::warn!(blueprint = %identifier, error = %err, "could not roll back blueprint");
-            }
-        }
-    }
+/// Decodes Port's `{"blueprint": ...}` answer; `what` names the operation in errors.
+fn blueprint_of(what: &'static str) -> impl Fn(&ApiResponse) -> Result<Blueprint> {
+    move |response| Ok(response.json::<BlueprintResponse>(what)?.blueprint)
 }
 
 #[cfg(test)]

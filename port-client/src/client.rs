@@ -148,11 +148,16 @@ impl PortClient {
         self.inner.transport.request(method, segments)
     }
 
-    /// Sends an authenticated request.
-    pub(crate) async fn send(&self, request: &ApiRequest) -> Result<ApiResponse> {
+    /// Sends an authenticated request and decodes its answer with `decode` (inside the retry
+    /// loop, so an unreadable answer to a retryable request is retried).
+    pub(crate) async fn send<T>(
+        &self,
+        request: &ApiRequest,
+        decode: impl Fn(&ApiResponse) -> Result<T>,
+    ) -> Result<T> {
         self.inner
             .transport
-            .execute(request, Some(&self.inner.tokens))
+            .execute(request, Some(&self.inner.tokens), decode)
             .await
     }
 }
@@ -167,6 +172,7 @@ pub struct PortClientBuilder {
     retry: RetryPolicy,
     max_in_flight: usize,
     timeout: Duration,
+    connect_timeout: Duration,
     datasource_page_size: u32,
 }
 
@@ -183,6 +189,7 @@ impl PortClientBuilder {
             retry: RetryPolicy::default(),
             max_in_flight: 50,
             timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
             datasource_page_size: 5000,
         }
     }
@@ -227,9 +234,16 @@ impl PortClientBuilder {
         self
     }
 
-    /// Per-request timeout (default 60 s).
+    /// Timeout of one attempt, from sending the request to reading the whole response
+    /// (default 60 s); an attempt that times out is retried like a connection error.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -247,6 +261,7 @@ impl PortClientBuilder {
         let http = reqwest::Client::builder()
             .user_agent(self.identity.user_agent())
             .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
             .build()
             .map_err(|err| Error::Config(format!("cannot build HTTP client: {err}")))?;
         let transport = Transport::new(http, base_url, self.retry, self.max_in_flight)?;

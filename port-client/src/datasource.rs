@@ -101,6 +101,6 @@ impl PortClient {
             )?
             .json(&body)?
             .retryable(true);
-        self.send(&request).await?.json("datasource listing")
+        self.send(&request, |r| r.json("datasource listing")).await
     }
 }

@@ -288,10 +288,13 @@ impl PortClient {
     /// Upserts entities in bulk and reports each entity's outcome, in input order.
     ///
     /// Entities are grouped by blueprint and sent in batches of at most [`MAX_BULK_UPSERT`]
-    /// entities and [`MAX_BODY_BYTES`] bytes. Port's per-entity errors (207) and errors for a
-    /// whole batch become [`UpsertOutcome::Failed`] for the entities concerned; a 413 splits the
-    /// batch further, down to single upserts. Only errors that are not Port's answer to a batch
-    /// (connection, authentication, undecodable response) fail the whole call.
+    /// entities and [`MAX_BODY_BYTES`] bytes. Every entity Port rejects comes back as
+    /// [`UpsertOutcome::Failed`] with Port's message: per-entity errors (207), and a rejection
+    /// of a whole batch (a 4xx such as 404 for a blueprint that does not exist, or 422); a 413
+    /// splits the batch further, down to single upserts. A search identifier that matched
+    /// nothing is [`UpsertOutcome::Unmatched`]. The whole call fails only on a definitive
+    /// error ([`Error::is_definitive`]) or when retries are exhausted on network failures,
+    /// 408, 429 or 5xx.
     pub async fn upsert_entities(
         &self,
         entities: &[Entity],
@@ -355,11 +358,12 @@ impl PortClient {
                                 work.push(Work::Bulk(first.to_vec()));
                             }
                         }
-                        Err(Error::Api(err)) => {
+                        Err(Error::Api(err)) if is_rejection(&err) => {
+                            let err = batch_rejection(blueprint, *err);
                             outcomes.extend(
                                 batch
                                     .into_iter()
-                                    .map(|i| (i, UpsertOutcome::Failed((*err).clone()))),
+                                    .map(|i| (i, UpsertOutcome::Failed(err.clone()))),
                             );
                         }
                         Err(other) => return Err(other),
@@ -374,7 +378,7 @@ impl PortClient {
                             identifier: identifier_text(&stored.identifier),
                             created,
                         },
-                        Err(Error::Api(err)) => UpsertOutcome::Failed(*err),
+                        Err(Error::Api(err)) if is_rejection(&err) => UpsertOutcome::Failed(*err),
                         Err(other) => return Err(other),
                     };
                     outcomes.push((index, outcome));
@@ -396,7 +400,7 @@ impl PortClient {
             .request(Method::POST, &["blueprints", blueprint, "entities", "bulk"])?
             .body(bulk_body(encoded, batch));
         let request = upsert_query(request, options);
-        let response: BulkResponse = self.send(&request).await?.json("bulk upsert")?;
+        let response: BulkResponse = self.send(&request, |r| r.json("bulk upsert")).await?;
         let stored = response.entities.into_iter().filter_map(|item| {
             let index = *batch.get(item.index)?;
             Some((
@@ -434,9 +438,11 @@ impl PortClient {
         let request = self
             .request(Method::POST, &["blueprints", blueprint, "entities"])?
             .body(body);
-        let response = self.send(&upsert_query(request, options)).await?;
-        let parsed: SingleResponse = response.json("entity upsert")?;
-        Ok((response.status == StatusCode::CREATED, parsed.entity))
+        self.send(&upsert_query(request, options), |response| {
+            let parsed: SingleResponse = response.json("entity upsert")?;
+            Ok((response.status == StatusCode::CREATED, parsed.entity))
+        })
+        .await
     }
 
     /// Deletes one entity. Returns `false` when it did not exist (404), which counts as deleted.
@@ -452,8 +458,8 @@ impl PortClient {
                 &["blueprints", blueprint, "entities", identifier],
             )?
             .query("delete_dependents", bool_text(delete_dependents));
-        match self.send(&request).await {
-            Ok(_) => Ok(true),
+        match self.send(&request, |_| Ok(())).await {
+            Ok(()) => Ok(true),
             Err(err) if err.is_not_found() => Ok(false),
             Err(err) => Err(err),
         }
@@ -496,9 +502,31 @@ impl PortClient {
             .query("delete_dependents", bool_text(delete_dependents))
             .json(&serde_json::json!({ "entities": chunk }))?
             .retryable(true);
-        let response: BulkDeleteResponse = self.send(&request).await?.json("bulk delete")?;
+        let response: BulkDeleteResponse = self.send(&request, |r| r.json("bulk delete")).await?;
         Ok(response.deleted_entities.unwrap_or(chunk))
     }
+}
+
+/// Whether an error answer rejects the entities sent rather than the call: a 4xx other than
+/// 401 and 403 (definitive) and 408 and 429 (retried, then the call fails).
+fn is_rejection(err: &ApiError) -> bool {
+    (400..500).contains(&err.status) && !matches!(err.status, 401 | 403 | 408 | 429)
+}
+
+/// Port's rejection of a whole bulk batch of `blueprint`. Port reports a missing related
+/// entity per entity (207), so a 404 for the batch about a blueprint (or saying nothing)
+/// means the blueprint does not exist, and the message says so.
+fn batch_rejection(blueprint: &str, mut err: ApiError) -> ApiError {
+    let about_blueprint =
+        err.message.is_empty() || err.message.to_ascii_lowercase().contains("blueprint");
+    if err.status == StatusCode::NOT_FOUND.as_u16() && about_blueprint {
+        err.message = if err.message.is_empty() {
+            format!("blueprint `{blueprint}` does not exist")
+        } else {
+            format!("blueprint `{blueprint}` does not exist ({})", err.message)
+        };
+    }
+    err
 }
 
 fn bool_text(flag: bool) -> &'static str {

@@ -74,6 +74,24 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+/// Why Port could not be reached at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// Nothing accepted the connection (after the retry budget).
+    #[error("connection refused")]
+    ConnectionRefused,
+    /// The host name did not resolve.
+    #[error("name not resolved")]
+    NameNotResolved,
+    /// The server's certificate is not trusted; the reason, e.g. `unknown issuer`.
+    #[error("certificate not trusted: {0}; set SSL_CERT_FILE to your CA bundle")]
+    CertificateNotTrusted(String),
+    /// The TLS handshake failed for another reason.
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
+}
+
 /// Everything that can go wrong talking to Port. Never carries a secret or a token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -81,13 +99,31 @@ pub enum Error {
     /// Port answered with a non-success status (after any retries).
     #[error("Port API error: {0}")]
     Api(Box<ApiError>),
-    /// Port refused to issue an access token for the configured credentials.
-    #[error("Port authentication failed: {0}")]
+    /// Port's token endpoint refused the configured credentials (401 or 403). Once refused, a
+    /// client fails every later call with this error without asking again.
+    #[error("Port refused the credentials (HTTP {}): {}", .0.status, .0.message)]
     Auth(Box<ApiError>),
+    /// Port could not be reached: connection refused after the retry budget, a name that does
+    /// not resolve, or a TLS failure.
+    #[error("Port unreachable at {url}: {cause}")]
+    Unreachable {
+        /// Port's base URL, without credentials.
+        url: String,
+        /// Why it could not be reached.
+        cause: Unreachable,
+    },
     /// The request could not be sent or its response could not be read (after any retries).
-    #[error("request to Port failed: {0}")]
-    Http(#[source] reqwest::Error),
-    /// Port's response did not have the expected shape.
+    #[error("request to Port failed: {url}: {reason}")]
+    Http {
+        /// The request URL, without credentials or query.
+        url: String,
+        /// What went wrong, e.g. `connection reset` or `timed out`.
+        reason: String,
+        /// The underlying error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Port's response did not have the expected shape (after any retries).
     #[error("unexpected response from Port for {what}: {source}")]
     Decode {
         /// The operation whose response failed to decode.
@@ -123,13 +159,34 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again later may succeed.
+    /// Whether trying the same request again later may succeed: a transient status (408, 429,
+    /// 5xx) or a transport failure after the retry budget.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Api(e) | Self::Auth(e) => crate::retry::is_retryable_status(e.status),
-            Self::Http(e) => !e.is_builder(),
+            Self::Api(e) => crate::retry::is_retryable_status(e.status),
+            Self::Http { source, .. } => !source.is_builder(),
             _ => false,
         }
+    }
+
+    /// Whether no call of this client can succeed as things stand, so a caller should stop
+    /// rather than go on: Port unreachable after the retry budget (connection refused, name
+    /// not resolved, TLS), credentials refused by the token endpoint, or a 401/403 that
+    /// persisted after a token refresh.
+    pub fn is_definitive(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::Auth(_) => true,
+            Self::Api(e) => matches!(e.status, 401 | 403),
+            _ => false,
+        }
+    }
+
+    /// Whether Port answered that what was being created already exists (409, or a message
+    /// saying so).
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Self::Api(e)
+            if e.status == 409
+                || (e.status < 500 && e.message.to_ascii_lowercase().contains("already exists")))
     }
 
     /// Whether this is an API error with status 404.
@@ -168,8 +225,15 @@ mod tests {
     fn classifies_errors() {
         let api = |status| Error::Api(Box::new(ApiError::from_body(status, b"{}", None)));
         assert!(api(429).is_retryable());
+        assert!(api(500).is_retryable());
         assert!(!api(422).is_retryable());
+        assert!(api(403).is_definitive());
+        assert!(!api(404).is_definitive());
+        assert!(!api(503).is_definitive());
         assert!(api(404).is_not_found());
+        assert!(api(409).is_already_exists());
+        let taken = ApiError::from_body(422, br#"{"message":"Blueprint already exists"}"#, None);
+        assert!(Error::Api(Box::new(taken)).is_already_exists());
         assert_eq!(api(409).status(), Some(409));
         assert_eq!(Error::Config("x".into()).status(), None);
     }

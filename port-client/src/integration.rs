@@ -92,17 +92,21 @@ impl PortClient {
     pub async fn integration_config(&self) -> Result<Value> {
         let identifier = &self.identity().identifier;
         let request = self.request(Method::GET, &["integration", identifier])?;
-        let response: IntegrationResponse = self.send(&request).await?.json("get integration")?;
+        let response: IntegrationResponse =
+            self.send(&request, |r| r.json("get integration")).await?;
         Ok(response.integration.config)
     }
 
-    /// Reports the resync state (`PATCH /v1/integration/{id}/resync-state`). Not retried.
+    /// Reports the resync state (`PATCH /v1/integration/{id}/resync-state`). Retried like
+    /// any idempotent call: setting a state twice sets it once, and a resync must not stay
+    /// `running` in Port because of one network blip.
     pub async fn patch_resync_state(&self, state: &ResyncState) -> Result<()> {
         let identifier = &self.identity().identifier;
         let request = self
             .request(Method::PATCH, &["integration", identifier, "resync-state"])?
-            .json(&ResyncStateBody::from(state))?;
-        self.send(&request).await.map(drop)
+            .json(&ResyncStateBody::from(state))?
+            .retryable(true);
+        self.send(&request, |_| Ok(())).await
     }
 
     /// Posts example raw items of a kind, shown in Port's mapping editor. Not retried.
@@ -114,7 +118,7 @@ impl PortClient {
                 &["integration", identifier, "kinds", kind, "examples"],
             )?
             .json(&serde_json::json!({ "examples": examples }))?;
-        self.send(&request).await.map(drop)
+        self.send(&request, |_| Ok(())).await
     }
 }
 

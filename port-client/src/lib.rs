@@ -9,6 +9,8 @@
 //! - Blueprints ([`Blueprint`]): CRUD, [`PortClient::create_blueprints`] and
 //!   [`default_blueprints`].
 //! - The integration record: mapping config, resync state, kind examples.
+//! - Errors ([`Error`]): [`Error::is_definitive`] tells when no call can succeed as things
+//!   stand (Port unreachable, credentials refused), so a caller stops instead of going on.
 //!
 //! ```no_run
 //! use port_client::{Credentials, Entity, PortClient, UpsertOptions};
@@ -31,6 +33,7 @@ mod datasource;
 mod entities;
 mod error;
 mod integration;
+mod network;
 mod retry;
 mod search;
 mod transport;
@@ -44,7 +47,7 @@ pub use datasource::DatasourcePage;
 pub use entities::{
     Entity, MAX_BODY_BYTES, MAX_BULK_DELETE, MAX_BULK_UPSERT, UpsertOptions, UpsertOutcome,
 };
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, Unreachable};
 pub use integration::{ResyncState, ResyncStatus};
 pub use retry::RetryPolicy;
 pub use search::{Combinator, SearchOptions, SearchQuery};

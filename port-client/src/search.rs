@@ -115,7 +115,7 @@ impl PortClient {
         for field in &options.include {
             request = request.query("include", field);
         }
-        let response: SearchResponse = self.send(&request).await?.json("entity search")?;
+        let response: SearchResponse = self.send(&request, |r| r.json("entity search")).await?;
         Ok(response.entities)
     }
 }

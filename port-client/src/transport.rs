@@ -11,7 +11,8 @@ use tokio::time::{Instant, sleep_until};
 use url::Url;
 
 use crate::auth::TokenCache;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, Result, Unreachable};
+use crate::network::Failure;
 use crate::retry::{RetryPolicy, is_retryable_status};
 
 /// One API call, ready to be sent (and re-sent on retry).
@@ -114,67 +115,107 @@ impl Transport {
         })
     }
 
-    /// Sends a request with retries; any non-2xx final answer becomes [`Error::Api`].
+    /// Sends a request with retries and decodes its successful answer with `decode`; any
+    /// non-2xx final answer becomes [`Error::Api`].
     ///
-    /// With `auth`, the request carries a bearer token; a 401 drops the token and the request is
-    /// sent once more with a fresh one.
-    pub(crate) async fn execute(
+    /// A retryable request is sent again on transport failures, retryable statuses and
+    /// answers that `decode` cannot read ([`Error::Decode`]: a body cut short); any request is
+    /// sent again when the connection was refused. With `auth`,
+    /// the request carries a bearer token; a 401 drops the token and the request is sent once
+    /// more with a fresh one.
+    pub(crate) async fn execute<T>(
         &self,
         request: &ApiRequest,
         auth: Option<&TokenCache>,
-    ) -> Result<ApiResponse> {
+        decode: impl Fn(&ApiResponse) -> Result<T>,
+    ) -> Result<T> {
         let method = &request.method;
         let path = request.url.path();
-        let mut attempt = 0;
+        let mut retries = 0;
         let mut refreshed = false;
         loop {
-            attempt += 1;
             let authorization = match auth {
                 Some(tokens) => Some(tokens.authorization(self).await?),
                 None => None,
             };
-            let can_retry = request.retryable && attempt < self.retry.attempts();
-            let (status, headers, body) = match self.send_once(request, authorization.clone()).await
-            {
-                Ok(answer) => answer,
-                Err(err) if can_retry && !err.is_builder() => {
-                    let delay = self.retry.backoff(attempt);
-                    tracing::debug!(
-                        %method, path, attempt, ?delay, error = %err,
-                        "retrying after connection error"
-                    );
-                    tokio::time::sleep(delay).await;
-                    continue;
+            let budget_left = retries + 1 < self.retry.max_attempts();
+            let can_retry = request.retryable && budget_left;
+            let delay = match self.send_once(request, authorization.clone()).await {
+                Err(err) => {
+                    let failure = Failure::of(&err);
+                    // A refused connection never reached Port: any request may be sent again.
+                    let may_resend = match failure {
+                        Failure::Refused => budget_left,
+                        Failure::Transient(_) => can_retry && !err.is_builder(),
+                        Failure::Definitive(_) => false,
+                    };
+                    if !may_resend {
+                        return Err(self.transport_error(request, failure, err));
+                    }
+                    tracing::debug!(%method, path, retries, ?failure, "retrying after a transport failure");
+                    self.retry.backoff(retries + 1)
                 }
-                Err(err) => return Err(Error::Http(err)),
+                Ok((status, _, body)) if status.is_success() => {
+                    tracing::debug!(%method, path, retries, status = status.as_u16(), "Port response");
+                    match decode(&ApiResponse { status, body }) {
+                        Err(err @ Error::Decode { .. }) if can_retry => {
+                            tracing::debug!(%method, path, retries, error = %err, "retrying an unreadable response");
+                            self.retry.backoff(retries + 1)
+                        }
+                        decoded => return decoded,
+                    }
+                }
+                Ok((status, headers, body)) => {
+                    tracing::debug!(%method, path, retries, status = status.as_u16(), "Port response");
+                    if status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && let (Some(tokens), Some(rejected)) = (auth, authorization.as_ref())
+                    {
+                        tokens.invalidate(rejected).await;
+                        refreshed = true;
+                        continue;
+                    }
+                    if !(can_retry && is_retryable_status(status.as_u16())) {
+                        let trace_id = headers
+                            .get("x-trace-id")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        return Err(Error::Api(Box::new(ApiError::from_body(
+                            status.as_u16(),
+                            &body,
+                            trace_id,
+                        ))));
+                    }
+                    self.retry.delay_after(&headers, retries + 1)
+                }
             };
-            tracing::debug!(%method, path, attempt, status = status.as_u16(), "Port response");
-            if status.is_success() {
-                return Ok(ApiResponse { status, body });
+            retries += 1;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The error for a transport failure that is final: Port unreachable, or the failure
+    /// itself with the request's URL.
+    fn transport_error(
+        &self,
+        request: &ApiRequest,
+        failure: Failure,
+        err: reqwest::Error,
+    ) -> Error {
+        let cause = match failure {
+            Failure::Definitive(cause) => cause,
+            Failure::Refused => Unreachable::ConnectionRefused,
+            Failure::Transient(reason) => {
+                return Error::Http {
+                    url: shown_url(&request.url),
+                    reason,
+                    source: err.without_url(),
+                };
             }
-            if status == StatusCode::UNAUTHORIZED
-                && !refreshed
-                && let (Some(tokens), Some(rejected)) = (auth, authorization.as_ref())
-            {
-                tokens.invalidate(rejected).await;
-                refreshed = true;
-                continue;
-            }
-            if can_retry && is_retryable_status(status.as_u16()) {
-                let delay = self.retry.delay_after(&headers, attempt);
-                tracing::debug!(%method, path, attempt, status = status.as_u16(), ?delay, "retrying");
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-            let trace_id = headers
-                .get("x-trace-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            return Err(Error::Api(Box::new(ApiError::from_body(
-                status.as_u16(),
-                &body,
-                trace_id,
-            ))));
+        };
+        Error::Unreachable {
+            url: shown_url(&self.base_url),
+            cause,
         }
     }
 
@@ -224,5 +265,29 @@ impl Transport {
         {
             sleep_until(until).await;
         }
+    }
+}
+
+/// A URL as shown in errors: without credentials, query or trailing slash.
+fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Only fails for URLs that cannot carry credentials, which then have none to remove.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.as_str().trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_urls_carry_no_credentials() {
+        let url = Url::parse("https://user:pa55@port.example/v1/x?token=t#f").expect("valid URL");
+        assert_eq!(shown_url(&url), "https://port.example/v1/x");
+        let base = Url::parse("http://127.0.0.1:9").expect("valid URL");
+        assert_eq!(shown_url(&base), "http://127.0.0.1:9");
     }
 }

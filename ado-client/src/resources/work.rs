@@ -118,7 +118,11 @@ impl AdoClient {
     }
 
     /// Reads work items by id (at most [`WORK_ITEMS_BATCH`](pager::WORK_ITEMS_BATCH) ids per
-    /// call). Ids that no longer exist are left out.
+    /// call), every field plus what `expand` adds (`$expand`, on every profile). Ids that no
+    /// longer exist are left out.
+    ///
+    /// The request never names `fields`: Azure DevOps rejects a batch with both `fields` and
+    /// `$expand`, so, like the reference integration's read, it asks for all fields.
     pub fn work_items(
         &self,
         project: &str,

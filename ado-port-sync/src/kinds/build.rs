@@ -3,27 +3,31 @@
 use std::sync::Arc;
 
 use ado_client::{BuildQuery, BuildQueryOrder};
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
-use crate::org::{OrgScope, ProjectEntry};
+use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
 
+/// A project's raw builds, newest first; listed once when `build` and `pipeline-stage` both
+/// read them.
 fn project_builds(
     org: &OrgScope,
     project: &ProjectEntry,
-) -> ado_client::Pager<ado_client::models::Build> {
-    org.client.builds(
+) -> BoxStream<'static, ado_client::Result<Value>> {
+    let builds = org.client.builds(
         &project.id,
         &BuildQuery::new().order(BuildQueryOrder::QueueTimeDescending),
-    )
+    );
+    listed_once(org, SharedList::Builds, &project.id, builds)
 }
 
 /// `build`: every project's builds, newest first, with `__projectId` and `__project`.
 pub(super) fn builds(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        project_builds(&scope, &project).map_ok(move |build| build_item(build.raw, &project))
+        project_builds(&scope, &project).map_ok(move |build| build_item(build, &project))
     })
 }
 
@@ -48,9 +52,11 @@ pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
         project_builds(&scope, &project)
             .map_ok(move |build| {
                 let project = Arc::clone(&project);
-                let build_raw = Arc::new(build.raw);
+                // Listed builds decoded with their id.
+                let id = build["id"].as_i64().unwrap_or_default();
+                let build_raw = Arc::new(build);
                 org.client
-                    .build_timeline(&project.id, build.item.id)
+                    .build_timeline(&project.id, id)
                     .try_filter(|record| {
                         let stage = record.item.record_type.as_deref() == Some("Stage");
                         async move { stage }

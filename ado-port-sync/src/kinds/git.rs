@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use ado_client::models::PullRequest;
 use ado_client::{
-    AlertQuery, ApiProfile, PullRequestQuery, PullRequestStatus, PullRequestTimeRange,
+    AlertQuery, Operation, PullRequestQuery, PullRequestStatus, PullRequestTimeRange,
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
@@ -13,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::glob::PathPattern;
 use super::options::FolderQuery;
 use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
-use crate::org::{OrgScope, RepoEntry, repo_entry};
+use crate::org::{OrgScope, RepoEntry, SharedList, listed_once, repo_entry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
 /// `__includedFiles` when files are requested.
@@ -193,7 +194,7 @@ fn pattern_folders(
 }
 
 /// `repository-policy`: the policies of each healthy repository's default branch, with
-/// `__repository`.
+/// `__repository`; listed once when several resources read them.
 pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
@@ -201,10 +202,11 @@ pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
             return stream::empty().boxed();
         };
         let repository = repo.raw;
-        scope
+        let listed = scope
             .client
-            .policy_configurations(&repo.project_id, &repo.id, Some(&branch))
-            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
+            .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
+        listed_once(&scope, SharedList::Policies, &repo.id, listed)
+            .map_ok(move |policy| enrich(policy, [("__repository", repository.clone())]))
             .boxed()
     })
 }
@@ -235,8 +237,12 @@ pub(super) fn branch_item(ref_name: &str, object_id: Option<String>, repository:
 }
 
 /// `pull-request`: per healthy repository, the active pull requests, then the abandoned and
-/// completed ones closed within `min_time_in_days` (at most `max_results` of each). Servers
-/// without time filters list the closed ones without the time window.
+/// completed ones closed within `min_time_in_days` (at most `max_results` of each).
+///
+/// Where the profile's api-version has the time filters (7.1), the server applies the window
+/// (`searchCriteria.minTime` with `queryTimeRangeType=closed`). Elsewhere (Azure DevOps Server)
+/// it is applied here to `closedDate`: closed pull requests come most recently closed first, so
+/// the listing stops at the first one closed before the window, without asking for more pages.
 pub(super) fn pull_requests(
     org: &Arc<OrgScope>,
     min_time_in_days: u32,
@@ -248,7 +254,10 @@ pub(super) fn pull_requests(
         .unwrap_or(Timestamp::MIN);
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
         let client = scope.client.clone();
-        let timed = client.profile() == ApiProfile::Cloud;
+        let time_filters = client
+            .profile()
+            .api_version(Operation::ListPullRequestsByTime)
+            .is_some();
         let base = PullRequestQuery::new().repository_id(repo.id.clone());
         let active = client
             .pull_requests(
@@ -257,21 +266,35 @@ pub(super) fn pull_requests(
             )
             .boxed();
         let closed = [PullRequestStatus::Abandoned, PullRequestStatus::Completed].map(|status| {
-            let mut query = base.clone().status(status);
-            if timed {
-                query = query
+            let query = base.clone().status(status);
+            let listing = if time_filters {
+                let query = query
                     .min_time(since)
                     .time_range(PullRequestTimeRange::Closed);
-            }
-            client
-                .pull_requests(&repo.project_id, &query)
-                .take(max_results)
-                .boxed()
+                client.pull_requests(&repo.project_id, &query).boxed()
+            } else {
+                client
+                    .pull_requests(&repo.project_id, &query)
+                    .try_take_while(move |pr| {
+                        std::future::ready(Ok(!closed_before(&pr.item, since)))
+                    })
+                    .boxed()
+            };
+            listing.take(max_results).boxed()
         });
         stream::iter([active].into_iter().chain(closed))
             .flatten()
             .map_ok(|pr| pr.raw)
     })
+}
+
+/// Whether a pull request was closed before `since`; one without a readable `closedDate` is
+/// not.
+fn closed_before(pr: &PullRequest, since: Timestamp) -> bool {
+    pr.closed_date
+        .as_deref()
+        .and_then(|date| date.parse::<Timestamp>().ok())
+        .is_some_and(|closed| closed < since)
 }
 
 /// `advanced-security-alert`: the Advanced Security alerts of each healthy repository matching

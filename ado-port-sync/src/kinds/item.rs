@@ -4,7 +4,7 @@
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use super::options::KindOptions;
+use super::options::{DEFAULT_WORK_ITEM_EXPAND, KindOptions};
 use super::{Kind, KindRequest, build, git, pipelines, work};
 use crate::org::OrgScope;
 
@@ -109,11 +109,11 @@ impl KindRequest {
             ItemKey::WorkItem { id, .. } => {
                 let expand = match &self.options {
                     KindOptions::WorkItem { expand, .. } => *expand,
-                    _ => None,
+                    _ => DEFAULT_WORK_ITEM_EXPAND,
                 };
                 found(
                     client
-                        .work_items(&project.id, &[*id], expand)
+                        .work_items(&project.id, &[*id], Some(expand))
                         .try_next()
                         .await,
                 )?

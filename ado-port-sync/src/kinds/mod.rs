@@ -29,15 +29,17 @@ pub(crate) use self::item::ItemKey;
 pub(crate) use self::options::KindOptions;
 pub use self::options::{
     DEFAULT_AREA_DEPTH, DEFAULT_COVERAGE_FLAGS, DEFAULT_PR_MAX_RESULTS,
-    DEFAULT_PR_MIN_TIME_IN_DAYS, DEFAULT_RELEASE_DEFINITION_EXPAND, OptionError,
+    DEFAULT_PR_MIN_TIME_IN_DAYS, DEFAULT_RELEASE_DEFINITION_EXPAND, DEFAULT_WORK_ITEM_EXPAND,
+    OptionError,
 };
 use crate::org::{OrgScope, ProjectEntry, RepoEntry};
 
 /// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
 pub type ItemStream = BoxStream<'static, Result<Value, ado_client::Error>>;
 
-/// Concurrent follow-up calls (one per project, repository, build...) within one kind.
-const FAN_OUT: usize = 5;
+/// Concurrent follow-up calls (one per project, repository, build...) within one kind; the
+/// client's request budget bounds what is really in flight.
+const FAN_OUT: usize = 16;
 
 /// A kind this crate can sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,7 +172,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::PullRequest,
         name: "pull-request",
         calls: &[
-            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each)",
+            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
         ],
         enrichment: &[],
         options: &["minTimeInDays", "maxResults"],
@@ -297,7 +299,7 @@ pub const KINDS: &[KindSpec] = &[
         name: "work-item",
         calls: &[
             "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short",
-            "POST {project}/_apis/wit/workitemsbatch per 200 ids",
+            "POST {project}/_apis/wit/workitemsbatch per 200 ids, with $expand (default all) and no fields",
         ],
         enrichment: &["__projectId", "__project"],
         options: &["wiql", "expand"],

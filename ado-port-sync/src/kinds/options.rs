@@ -18,6 +18,9 @@ pub const DEFAULT_PR_MAX_RESULTS: usize = 100;
 pub const DEFAULT_AREA_DEPTH: u32 = 14;
 /// Default `flags` of the test-run `codeCoverage` option: modules, functions and blocks.
 pub const DEFAULT_COVERAGE_FLAGS: u32 = 7;
+/// Default of the work-item `expand` option: fields, relations and links (as the reference
+/// integration), so mappings can read `.relations` (parent links) and `._links`.
+pub const DEFAULT_WORK_ITEM_EXPAND: WorkItemExpand = WorkItemExpand::All;
 /// Default of the release-definition `expand` option.
 pub const DEFAULT_RELEASE_DEFINITION_EXPAND: &str = "environments";
 
@@ -175,7 +178,7 @@ pub(crate) enum KindOptions {
     /// `work-item`: the WIQL condition and what to expand.
     WorkItem {
         condition: Option<String>,
-        expand: Option<WorkItemExpand>,
+        expand: WorkItemExpand,
     },
     /// `test-run`: whether to read results, and the code coverage flags when coverage is
     /// wanted.
@@ -458,8 +461,8 @@ fn wiql_condition(options: &Map<String, Value>) -> Result<Option<String>, Option
     Ok(condition)
 }
 
-/// The `expand` option of `work-item`.
-fn work_item_expand(options: &Map<String, Value>) -> Result<Option<WorkItemExpand>, OptionError> {
+/// The `expand` option of `work-item` ([`DEFAULT_WORK_ITEM_EXPAND`] when absent).
+fn work_item_expand(options: &Map<String, Value>) -> Result<WorkItemExpand, OptionError> {
     const CHOICES: [(&str, WorkItemExpand); 5] = [
         ("none", WorkItemExpand::None),
         ("relations", WorkItemExpand::Relations),
@@ -481,6 +484,7 @@ fn work_item_expand(options: &Map<String, Value>) -> Result<Option<WorkItemExpan
                 })
         })
         .transpose()
+        .map(|expand| expand.unwrap_or(DEFAULT_WORK_ITEM_EXPAND))
 }
 
 /// The `criteria` option of `advanced-security-alert`: `{states, severities, alertType}`
@@ -913,17 +917,24 @@ mod tests {
             parse(Kind::WorkItem, json!({})),
             Ok(KindOptions::WorkItem {
                 condition: None,
-                expand: None
+                expand: WorkItemExpand::All
             })
         );
         assert_eq!(
             parse(
                 Kind::WorkItem,
-                json!({"wiql": "[System.State] <> 'Closed'", "expand": "All"})
+                json!({"wiql": "[System.State] <> 'Closed'", "expand": "relations"})
             ),
             Ok(KindOptions::WorkItem {
                 condition: Some("[System.State] <> 'Closed'".into()),
-                expand: Some(WorkItemExpand::All)
+                expand: WorkItemExpand::Relations
+            })
+        );
+        assert_eq!(
+            parse(Kind::WorkItem, json!({"expand": "None"})),
+            Ok(KindOptions::WorkItem {
+                condition: None,
+                expand: WorkItemExpand::None
             })
         );
         let err = parse(

@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
-use crate::org::{OrgScope, ProjectEntry};
+use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
 
 /// `pipeline-run`: the runs of every pipeline of every project, with `__project` and
 /// `__pipeline`.
@@ -44,7 +44,12 @@ pub(super) fn run_item(run: Value, project: &ProjectEntry, pipeline: Value) -> V
 pub(super) fn environments(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        scope.client.environments(&project.id).map_ok(|env| env.raw)
+        listed_once(
+            &scope,
+            SharedList::Environments,
+            &project.id,
+            scope.client.environments(&project.id),
+        )
     })
 }
 
@@ -55,13 +60,14 @@ pub(super) fn deployments(org: &Arc<OrgScope>) -> ItemStream {
     for_each(projects_of(org), move |project| {
         let client = scope.client.clone();
         let project_id = project.id;
-        scope
-            .client
-            .environments(&project_id)
+        let environments = scope.client.environments(&project_id);
+        listed_once(&scope, SharedList::Environments, &project_id, environments)
             .map_ok(move |env| {
-                let env_project = env.raw.get("project").cloned().unwrap_or(Value::Null);
+                let env_project = env.get("project").cloned().unwrap_or(Value::Null);
+                // Listed environments decoded with their id.
+                let id = env["id"].as_i64().unwrap_or_default();
                 client
-                    .environment_deployment_records(&project_id, env.item.id)
+                    .environment_deployment_records(&project_id, id)
                     .map_ok(move |record| enrich(record.raw, [("__project", env_project.clone())]))
                     .boxed()
             })

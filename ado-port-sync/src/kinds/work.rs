@@ -11,11 +11,12 @@ use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
 use crate::org::{OrgScope, ProjectEntry};
 
 /// `work-item`: every project's work items matching the selector's WIQL condition, read in
-/// batches, with `__projectId` and `__project`.
+/// batches with `expand` (relations and `_links` with the default, `All`), with `__projectId`
+/// and `__project`.
 pub(super) fn work_items(
     org: &Arc<OrgScope>,
     condition: Option<String>,
-    expand: Option<WorkItemExpand>,
+    expand: WorkItemExpand,
 ) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
@@ -33,7 +34,7 @@ pub(super) fn work_items(
                     .map(move |batch| {
                         let project = Arc::clone(&project);
                         client
-                            .work_items(&project.id, &batch, expand)
+                            .work_items(&project.id, &batch, Some(expand))
                             .map_ok(move |item| work_item(item.raw, &project))
                     })
                     .flatten_unordered(FAN_OUT)

@@ -136,23 +136,42 @@ pub struct PortState {
 }
 
 impl PortState {
-    /// Makes the listing return every distinct entity upserted so far, last updated now.
+    /// Makes the listing return every distinct entity upserted so far (merged as Port merges
+    /// them), last updated now.
     pub fn store_upserted(&self) {
-        let mut seen = BTreeSet::new();
         let now = jiff::Timestamp::now().to_string();
-        let stored: Vec<Value> = self
-            .upserted
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|e| seen.insert((e["blueprint"].to_string(), e["identifier"].to_string())))
-            .map(|e| {
-                let mut e = e.clone();
+        let mut stored: Vec<mapping_engine::Entity> = Vec::new();
+        for upserted in self.upserted.lock().expect("lock").iter() {
+            let entity: mapping_engine::Entity =
+                serde_json::from_value(upserted.clone()).expect("an entity");
+            match stored
+                .iter_mut()
+                .find(|e| e.blueprint == entity.blueprint && e.identifier == entity.identifier)
+            {
+                Some(held) => held.merge(entity),
+                None => stored.push(entity),
+            }
+        }
+        *self.stored.lock().expect("lock") = stored
+            .into_iter()
+            .map(|entity| {
+                let mut e = serde_json::to_value(entity).expect("json");
                 e["updatedAt"] = json!(now);
                 e
             })
             .collect();
-        *self.stored.lock().expect("lock") = stored;
+    }
+
+    /// Makes the listing return only identifiers and blueprints, as if Port did not say what
+    /// the entities hold: every entity is written again.
+    pub fn forget_contents(&self) {
+        for entity in self.stored.lock().expect("lock").iter_mut() {
+            *entity = json!({
+                "identifier": entity["identifier"],
+                "blueprint": entity["blueprint"],
+                "updatedAt": entity["updatedAt"],
+            });
+        }
     }
 
     /// Forgets what was upserted and deleted (keeps the listing).
@@ -302,12 +321,11 @@ pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
     let client = PortClient::builder(Credentials::new("id", "secret"))
         .base_url(server.uri())
         .integration("azure-devops", "1.0.0", "ado-test")
-        .retry(
-            port_client::RetryPolicy::default()
-                .max_attempts(2)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(5)),
-        )
+        .retry(port_client::RetryPolicy::new(
+            2,
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
         .build()
         .expect("port client");
     (client, state)

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use port_client::{Credentials, Error, PortClient};
+use port_client::{Credentials, Entity, Error, PortClient, UpsertOptions};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -84,7 +84,7 @@ async fn a_401_refreshes_the_token_once_then_succeeds() {
 }
 
 #[tokio::test]
-async fn rejected_credentials_give_an_auth_error_without_secrets() {
+async fn refused_credentials_are_definitive_asked_for_once_and_shown_without_secrets() {
     let server = common::server().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/access_token"))
@@ -95,17 +95,29 @@ async fn rejected_credentials_give_an_auth_error_without_secrets() {
         .mount(&server)
         .await;
     let port = common::client(&server);
-    let err = port
-        .get_blueprint("azureDevopsProject")
-        .await
-        .expect_err("auth fails");
-    assert!(matches!(err, Error::Auth(_)), "{err:?}");
-    assert_eq!(err.status(), Some(401));
-    assert_eq!(err.code(), Some("unauthorized"));
-    assert!(!err.is_retryable());
-    for shown in [err.to_string(), format!("{err:?}")] {
-        assert!(shown.contains("invalid client credentials"), "{shown}");
-        assert!(!shown.contains(SECRET), "{shown}");
+    let entities = [Entity::new("azureDevopsProject", "p1")];
+    let mut errors = vec![
+        port.get_blueprint("azureDevopsProject")
+            .await
+            .expect_err("auth fails"),
+    ];
+    for _ in 0..2 {
+        errors.push(
+            port.upsert_entities(&entities, &UpsertOptions::default())
+                .await
+                .expect_err("still refused, without asking again"),
+        );
+    }
+    for err in errors {
+        assert!(matches!(err, Error::Auth(_)), "{err:?}");
+        assert!(err.is_definitive() && !err.is_retryable(), "{err:?}");
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(err.code(), Some("unauthorized"));
+        assert_eq!(
+            err.to_string(),
+            "Port refused the credentials (HTTP 401): invalid client credentials"
+        );
+        assert!(!format!("{err:?}").contains(SECRET), "{err:?}");
     }
 }
 

@@ -1,4 +1,4 @@
-//! Creating a set of blueprints: bare first, relations patched in, rollback on failure.
+//! Creating a set of blueprints: bare first, relations patched in, retried, never deleted.
 
 use port_client::{Blueprint, default_blueprints};
 use serde_json::{Value, json};
@@ -51,6 +51,19 @@ fn echo_patch(identifier: &'static str) -> impl Fn(&Request) -> ResponseTemplate
     }
 }
 
+/// Expects the repository of [`pair`] patched once with its relation.
+async fn mount_repository_patch(server: &MockServer) {
+    Mock::given(method("PATCH"))
+        .and(path("/v1/blueprints/azureDevopsRepository"))
+        .and(body_json(json!({"relations": {
+            "project": {"target": "azureDevopsProject", "required": false, "many": false}
+        }})))
+        .respond_with(echo_patch("azureDevopsRepository"))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 fn calls(received: &[Request]) -> Vec<String> {
     received
         .iter()
@@ -71,15 +84,7 @@ async fn blueprints_are_created_bare_then_patched_with_relations() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/blueprints/azureDevopsRepository"))
-        .and(body_json(json!({"relations": {
-            "project": {"target": "azureDevopsProject", "required": false, "many": false}
-        }})))
-        .respond_with(echo_patch("azureDevopsRepository"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_repository_patch(&server).await;
     let setup = common::client(&server)
         .create_blueprints(&pair())
         .await
@@ -137,7 +142,7 @@ async fn existing_blueprints_are_skipped() {
 }
 
 #[tokio::test]
-async fn a_failure_rolls_back_what_was_created() {
+async fn a_failure_deletes_nothing() {
     let server = common::server().await;
     common::mount_token(&server, 1).await;
     mount_missing(&server, "azureDevopsRepository").await;
@@ -157,18 +162,60 @@ async fn a_failure_rolls_back_what_was_created() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/blueprints/azureDevopsRepository"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    // No DELETE mock: the catch-all mock fails the test on any DELETE.
     let err = common::client(&server)
         .create_blueprints(&pair())
         .await
         .expect_err("fails");
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.code(), Some("invalid_blueprint"));
+}
+
+#[tokio::test]
+async fn a_503_on_creation_is_retried_and_a_409_counts_as_created() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    mount_missing(&server, "azureDevopsRepository").await;
+    mount_missing(&server, "azureDevopsProject").await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("POST")).and(path("/v1/blueprints")),
+        ResponseTemplate::new(503),
+    )
+    .await;
+    // The repository's creation succeeds on retry; the project's meets "already exists", as a
+    // retry whose first answer was lost would.
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints"))
+        .respond_with(|request: &Request| {
+            let blueprint: Value = serde_json::from_slice(&request.body).expect("JSON body");
+            if blueprint["identifier"] == "azureDevopsProject" {
+                ResponseTemplate::new(409).set_body_json(json!({
+                    "ok": false, "error": "identifier_taken",
+                    "message": "A blueprint with this identifier already exists"
+                }))
+            } else {
+                echo_blueprint(request)
+            }
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    common::mount_first_answer(
+        &server,
+        Mock::given(method("PATCH")).and(path("/v1/blueprints/azureDevopsRepository")),
+        ResponseTemplate::new(503),
+    )
+    .await;
+    mount_repository_patch(&server).await;
+    let setup = common::client(&server)
+        .create_blueprints(&pair())
+        .await
+        .expect("created despite the 503s");
+    assert_eq!(
+        setup.created,
+        ["azureDevopsRepository", "azureDevopsProject"]
+    );
 }
 
 #[tokio::test]

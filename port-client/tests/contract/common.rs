@@ -6,7 +6,7 @@ use std::time::Duration;
 use port_client::{Credentials, PortClient, PortClientBuilder, RetryPolicy};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "client-id-1";
 pub const SECRET: &str = "client-secret-s3cr3t";
@@ -34,19 +34,28 @@ pub async fn server() -> MockServer {
 
 /// A client builder pointed at the mock server, with tiny retry delays.
 pub fn builder(server: &MockServer) -> PortClientBuilder {
+    builder_at(&server.uri())
+}
+
+/// A client builder pointed at `url`, with tiny retry delays.
+pub fn builder_at(url: &str) -> PortClientBuilder {
     PortClient::builder(Credentials::new(CLIENT_ID, SECRET))
-        .base_url(server.uri())
+        .base_url(url)
         .integration("azure-devops", "1.2.3", "ado-test")
-        .retry(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(20)),
-        )
+        .retry(RetryPolicy::new(
+            3,
+            Duration::from_millis(1),
+            Duration::from_millis(20),
+        ))
 }
 
 pub fn client(server: &MockServer) -> PortClient {
-    builder(server).build().expect("valid client")
+    client_at(&server.uri())
+}
+
+/// A client of [`builder_at`].
+pub fn client_at(url: &str) -> PortClient {
+    builder_at(url).build().expect("valid client")
 }
 
 /// Token endpoint answering `token-1`, `token-2`, ... with the given lifetime.
@@ -121,4 +130,19 @@ pub async fn requests(server: &MockServer, suffix: &str) -> Vec<Request> {
         .into_iter()
         .filter(|request| request.url.path().ends_with(suffix))
         .collect()
+}
+
+/// Answers the first request `mock` matches with `response`, ahead of the other mocks, and
+/// expects exactly that one request.
+pub async fn mount_first_answer(
+    server: &MockServer,
+    mock: MockBuilder,
+    response: ResponseTemplate,
+) {
+    mock.respond_with(response)
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
 }

@@ -214,27 +214,160 @@ async fn payload_too_large_falls_back_to_smaller_batches_then_single_upserts() {
     assert_eq!(sizes, vec![1, 1, 1, 2, 3]);
 }
 
+/// Mounts a bulk endpoint for `blueprint` answering every call with `status` and `body`,
+/// expected exactly once (not retried).
+async fn mount_bulk_answer(
+    server: &wiremock::MockServer,
+    blueprint: &str,
+    status: u16,
+    body: Value,
+) {
+    Mock::given(method("POST"))
+        .and(path(bulk_path(blueprint)))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+fn failed_with(outcome: &UpsertOutcome, status: u16, message: &str) -> bool {
+    matches!(outcome, UpsertOutcome::Failed(e) if e.status == status && e.message == message)
+}
+
 #[tokio::test]
-async fn a_failed_batch_marks_its_entities_failed() {
+async fn a_422_for_a_whole_batch_fails_its_entities_with_ports_message() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    mount_bulk_answer(
+        &server,
+        "azureDevopsProject",
+        422,
+        json!({"ok": false, "error": "blueprint_schema_mismatch", "message": "state must be string"}),
+    )
+    .await;
+    let outcomes = common::client(&server)
+        .upsert_entities(&projects(2, 1), &UpsertOptions::default())
+        .await
+        .expect("answered");
+    assert_eq!(outcomes.len(), 2);
+    for outcome in &outcomes {
+        assert!(
+            failed_with(outcome, 422, "state must be string"),
+            "{outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_404_for_a_whole_batch_says_the_blueprint_does_not_exist() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    mount_bulk_answer(
+        &server,
+        "azureDevopsBuild",
+        404,
+        json!({"ok": false, "error": "not_found", "message": "Blueprint with identifier \"azureDevopsBuild\" was not found"}),
+    )
+    .await;
+    store_all_of(&server, "azureDevopsProject").await;
+    let entities = vec![
+        Entity::new("azureDevopsBuild", "b1"),
+        Entity::new("azureDevopsProject", "p1"),
+    ];
+    let outcomes = common::client(&server)
+        .upsert_entities(&entities, &UpsertOptions::default())
+        .await
+        .expect("answered");
+    let UpsertOutcome::Failed(err) = &outcomes[0] else {
+        panic!("build not failed: {outcomes:?}");
+    };
+    assert_eq!(err.status, 404);
+    assert_eq!(err.code.as_deref(), Some("not_found"));
+    assert!(
+        err.message
+            .starts_with("blueprint `azureDevopsBuild` does not exist"),
+        "{}",
+        err.message
+    );
+    assert!(
+        matches!(&outcomes[1], UpsertOutcome::Upserted { identifier, .. } if identifier == "p1")
+    );
+}
+
+#[tokio::test]
+async fn a_403_for_a_batch_fails_the_call_definitively() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    mount_bulk_answer(
+        &server,
+        "azureDevopsProject",
+        403,
+        json!({"ok": false, "error": "missing_permissions", "message": "no write access"}),
+    )
+    .await;
+    let err = common::client(&server)
+        .upsert_entities(&projects(2, 1), &UpsertOptions::default())
+        .await
+        .expect_err("forbidden");
+    assert!(err.is_definitive(), "{err:?}");
+    assert_eq!(err.code(), Some("missing_permissions"));
+}
+
+async fn store_all_of(server: &wiremock::MockServer, blueprint: &str) {
+    Mock::given(method("POST"))
+        .and(path(bulk_path(blueprint)))
+        .respond_with(store_all)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn single_upserts_after_a_413_report_each_rejection() {
     let server = common::server().await;
     common::mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path(bulk_path("azureDevopsProject")))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "ok": false, "error": "missing_permissions", "message": "no write access"
+        .respond_with(ResponseTemplate::new(413).set_body_json(json!({
+            "ok": false, "error": "bad_request", "message": "request entity too large"
         })))
-        .expect(1)
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities"))
+        .respond_with(|request: &Request| {
+            let entity: Value = serde_json::from_slice(&request.body).expect("JSON body");
+            if entity["identifier"] == "p1" {
+                ResponseTemplate::new(404).set_body_json(json!({
+                    "ok": false, "error": "not_found",
+                    "message": "related entity azureDevopsTeam/t1 was not found"
+                }))
+            } else {
+                ResponseTemplate::new(413).set_body_json(json!({
+                    "ok": false, "error": "bad_request", "message": "request entity too large"
+                }))
+            }
+        })
+        .expect(2)
         .mount(&server)
         .await;
     let outcomes = common::client(&server)
         .upsert_entities(&projects(2, 1), &UpsertOptions::default())
         .await
         .expect("answered");
-    for outcome in outcomes {
-        assert!(
-            matches!(outcome, UpsertOutcome::Failed(ref e) if e.status == 403 && e.code.as_deref() == Some("missing_permissions"))
-        );
-    }
+    assert!(
+        failed_with(&outcomes[0], 413, "request entity too large"),
+        "{outcomes:?}"
+    );
+    assert!(
+        failed_with(
+            &outcomes[1],
+            404,
+            "related entity azureDevopsTeam/t1 was not found"
+        ),
+        "{outcomes:?}"
+    );
 }
 
 #[tokio::test]

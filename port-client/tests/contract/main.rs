@@ -5,5 +5,6 @@ mod blueprints;
 mod common;
 mod datasource;
 mod entities;
+mod faults;
 mod integration;
 mod transport;
