@@ -142,8 +142,8 @@ async fn stand_in(responder: impl Respond + 'static) -> MockServer {
 struct Measured {
     report: ResyncReport,
     seconds: f64,
-    /// Seconds each resource of the mapping took, by position.
-    resource_seconds: BTreeMap<usize, f64>,
+    /// When each resource of the mapping started and finished (seconds), by position.
+    resource_spans: BTreeMap<usize, (f64, f64)>,
     rss_before_mib: f64,
     peak_rss_mib: f64,
 }
@@ -163,7 +163,7 @@ async fn resync(ado_url: &str, port_url: &str) -> Measured {
         .build()
         .expect("Port client");
     let sink = PortSink::new(port);
-    let timer = Arc::new(ResourceTimer::default());
+    let timer = Arc::new(ResourceTimer::new());
     let on_progress = Arc::clone(&timer);
     let resync = Resync::new(mapping, vec![client])
         .expect("resync")
@@ -187,38 +187,45 @@ async fn resync(ado_url: &str, port_url: &str) -> Measured {
     Measured {
         report,
         seconds,
-        resource_seconds: timer.seconds(),
+        resource_spans: timer.spans(),
         rss_before_mib,
         peak_rss_mib: rss_mib("VmHWM:"),
     }
 }
 
-/// When each resource of the mapping started, and how long it took once finished.
-#[derive(Default)]
-struct ResourceTimer(Mutex<BTreeMap<usize, (Instant, Duration)>>);
+/// When each resource of the mapping started and finished, in seconds since the timer was
+/// made (just before the resync started).
+struct ResourceTimer {
+    origin: Instant,
+    spans: Mutex<BTreeMap<usize, (f64, f64)>>,
+}
 
 impl ResourceTimer {
+    fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            spans: Mutex::default(),
+        }
+    }
+
     fn record(&self, event: &ProgressEvent) {
-        let mut times = self.0.lock().expect("resource times");
+        let now = self.origin.elapsed().as_secs_f64();
+        let mut spans = self.spans.lock().expect("resource spans");
         match event {
             ProgressEvent::KindStarted { resource_index, .. } => {
-                times.insert(*resource_index, (Instant::now(), Duration::ZERO));
+                spans.insert(*resource_index, (now, now));
             }
             ProgressEvent::KindFinished { resource_index, .. } => {
-                if let Some((started, took)) = times.get_mut(resource_index) {
-                    *took = started.elapsed();
+                if let Some((_, finished)) = spans.get_mut(resource_index) {
+                    *finished = now;
                 }
             }
             _ => {}
         }
     }
 
-    fn seconds(&self) -> BTreeMap<usize, f64> {
-        let times = self.0.lock().expect("resource times");
-        times
-            .iter()
-            .map(|(index, (_, took))| (*index, took.as_secs_f64()))
-            .collect()
+    fn spans(&self) -> BTreeMap<usize, (f64, f64)> {
+        self.spans.lock().expect("resource spans").clone()
     }
 }
 
@@ -247,17 +254,18 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
     );
 
     println!(
-        "{:<8} {:<20} {:>8} {:>8}",
-        "resource", "kind", "seconds", "entities"
+        "{:<8} {:<20} {:>8} {:>8} {:>8}",
+        "resource", "kind", "from s", "to s", "entities"
     );
     for kind in &measured.report.kinds {
-        let seconds = measured.resource_seconds.get(&kind.resource_index);
+        let (from, to) = measured
+            .resource_spans
+            .get(&kind.resource_index)
+            .copied()
+            .unwrap_or_default();
         println!(
-            "{:<8} {:<20} {:>8.2} {:>8}",
-            kind.resource_index,
-            kind.kind,
-            seconds.copied().unwrap_or(0.0),
-            kind.counts.upserted
+            "{:<8} {:<20} {from:>8.2} {to:>8.2} {:>8}",
+            kind.resource_index, kind.kind, kind.counts.upserted
         );
     }
     println!();
