@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p ado-port-sync --bench resync_throughput -- [--projects N]
 //! [--ado-latency-ms MS] [--port-latency-ms MS]` resyncs N generated projects (default 8,
-//! 399 entities each) with the default mapping into Port, as the `ado-port` binary does, and
+//! 399 entities each) with the default mapping into Port, with default client settings, and
 //! prints the wall time of `Resync::run`, the Azure DevOps requests per endpoint next to the
 //! fewest the data needs, the Port requests per route, the entities per bulk upsert and the
 //! peak resident set. The stand-in Azure DevOps and Port answer every request after the given
@@ -238,7 +238,7 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
         .map(|k| k.counts.upserted)
         .sum();
     println!(
-        "Resync of {} projects (Azure DevOps latency {} ms, Port latency {} ms): {:.2} s",
+        "Resync of {} project(s), Azure DevOps latency {} ms, Port latency {} ms: {:.2} s",
         args.org.projects,
         args.ado_latency.as_millis(),
         args.port_latency.as_millis(),
@@ -252,7 +252,21 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
         measured.peak_rss_mib,
         measured.rss_before_mib
     );
+    print_resources(measured);
+    // One width for both request tables, so that they line up.
+    let width = Endpoint::ALL
+        .iter()
+        .map(|e| e.template().len())
+        .chain(counts.ado.keys().map(String::len))
+        .chain(counts.port.keys().map(String::len))
+        .max()
+        .unwrap_or(0);
+    print_ado_requests(&args.org, counts, width);
+    print_port_requests(counts, width);
+}
 
+/// When each resource started and finished, and the entities it wrote.
+fn print_resources(measured: &Measured) {
     println!(
         "{:<8} {:<20} {:>8} {:>8} {:>8}",
         "resource", "kind", "from s", "to s", "entities"
@@ -269,62 +283,47 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
         );
     }
     println!();
+}
 
+/// Azure DevOps requests per endpoint next to the fewest the generated data needs.
+fn print_ado_requests(org: &Org, counts: &Counts, width: usize) {
     let mut minimum: BTreeMap<&str, usize> = BTreeMap::new();
-    for (endpoint, items) in args.org.calls() {
+    for (endpoint, items) in org.calls() {
         *minimum.entry(endpoint.template()).or_default() += endpoint.minimum_requests(items);
     }
-    let width = Endpoint::ALL
-        .iter()
-        .map(|e| e.template().len())
-        .chain(counts.ado.keys().map(String::len))
-        .max()
-        .unwrap_or(0);
+    let served = Endpoint::ALL.iter().map(|e| e.template());
+    let unserved = counts.ado.keys().filter(|r| r.starts_with("unserved "));
     println!(
         "{:<width$} {:>8} {:>8}",
         "Azure DevOps endpoint", "requests", "minimum"
     );
-    let mut rows: Vec<(&str, usize, usize)> = Endpoint::ALL
-        .iter()
-        .map(|e| {
-            let template = e.template();
-            let requests = counts.ado.get(template).copied().unwrap_or(0);
-            (
-                template,
-                requests,
-                minimum.get(template).copied().unwrap_or(0),
-            )
-        })
-        .collect();
-    rows.extend(
-        counts
-            .ado
-            .iter()
-            .filter(|(route, _)| route.starts_with("unserved "))
-            .map(|(route, n)| (route.as_str(), *n, 0)),
-    );
-    for (route, requests, least) in &rows {
+    let (mut total, mut total_minimum) = (0, 0);
+    for route in served.chain(unserved.map(String::as_str)) {
+        let requests = counts.ado.get(route).copied().unwrap_or(0);
+        let least = minimum.get(route).copied().unwrap_or(0);
         println!("{route:<width$} {requests:>8} {least:>8}");
+        total += requests;
+        total_minimum += least;
     }
-    let (requests, least) = rows
-        .iter()
-        .fold((0, 0), |(r, l), row| (r + row.1, l + row.2));
-    println!("{:<width$} {requests:>8} {least:>8}\n", "total");
+    println!("{:<width$} {total:>8} {total_minimum:>8}\n", "total");
+}
 
+/// Port requests per route and the entities per bulk upsert.
+fn print_port_requests(counts: &Counts, width: usize) {
     println!("{:<width$} {:>8}", "Port route", "requests");
     let unserved = counts.port.keys().filter(|r| r.starts_with("unserved "));
     for route in port::ROUTES.into_iter().chain(unserved.map(String::as_str)) {
         let requests = counts.port.get(route).copied().unwrap_or(0);
         println!("{route:<width$} {requests:>8}");
     }
+    let total: usize = counts.port.values().sum();
+    println!("{:<width$} {total:>8}", "total");
     let sizes = &counts.bulk_sizes;
-    let received: usize = sizes.iter().sum();
+    let entities: usize = sizes.iter().sum();
     println!(
-        "{:<width$} {:>8}\nentities per bulk upsert: min {}, avg {:.1}, max {}",
-        "total",
-        counts.port.values().sum::<usize>(),
+        "entities per bulk upsert: min {}, avg {:.1}, max {}",
         sizes.iter().min().unwrap_or(&0),
-        received as f64 / sizes.len().max(1) as f64,
+        entities as f64 / sizes.len().max(1) as f64,
         sizes.iter().max().unwrap_or(&0),
     );
 }
