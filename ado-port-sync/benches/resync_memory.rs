@@ -15,6 +15,10 @@ use std::time::Instant;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{StandIn, rss_mib};
+
 const REPOSITORIES: usize = 100;
 const PULL_REQUESTS: usize = 1_000;
 
@@ -75,37 +79,15 @@ impl EntitySink for Discard {
     }
 }
 
-/// A memory figure of this process from `/proc/self/status` (`VmHWM`: peak, `VmRSS`: now).
-fn rss_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
-
 #[tokio::main]
 async fn main() {
     if std::env::args().any(|a| a == "--serve") {
         return serve().await;
     }
-    let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
-        .arg("--serve")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("stand-in server starts");
-    let mut uri = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-        &mut uri,
-    )
-    .expect("stand-in server address");
-    run(uri.trim()).await;
-    drop(child.stdin.take());
-    let _ = child.wait();
+    let mut stand_in = StandIn::start(&["--serve".to_owned()]);
+    let uri = stand_in.read_line();
+    run(&uri).await;
+    stand_in.finish();
 }
 
 /// Serves the organization until standard input closes.
@@ -142,9 +124,7 @@ async fn serve() {
         .await;
 
     println!("{}", server.uri());
-    let _ =
-        tokio::task::spawn_blocking(|| std::io::Read::read(&mut std::io::stdin(), &mut [0u8; 1]))
-            .await;
+    support::stdin_closed().await;
 }
 
 /// Resyncs the organization at `uri` and prints the figures.
