@@ -206,7 +206,7 @@ pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
             .client
             .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
         listed_once(&scope, SharedList::Policies, &repo.id, listed)
-            .map_ok(move |policy| enrich(policy, [("__repository", repository.clone())]))
+            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
             .boxed()
     })
 }
