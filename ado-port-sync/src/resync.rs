@@ -676,10 +676,7 @@ impl ResourceRun<'_> {
                     }
                 }
                 WriteOutcome::Rejected(message) => {
-                    self.report.reject(format!(
-                        "{} {}: {message}",
-                        entity.blueprint, entity.identifier
-                    ));
+                    self.report.reject(format!("{}: {message}", label(entity)));
                 }
                 WriteOutcome::Skipped(reason) => {
                     self.report.counts.skipped += 1;
@@ -747,6 +744,16 @@ fn attribute_deletions(kinds: &mut [KindReport], reconciliation: &ReconcileRepor
             report.counts.deleted += deleted;
         }
     }
+}
+
+/// `blueprint identifier`, strings unquoted, for messages.
+fn label(entity: &Entity) -> String {
+    let text = |value: &Value| {
+        value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned)
+    };
+    format!("{} {}", text(&entity.blueprint), text(&entity.identifier))
 }
 
 /// Writes one batch once a write slot of the resync is free, unless the resync stopped

@@ -710,3 +710,63 @@ async fn sigterm_stops_fetch_with_143() {
     let (exit, stderr) = exit_code(child).await;
     assert_eq!(exit, Some(143), "{stderr}");
 }
+
+#[tokio::test]
+async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 1, "value": [{"id": "p1", "name": "One", "state": "wellFormed"}]}),
+        ))
+        .mount(&ado)
+        .await;
+    let port = MockServer::start().await;
+    port_token(&port, 200).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities/bulk"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "ok": false, "error": "not_found",
+            "message": "Blueprint with identifier \"azureDevopsProject\" was not found"
+        })))
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/entities/datasource-entities"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"ok": true, "next": null,
+            "entities": [{"identifier": "gone", "blueprint": "azureDevopsProject"}]})),
+        )
+        .mount(&port)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/my-ado/resync-state"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&port)
+        .await;
+    let (mapping, env) = (projects_mapping(), sync_env(&ado, &port));
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ado_port(&["sync", "--mapping", mapping.to_str().unwrap()], &env)
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: the resync failed, nothing was deleted")
+            && last.contains("blueprint `azureDevopsProject` does not exist")
+            && last.contains("ado-port blueprints"),
+        "{stderr}"
+    );
+    let requests = port.received_requests().await.unwrap();
+    assert!(
+        !requests.iter().any(|r| r.url.path().contains("delete")),
+        "nothing deleted"
+    );
+    assert_eq!(
+        states(&port).await.last().map(String::as_str),
+        Some("failed")
+    );
+}
