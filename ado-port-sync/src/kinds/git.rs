@@ -282,8 +282,9 @@ pub(super) fn pull_requests(
             };
             listing.take(max_results).boxed()
         });
+        // The three statuses are listed at the same time.
         stream::iter([active].into_iter().chain(closed))
-            .flatten()
+            .flatten_unordered(3)
             .map_ok(|pr| pr.raw)
     })
 }
