@@ -1,35 +1,48 @@
-//! `ado-port listen`: the live events (service hooks) server.
+//! `ado-port listen`: the live events (service hooks) server, with scheduled resyncs.
 //!
-//! `POST /integration/webhook` (or `/webhook`) takes an Azure DevOps service-hook payload and
-//! upserts or deletes the entities it concerns in Port. With `WEBHOOK_SECRET` set, a call must
-//! carry `Authorization: Basic` whose password is the secret (any user name).
+//! `POST /integration/webhook` (or `/webhook`) takes an Azure DevOps service-hook payload:
+//! checked (Basic password = `WEBHOOK_SECRET`, size, JSON, envelope), queued and answered at
+//! once; workers then upsert or delete the entities it concerns in Port (see [`queue`]).
+//! A full resync runs at start and every `OCEAN__SCHEDULED_RESYNC_INTERVAL` minutes (see
+//! [`scheduler`]); `GET /healthz`, `/readyz` and `/metrics` report on all of it.
 //!
 //! With `APP_HOST` set, starting creates the service hook subscriptions that deliver the
 //! handled events to `{APP_HOST}/integration/webhook` in every organization, keeping those
 //! already in place (see [`ado_port_sync::ensure_subscriptions`]).
 
+mod metrics;
+mod queue;
+mod routes;
+mod scheduler;
+mod server;
+
 use crate::Failure;
 use crate::mapping_source;
-use crate::signals::{Shutdown, Signal};
+use crate::signals::Shutdown;
 use ado_client::AdoClient;
-use ado_port_sync::{
-    LiveError, LiveEvents, PortSink, Secret, Settings, WebhookTarget, ensure_subscriptions,
-};
-use base64::Engine as _;
-use hyper::body::{Body as _, Incoming};
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use ado_port_sync::{LiveEvents, PortSink, Settings, WebhookTarget, ensure_subscriptions};
+use metrics::Metrics;
+use queue::{Queue, Retry};
+use routes::App;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
-/// Largest payload accepted.
-const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
-/// How long calls in progress may take to finish after a stop signal.
-const DRAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+/// Events the queue holds at most; further calls get 503 with `Retry-After`.
+const QUEUE_CAPACITY: usize = 1000;
+/// Workers handling events; events of one item always go to the same one.
+const WORKERS: usize = 8;
+/// Retries of an event failing transiently: 1 s, 2 s, 4 s.
+const RETRY: Retry = Retry {
+    retries: 3,
+    first_delay: Duration::from_secs(1),
+    max_delay: Duration::from_secs(30),
+};
+/// How long stopping may take: open calls, queued events and the resync in progress.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Arguments of `ado-port listen`.
 #[derive(clap::Args)]
@@ -43,54 +56,107 @@ pub struct ListenArgs {
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0:8000")]
     bind: SocketAddr,
-}
-
-/// What every request needs.
-struct Server {
-    live: LiveEvents,
-    secret: Option<Secret>,
+    /// Accept webhook calls without credentials when no WEBHOOK_SECRET is set (anyone who
+    /// reaches the port can then make the integration read and write the catalog).
+    #[arg(long)]
+    insecure_no_webhook_secret: bool,
 }
 
 pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> {
     let settings = Settings::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
+    let secret = settings.integration.config.webhook_secret.clone();
+    if secret.is_none() {
+        if !args.insecure_no_webhook_secret {
+            return Err(Failure::Message(
+                "no webhook secret: set OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET (the Basic password service hooks send), or pass --insecure-no-webhook-secret to accept unauthenticated calls".into(),
+            ));
+        }
+        tracing::warn!("no WEBHOOK_SECRET: webhook calls are not authenticated");
+    }
     let organizations = settings.organizations()?;
-    let sink = PortSink::new(settings.require_port_client()?).report_resync_state(false);
+    let port = settings.require_port_client()?;
     let (config, origin) = shutdown
-        .interruptible(mapping_source::mapping_config(
+        .interruptible(mapping_source::mapping_config_checking_port(
             args.mapping.as_deref(),
             &settings,
+            &port,
         ))
         .await?;
+    let excluded = settings.integration.config.excluded_tags.clone();
     let live = LiveEvents::new(
         &config,
         mapping_engine::Options::default(),
         organizations.clone(),
-        Arc::new(sink),
+        Arc::new(PortSink::new(port.clone()).report_resync_state(false)),
     )
     .map_err(|e| Failure::Message(format!("{origin}: {e}")))?
-    .excluded_tags(settings.integration.config.excluded_tags.clone());
-    let server = Arc::new(Server {
-        live,
-        secret: settings.integration.config.webhook_secret.clone(),
-    });
-    if server.secret.is_none() {
-        tracing::warn!("no WEBHOOK_SECRET: webhook calls are not authenticated");
-    }
+    .excluded_tags(excluded.clone());
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| Failure::Message(format!("cannot listen on {}: {e}", args.bind)))?;
     let address = listener.local_addr()?;
+
+    let metrics = Arc::new(Metrics::default());
+    let (queue, workers) = Queue::start(
+        Arc::new(live),
+        Arc::clone(&metrics),
+        WORKERS,
+        QUEUE_CAPACITY,
+        RETRY,
+    );
+    let schedule = scheduler::Schedule {
+        config,
+        organizations: organizations.clone(),
+        excluded_tags: excluded,
+        sink: PortSink::new(port),
+        interval: settings.scheduled_resync_interval,
+    };
     eprintln!("listening on http://{address}");
-    let config = &settings.integration.config;
-    if let Some(app_host) = &config.app_host {
+    if let Some(app_host) = &settings.integration.config.app_host {
         let mut target = WebhookTarget::new(app_host);
-        if let Some(secret) = &server.secret {
+        if let Some(secret) = &secret {
             target = target.basic_auth_password(secret.expose());
         }
         tokio::spawn(subscribe(organizations, target));
     }
-    let signal = serve(listener, server, shutdown).await;
+    let app = Arc::new(App::new(secret, Arc::clone(&queue), Arc::clone(&metrics)));
+    let serving = async {
+        let (signal, stopped) = server::serve(listener, app, shutdown, DRAIN_DEADLINE).await;
+        drain(&queue, workers, stopped + DRAIN_DEADLINE).await;
+        signal
+    };
+    // The resync in progress is cancelled by the signal; it then reports its state.
+    let resyncs = async {
+        tokio::select! {
+            () = scheduler::run(schedule, metrics, shutdown) => {}
+            () = async {
+                shutdown.requested().await;
+                tokio::time::sleep(DRAIN_DEADLINE).await;
+            } => tracing::error!("the resync did not stop within {}s", DRAIN_DEADLINE.as_secs()),
+        }
+    };
+    let (signal, ()) = tokio::join!(serving, resyncs);
     Err(Failure::Interrupted(signal))
+}
+
+/// Closes the queue and lets the workers handle the events it holds until `deadline`.
+async fn drain(queue: &Queue, mut workers: tokio::task::JoinSet<()>, deadline: Instant) {
+    queue.close();
+    let pending = queue.depth();
+    if pending > 0 {
+        eprintln!("handling the {pending} queued events");
+    }
+    let drained = tokio::time::timeout_at(deadline, async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::error!(
+            "{} queued events abandoned after {}s",
+            queue.depth(),
+            DRAIN_DEADLINE.as_secs()
+        );
+    }
 }
 
 /// Creates the missing service hook subscriptions of every organization, concurrently, and
@@ -111,157 +177,4 @@ async fn subscribe(organizations: Vec<AdoClient>, target: WebhookTarget) {
         }
     });
     futures::future::join_all(setups).await;
-}
-
-/// Accepts connections until SIGINT or SIGTERM, then stops accepting and lets the calls in
-/// progress finish within [`DRAIN_DEADLINE`]; returns the signal.
-async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: &Shutdown) -> Signal {
-    let mut connections = tokio::task::JoinSet::new();
-    let signal = loop {
-        let (stream, peer) = tokio::select! {
-            signal = shutdown.requested() => break signal,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!(%error, "accepting a connection failed");
-                    continue;
-                }
-            },
-        };
-        let server = Arc::clone(&server);
-        let shutdown = shutdown.clone();
-        connections.spawn(async move {
-            let service = service_fn(move |request| {
-                let server = Arc::clone(&server);
-                async move { Ok::<_, std::convert::Infallible>(server.respond(request).await) }
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            let result = tokio::select! {
-                result = connection.as_mut() => result,
-                _ = shutdown.requested() => {
-                    // Finish the call in progress, then close instead of keeping alive.
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            };
-            if let Err(error) = result {
-                tracing::debug!(%peer, %error, "connection ended with an error");
-            }
-        });
-    };
-    drop(listener);
-    eprintln!("{}: finishing the calls in progress", signal.name());
-    let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            "calls still in progress after {}s were abandoned",
-            DRAIN_DEADLINE.as_secs()
-        );
-    }
-    signal
-}
-
-impl Server {
-    async fn respond(&self, request: Request<Incoming>) -> Response<String> {
-        let path = request.uri().path();
-        if path != "/integration/webhook" && path != "/webhook" {
-            return reply(StatusCode::NOT_FOUND, "not found");
-        }
-        if request.method() != Method::POST {
-            return reply(StatusCode::METHOD_NOT_ALLOWED, "use POST");
-        }
-        if !self.authorized(request.headers().get(AUTHORIZATION)) {
-            tracing::warn!("webhook call rejected: missing or wrong credentials");
-            return reply(StatusCode::UNAUTHORIZED, "unauthorized");
-        }
-        let payload = match read_json(request.into_body()).await {
-            Ok(payload) => payload,
-            Err(message) => return reply(StatusCode::BAD_REQUEST, &message),
-        };
-        match self.live.handle(&payload).await {
-            Ok(report) => {
-                let body = serde_json::to_string(&report).unwrap_or_else(|_| "{}".into());
-                json_reply(StatusCode::OK, body)
-            }
-            Err(LiveError::Envelope(message)) => reply(
-                StatusCode::BAD_REQUEST,
-                &format!("invalid event: {message}"),
-            ),
-            Err(error) => {
-                tracing::error!(%error, "handling a webhook event failed");
-                reply(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
-            }
-        }
-    }
-
-    /// No secret: every call. A secret: `Basic` credentials whose password is the secret.
-    fn authorized(&self, header: Option<&HeaderValue>) -> bool {
-        let Some(secret) = &self.secret else {
-            return true;
-        };
-        let password = header
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| {
-                let (scheme, encoded) = h.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("basic")
-                    .then_some(encoded.trim())
-            })
-            .and_then(|encoded| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(encoded)
-                    .ok()
-            })
-            .and_then(|decoded| String::from_utf8(decoded).ok())
-            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
-        password.is_some_and(|p| constant_time_eq(p.as_bytes(), secret.expose().as_bytes()))
-    }
-}
-
-/// Compares without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Reads the body (at most [`MAX_BODY_BYTES`]) as JSON.
-async fn read_json(mut body: Incoming) -> Result<serde_json::Value, String> {
-    if body.size_hint().lower() > MAX_BODY_BYTES {
-        return Err("payload too large".into());
-    }
-    let mut bytes = Vec::new();
-    while let Some(frame) =
-        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-    {
-        let frame = frame.map_err(|e| format!("cannot read the body: {e}"))?;
-        if let Ok(data) = frame.into_data() {
-            bytes.extend_from_slice(&data);
-            if bytes.len() as u64 > MAX_BODY_BYTES {
-                return Err("payload too large".into());
-            }
-        }
-    }
-    // Some senders prefix the JSON with a UTF-8 byte order mark.
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    serde_json::from_slice(text).map_err(|e| format!("invalid JSON: {e}"))
-}
-
-fn reply(status: StatusCode, message: &str) -> Response<String> {
-    json_reply(
-        status,
-        serde_json::json!({ "message": message }).to_string(),
-    )
-}
-
-fn json_reply(status: StatusCode, body: String) -> Response<String> {
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
 }
