@@ -48,25 +48,12 @@ fn ado_port(args: &[&str]) -> Command {
 /// The settings of a listener from `ado` (organization `fabrikam`) into `port` as `my-ado`,
 /// with the webhook secret `s3cret`.
 fn settings(ado: &MockServer, port: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("OCEAN__PORT__CLIENT_ID", "port-id".into()),
-        ("OCEAN__PORT__CLIENT_SECRET", "port-secret".into()),
-        ("OCEAN__PORT__BASE_URL", port.uri()),
-        ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado".into()),
-        (
-            "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
-            format!("{}/fabrikam", ado.uri()),
-        ),
-        (
-            "OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN",
-            "pat".into(),
-        ),
-        ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "cloud".into()),
-        (
-            "OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET",
-            "s3cret".into(),
-        ),
-    ]
+    let mut env = common::port_env(ado, port);
+    env.push((
+        "OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET",
+        "s3cret".into(),
+    ));
+    env
 }
 
 /// Starts `ado-port listen` on a free port with `env` and the extra `args`, and waits until
@@ -306,13 +293,7 @@ async fn ado_stand_in(delay: Duration) -> MockServer {
 /// upserts.
 async fn port_stand_in() -> MockServer {
     let port = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/access_token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"ok": true, "accessToken": "tok", "expiresIn": 3600, "tokenType": "Bearer"}),
-        ))
-        .mount(&port)
-        .await;
+    common::port_token(&port, 200).await;
     Mock::given(method("GET"))
         .and(path("/v1/integration/my-ado"))
         .respond_with(
@@ -365,25 +346,11 @@ async fn any_write(port: &MockServer) -> bool {
         .any(|r| r.url.path().contains("/entities/bulk") || r.url.path().contains("delete"))
 }
 
-/// The statuses of the resync states Port received, in order.
-async fn states(port: &MockServer) -> Vec<String> {
-    port.received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.method.as_str() == "PATCH")
-        .map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).expect("JSON state");
-            body["status"].as_str().unwrap_or_default().to_owned()
-        })
-        .collect()
-}
-
 /// Waits until Port received `count` resync states, for at most ten seconds.
 async fn wait_for_states(port: &MockServer, count: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let states = states(port).await;
+        let states = common::states(port).await;
         if states.len() >= count {
             return states;
         }
@@ -554,6 +521,61 @@ async fn a_burst_of_events_is_applied_completely_and_counted() {
 }
 
 #[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after() {
+    use futures::StreamExt as _;
+    let ado = ado_stand_in(Duration::ZERO).await;
+    // Every event stays in the queue: its item is never read.
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/fabrikam/_apis/git/pullrequests/\d+$"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+    let port = port_stand_in().await;
+    let mut server = listen(settings(&ado, &port), &[]).await;
+    let address = server.address.clone();
+    let accepted = futures::stream::iter(1..=1000)
+        .map(|id| {
+            let address = address.clone();
+            async move {
+                let event = pull_request_event(id);
+                post(&address, "/webhook", Some(GOOD), &event).await.0
+            }
+        })
+        .buffer_unordered(32)
+        .filter(|status| std::future::ready(*status == 202))
+        .count()
+        .await;
+    assert_eq!(accepted, 1000);
+    let request = format!(
+        "POST /webhook HTTP/1.1\r\nHost: {address}\r\nAuthorization: {GOOD}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        pull_request_event(1001).len(),
+        pull_request_event(1001)
+    );
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("\r\nretry-after: 30\r\n"),
+        "{response}"
+    );
+    let (_, metrics) = get(&address, "/metrics").await;
+    assert!(
+        metrics.lines().any(|l| l == "ado_port_queue_depth 1000"),
+        "{metrics}"
+    );
+    // Draining would wait for Azure DevOps: end it the hard way.
+    server.child.kill().expect("killed");
+    server.child.wait().expect("reaped");
+}
+
+#[tokio::test]
 async fn health_readiness_and_the_resync_at_start_are_reported() {
     let (ado, port) = (ado_stand_in(Duration::ZERO).await, port_stand_in().await);
     let server = listen(settings(&ado, &port), &[]).await;
@@ -570,7 +592,7 @@ async fn health_readiness_and_the_resync_at_start_are_reported() {
     }
     let (status, body) = get(address, "/readyz").await;
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
-    assert_eq!(states(&port).await, ["running", "completed"]);
+    assert_eq!(common::states(&port).await, ["running", "completed"]);
     let (code, _) = server.stop("-INT").await;
     assert_eq!(code, Some(130));
 }
@@ -595,7 +617,7 @@ async fn a_failed_resync_makes_the_server_unready_but_not_stop() {
         "{body}"
     );
     assert_eq!(get(&server.address, "/healthz").await.0, 200);
-    assert_eq!(states(&port).await, ["running", "failed"]);
+    assert_eq!(common::states(&port).await, ["running", "failed"]);
     let (code, _) = server.stop("-TERM").await;
     assert_eq!(code, Some(143));
 }
@@ -613,7 +635,7 @@ async fn scheduled_resyncs_never_overlap() {
     wait_for_states(&port, 6).await;
     let (code, _) = server.stop("-TERM").await;
     assert_eq!(code, Some(143));
-    let states = states(&port).await;
+    let states = common::states(&port).await;
     for (position, pair) in states.chunks(2).enumerate() {
         assert_eq!(pair[0], "running", "resync {position} of {states:?}");
         assert!(
@@ -635,7 +657,11 @@ async fn sigterm_during_a_resync_exits_143_with_the_resync_failed_in_port() {
     wait_for_states(&port, 1).await;
     let (code, stderr) = server.stop("-TERM").await;
     assert_eq!(code, Some(143), "{stderr:?}");
-    assert_eq!(states(&port).await, ["running", "failed"], "{stderr:?}");
+    assert_eq!(
+        common::states(&port).await,
+        ["running", "failed"],
+        "{stderr:?}"
+    );
 }
 
 #[tokio::test]
@@ -701,8 +727,11 @@ async fn sigint_closes_idle_connections_at_once() {
         .expect("connect");
     let (code, stderr) = server.stop("-INT").await;
     assert_eq!(code, Some(130), "{stderr:?}");
+    // Closed, or reset when it was still waiting to be accepted.
     let mut rest = Vec::new();
-    silent.read_to_end(&mut rest).await.expect("closed");
+    if let Err(error) = silent.read_to_end(&mut rest).await {
+        assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset, "{error}");
+    }
     assert!(
         !stderr.iter().any(|l| l.contains("still open")),
         "{stderr:?}"

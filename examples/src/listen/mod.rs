@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 /// Events the queue holds at most; further calls get 503 with `Retry-After`.
@@ -140,23 +141,25 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
 }
 
 /// Closes the queue and lets the workers handle the events it holds until `deadline`.
-async fn drain(queue: &Queue, mut workers: tokio::task::JoinSet<()>, deadline: Instant) {
+async fn drain(queue: &Queue, mut workers: JoinSet<()>, deadline: Instant) {
     queue.close();
     let pending = queue.depth();
     if pending > 0 {
         eprintln!("handling the {pending} queued events");
     }
-    let drained = tokio::time::timeout_at(deadline, async {
-        while workers.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
+    if !join_until(&mut workers, deadline).await {
         tracing::error!(
             "{} queued events abandoned after {}s",
             queue.depth(),
             DRAIN_DEADLINE.as_secs()
         );
     }
+}
+
+/// Waits for every task of `tasks` until `deadline`; returns whether they all ended.
+async fn join_until(tasks: &mut JoinSet<()>, deadline: Instant) -> bool {
+    let all = async { while tasks.join_next().await.is_some() {} };
+    tokio::time::timeout_at(deadline, all).await.is_ok()
 }
 
 /// Creates the missing service hook subscriptions of every organization, concurrently, and

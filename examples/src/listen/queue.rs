@@ -238,48 +238,31 @@ mod tests {
         assert_eq!(delays, [1, 2, 3, 3]);
     }
 
-    #[tokio::test]
-    async fn transient_failures_are_retried_until_success_or_the_last_retry() {
+    /// What `with_retries` returns when attempt `n` yields `outcomes[n]` (the last one
+    /// repeated), and how many attempts it made.
+    async fn attempts(
+        outcomes: &[Result<u32, &'static str>],
+    ) -> (Result<u32, &'static str>, usize) {
         let mut calls = 0;
         let result = with_retries(
             RETRY,
             |e: &&str| *e == "transient",
-            |_| {
+            |n| {
                 calls += 1;
-                let outcome = if calls < 3 {
-                    Err("transient")
-                } else {
-                    Ok(calls)
-                };
+                let outcome = outcomes[(n as usize).min(outcomes.len() - 1)];
                 async move { outcome }
             },
         )
         .await;
-        assert_eq!(result, Ok(3));
+        (result, calls)
+    }
 
-        let mut calls = 0;
-        let result: Result<(), _> = with_retries(
-            RETRY,
-            |e: &&str| *e == "transient",
-            |_| {
-                calls += 1;
-                async { Err("transient") }
-            },
-        )
-        .await;
-        assert_eq!((result, calls), (Err("transient"), 4));
-
-        let mut calls = 0;
-        let result: Result<(), _> = with_retries(
-            RETRY,
-            |e: &&str| *e == "transient",
-            |_| {
-                calls += 1;
-                async { Err("definitive") }
-            },
-        )
-        .await;
-        assert_eq!((result, calls), (Err("definitive"), 1));
+    #[tokio::test]
+    async fn transient_failures_are_retried_until_success_or_the_last_retry() {
+        let recovering = [Err("transient"), Err("transient"), Ok(7)];
+        assert_eq!(attempts(&recovering).await, (Ok(7), 3));
+        assert_eq!(attempts(&[Err("transient")]).await, (Err("transient"), 4));
+        assert_eq!(attempts(&[Err("definitive")]).await, (Err("definitive"), 1));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! [`HEADER_READ_TIMEOUT`] (idle keep-alive connections included), backoff when accepting
 //! fails (out of file descriptors), and a graceful stop.
 
+use super::join_until;
 use super::routes::App;
 use crate::signals::{Shutdown, Signal};
 use hyper::service::service_fn;
@@ -100,11 +101,7 @@ pub async fn serve(
     let stopped = Instant::now();
     drop(listener);
     eprintln!("{}: finishing the calls in progress", signal.name());
-    let drained = tokio::time::timeout_at(stopped + drain, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
+    if !join_until(&mut connections, stopped + drain).await {
         tracing::warn!(
             "{} connections still open after {}s were closed",
             connections.len(),
