@@ -679,7 +679,7 @@ async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
         .mount(&ado)
         .await;
     let port = MockServer::start().await;
-    port_token(&port, 200).await;
+    common::port_token(&port, 200).await;
     Mock::given(method("POST"))
         .and(path("/v1/blueprints/azureDevopsProject/entities/bulk"))
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({
@@ -701,7 +701,7 @@ async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
         .mount(&port)
         .await;
-    let (mapping, env) = (projects_mapping(), sync_env(&ado, &port));
+    let (mapping, env) = (projects_mapping(), common::port_env(&ado, &port));
     let out = tokio::task::spawn_blocking(move || {
         let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         ado_port(&["sync", "--mapping", mapping.to_str().unwrap()], &env)
@@ -723,7 +723,7 @@ async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
         "nothing deleted"
     );
     assert_eq!(
-        states(&port).await.last().map(String::as_str),
+        common::states(&port).await.last().map(String::as_str),
         Some("failed")
     );
 }
