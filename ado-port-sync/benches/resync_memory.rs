@@ -129,7 +129,7 @@ async fn serve() {
 
 /// Resyncs the organization at `uri` and prints the figures.
 async fn run(uri: &str) {
-    let yaml = include_str!("../tests/fixtures/default-mapping.yaml");
+    let yaml = include_str!("../../mappings/default-mapping.yaml");
     let full = Mapping::from_yaml(yaml, Options::default()).expect("default mapping");
     let keep: Vec<usize> = full
         .resources

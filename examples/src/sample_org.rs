@@ -10,7 +10,7 @@ use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The default mapping of Port's Azure DevOps integration.
-pub const DEFAULT_MAPPING: &str = include_str!("../demo/default-mapping.yaml");
+pub const DEFAULT_MAPPING: &str = include_str!("../../mappings/default-mapping.yaml");
 
 const ORGANIZATION: &str = include_str!("../demo/organization.json");
 /// The sample organization's name in its URL.

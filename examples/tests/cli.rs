@@ -63,7 +63,7 @@ fn temp(name: &str) -> PathBuf {
 
 #[test]
 fn map_prints_the_entities_jq_computes() {
-    let mapping = engine_data("default-mapping.yaml");
+    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings/default-mapping.yaml");
     let expected_dir = engine_data("expected/default-mapping");
     let mut kinds: Vec<String> = std::fs::read_dir(&expected_dir)
         .unwrap()

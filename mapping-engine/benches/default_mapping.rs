@@ -74,7 +74,7 @@ fn main() {
         .and_then(|i| args.get(i + 1));
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/default-mapping.yaml"
+        "/../mappings/default-mapping.yaml"
     ))
     .expect("default mapping");
     // One thread: the figure is the throughput of one core.

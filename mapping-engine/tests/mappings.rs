@@ -8,7 +8,7 @@ use mapping_engine::{ConfigError, Mapping, Options, Outcome};
 use serde_json::{Value, json};
 
 fn load(name: &str) -> Mapping {
-    let text = std::fs::read_to_string(common::data(&format!("{name}.yaml"))).unwrap();
+    let text = std::fs::read_to_string(common::seed_mapping(&format!("{name}.yaml"))).unwrap();
     Mapping::from_yaml(&text, Options::default()).unwrap()
 }
 

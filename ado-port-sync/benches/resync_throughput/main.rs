@@ -150,7 +150,7 @@ struct Measured {
 
 /// Resyncs the organization at `ado_url` into the Port at `port_url` with the default mapping.
 async fn resync(ado_url: &str, port_url: &str) -> Measured {
-    let yaml = include_str!("../../tests/fixtures/default-mapping.yaml");
+    let yaml = include_str!("../../../mappings/default-mapping.yaml");
     let mapping = Mapping::from_yaml(yaml, Options::default()).expect("default mapping");
     let organization = Organization::parse(&format!("{ado_url}/{}", org::NAME)).expect("url");
     let client = AdoClient::builder(organization, Credential::pat("bench"))

@@ -20,9 +20,12 @@ pub fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Compiles a mapping fixture, optionally with extra top-level YAML lines.
+/// Compiles one of the seed's mappings (`mappings/` at the workspace root), optionally with
+/// extra top-level YAML lines.
 pub fn mapping(name: &str, prefix: &str) -> Mapping {
-    let yaml = format!("{prefix}{}", fixture_text(name));
+    let path = format!("{}/../mappings/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let yaml = format!("{prefix}{text}");
     Mapping::from_yaml(&yaml, Options::default()).expect("valid mapping")
 }
 

@@ -17,6 +17,8 @@ import jq
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The seed's mappings, shared by every crate's tests.
+MAPPINGS = os.path.join(HERE, "..", "..", "..", "mappings")
 
 
 def first(program, data_text):
@@ -74,7 +76,7 @@ def map_items(resource, items):
 
 def main():
     for mapping_name in ("default-mapping", "multi-org-mapping"):
-        with open(os.path.join(HERE, mapping_name + ".yaml")) as f:
+        with open(os.path.join(MAPPINGS, mapping_name + ".yaml")) as f:
             mapping = yaml.safe_load(f)
         out_dir = os.path.join(HERE, "expected", mapping_name)
         os.makedirs(out_dir, exist_ok=True)
