@@ -1,8 +1,11 @@
 //! The `ado-port` binary driven as users and the contract drive it.
 
 mod common;
+#[path = "../../mapping-engine/tests/common/same.rs"]
+mod same;
 
 use common::send;
+use same::same;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -36,23 +39,6 @@ fn lines(text: &[u8]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON entity per line"))
         .collect()
-}
-
-/// JSON equality where numbers compare by value (`24` equals `24.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy))
-        }
-        _ => a == b,
-    }
 }
 
 fn temp(name: &str) -> PathBuf {

@@ -107,7 +107,9 @@ fn num_to_json(n: &Num) -> Value {
         Num::Dec(s) => match s.parse::<i64>() {
             Ok(i) => Value::from(i),
             Err(_) => match s.parse::<f64>() {
-                Ok(f) if f.is_finite() => {
+                // jq keeps a literal's fraction (`1.0`) but prints one with an exponent as
+                // the double it is (`1e2` is 100).
+                Ok(f) if f.is_finite() && !s.contains(['e', 'E']) => {
                     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
                 }
                 Ok(f) => float_to_json(f),

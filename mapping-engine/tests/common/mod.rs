@@ -1,23 +1,8 @@
 //! Helpers shared by the integration tests.
 
-use serde_json::Value;
+mod same;
 
-/// JSON equality where numbers compare by value (`24` equals `24.0`).
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy))
-        }
-        _ => a == b,
-    }
-}
+pub use self::same::same;
 
 /// Path of a file under `tests/data`.
 pub fn data(path: &str) -> std::path::PathBuf {
