@@ -1,9 +1,10 @@
 //! Advanced Security alerts (host `advsec`, Azure DevOps Services only).
 
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::AdvancedSecurityAlert;
 use crate::organization::Service;
-use crate::pager::{ListSpec, Pager, Paging};
+use crate::pager::{ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -33,6 +34,35 @@ impl AdoClient {
         .query_opt("criteria.severities", joined(&query.severities))
         .query_opt("criteria.alertType", query.alert_type.as_deref());
         self.list(ListSpec::new(request, Paging::Token { top: None }))
+    }
+
+    /// Gets one Advanced Security alert of a repository.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing alert is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn advanced_security_alert(
+        &self,
+        project: &str,
+        repository_id: &str,
+        alert_id: i64,
+    ) -> Result<Listed<AdvancedSecurityAlert>> {
+        let id = alert_id.to_string();
+        let request = Request::new(
+            Service::AdvancedSecurity,
+            Operation::GetAdvancedSecurityAlert,
+            [
+                project,
+                "_apis",
+                "alert",
+                "repositories",
+                repository_id,
+                "alerts",
+                &id,
+            ],
+        );
+        self.get_listed(&request).await
     }
 }
 

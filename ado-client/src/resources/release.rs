@@ -4,9 +4,10 @@ use jiff::Timestamp;
 
 use super::time_param;
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::{Release, ReleaseDefinition, ReleaseDeployment};
 use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -33,6 +34,42 @@ impl AdoClient {
         .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
         .query_opt("$expand", query.expand.as_deref());
         self.list(ListSpec::new(request, release_paging()))
+    }
+
+    /// Gets one release by id.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing release is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn release(&self, project: &str, release_id: i64) -> Result<Listed<Release>> {
+        let id = release_id.to_string();
+        let request = Request::new(
+            Service::Release,
+            Operation::GetRelease,
+            [project, "_apis", "release", "releases", &id],
+        );
+        self.get_listed(&request).await
+    }
+
+    /// Gets one release definition by id.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing definition is an
+    /// [`Error::Api`](crate::Error::Api) with status 404.
+    pub async fn release_definition(
+        &self,
+        project: &str,
+        definition_id: i64,
+    ) -> Result<Listed<ReleaseDefinition>> {
+        let id = definition_id.to_string();
+        let request = Request::new(
+            Service::Release,
+            Operation::GetReleaseDefinition,
+            [project, "_apis", "release", "definitions", &id],
+        );
+        self.get_listed(&request).await
     }
 
     /// Lists the release definitions of a project matching `query`.
@@ -64,6 +101,8 @@ impl AdoClient {
             [project, "_apis", "release", "deployments"],
         )
         .query_opt("definitionId", query.definition_id)
+        .query_opt("definitionEnvironmentId", query.definition_environment_id)
+        .query_opt("deploymentStatus", query.deployment_status.as_deref())
         .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
         .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
         self.list(ListSpec::new(request, release_paging()))
@@ -173,6 +212,8 @@ impl ReleaseQuery {
 #[must_use]
 pub struct ReleaseDeploymentQuery {
     definition_id: Option<i64>,
+    definition_environment_id: Option<i64>,
+    deployment_status: Option<String>,
     min_modified_time: Option<Timestamp>,
     max_modified_time: Option<Timestamp>,
 }
@@ -186,6 +227,18 @@ impl ReleaseDeploymentQuery {
     /// Only deployments of this release definition.
     pub fn definition_id(mut self, id: i64) -> Self {
         self.definition_id = Some(id);
+        self
+    }
+
+    /// Only deployments to this environment of the release definition.
+    pub fn definition_environment_id(mut self, id: i64) -> Self {
+        self.definition_environment_id = Some(id);
+        self
+    }
+
+    /// Only deployments in this status (`succeeded`, `failed`, ..., or `all`).
+    pub fn deployment_status(mut self, status: impl Into<String>) -> Self {
+        self.deployment_status = Some(status.into());
         self
     }
 
