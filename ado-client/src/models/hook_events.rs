@@ -256,12 +256,13 @@ impl WorkItemResource {
     /// `System.TeamProject`, the project name, from the item or its revision.
     #[must_use]
     pub fn team_project(&self) -> Option<&str> {
-        let fields = self
-            .fields
-            .as_ref()
-            .or_else(|| self.revision.as_ref()?.fields.as_ref())?;
-        fields.get("System.TeamProject")?.as_str()
+        team_project(self.fields.as_ref())
+            .or_else(|| team_project(self.revision.as_ref()?.fields.as_ref()))
     }
+}
+
+fn team_project(fields: Option<&serde_json::Map<String, Value>>) -> Option<&str> {
+    fields?.get("System.TeamProject")?.as_str()
 }
 
 /// `ms.vss-pipelines.run-state-changed-event` and `ms.vss-pipelines.stage-state-changed-event`.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ado_client::{BuildQuery, BuildQueryOrder};
+use ado_client::{AdoClient, BuildQuery, BuildQueryOrder};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -47,31 +47,38 @@ pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
 pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        let org = Arc::clone(&scope);
+        let client = scope.client.clone();
         let project = Arc::new(project);
         project_builds(&scope, &project)
-            .map_ok(move |build| {
-                let project = Arc::clone(&project);
-                // Listed builds decoded with their id.
-                let id = build["id"].as_i64().unwrap_or_default();
-                let build_raw = Arc::new(build);
-                org.client
-                    .build_timeline(&project.id, id)
-                    .try_filter(|record| {
-                        let stage = record.item.record_type.as_deref() == Some("Stage");
-                        async move { stage }
-                    })
-                    .map_ok(move |record| {
-                        enrich(
-                            record.raw,
-                            [
-                                ("__project", project.raw.clone()),
-                                ("__build", Value::clone(&build_raw)),
-                            ],
-                        )
-                    })
-                    .boxed()
-            })
+            .map_ok(move |build| build_stages(&client, Arc::clone(&project), build))
             .try_flatten_unordered(FAN_OUT)
     })
+}
+
+/// The `pipeline-stage` items of one build: its timeline's `Stage` records, with `__project`
+/// and `__build`.
+pub(super) fn build_stages(
+    client: &AdoClient,
+    project: Arc<ProjectEntry>,
+    build: Value,
+) -> BoxStream<'static, ado_client::Result<Value>> {
+    // Listed and read builds are decoded with their id.
+    let id = build["id"].as_i64().unwrap_or_default();
+    let build = Arc::new(build);
+    client
+        .build_timeline(&project.id, id)
+        .try_filter(|record| {
+            let stage = record.item.record_type.as_deref() == Some("Stage");
+            async move { stage }
+        })
+        .map_ok(move |record| {
+            enrich(
+                record.raw,
+                [
+                    ("__project", project.raw.clone()),
+                    ("__build", Value::clone(&build)),
+                ],
+            )
+        })
+        .boxed()
 }
