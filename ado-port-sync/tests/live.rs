@@ -357,6 +357,14 @@ resources:
         mappings:
           identifier: .__repository.name + ":" + .path
           blueprint: '"folder"'
+  - kind: wiki
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: .__wiki.name + ":" + .path
+          blueprint: '"wikiPage"'
   - kind: build
     selector:
       query: 'true'
@@ -417,6 +425,8 @@ resources:
   - kind: advanced-security-alert
     selector:
       query: 'true'
+      criteria:
+        states: [active]
     port:
       entity:
         mappings:
@@ -711,12 +721,33 @@ async fn a_push_with_two_commits_updates_the_files_and_folders_of_both() {
         Some(json!({"path": "/services", "isFolder": true, "gitObjectType": "tree"})),
     )
     .await;
+    // The repository also publishes a wiki: its pages are read again.
+    get(
+        &server,
+        &format!("/fabrikam/{PUSH_PROJECT}/_apis/wiki/wikis"),
+        json!({"count": 2, "value": [
+            {"id": "w1", "name": "Handbook", "type": "codeWiki", "repositoryId": PUSH_REPO},
+            {"id": "w2", "name": "Other", "type": "codeWiki", "repositoryId": "elsewhere"},
+        ]}),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/fabrikam/{PUSH_PROJECT}/_apis/wiki/wikis/w1/pagesbatch"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "value": [{"id": 1, "path": "/Home"}],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
     let mut payload = event("git.push");
     payload["resource"]["commits"] = json!([{"commitId": "c1"}, {"commitId": "c2"}]);
     let report = live.handle(&payload).await.expect("handled");
     assert_eq!(
         ids(&report.upserted),
         [
+            ("wikiPage", "Handbook:/Home"),
             ("file", "Project:/a.yaml"),
             ("file", "Project:/services/api/deploy.yaml"),
             ("folder", "Project:/services/api"),
@@ -857,31 +888,40 @@ async fn release_events_read_the_release_host() {
 }
 
 #[tokio::test]
-async fn an_advanced_security_alert_event_reads_the_alert() {
+async fn alert_events_read_the_alert_and_apply_the_criteria() {
     let (server, live, catalog) = catalog_setup().await;
+    seed(&catalog, "alert", "43").await;
     get(
         &server,
         &format!("/fabrikam/{PROJECT}/_apis/git/repositories/web"),
         json!({"id": "r-web", "name": "web"}),
     )
     .await;
-    get(
-        &server,
-        &format!("/fabrikam/{PROJECT}/_apis/alert/repositories/r-web/alerts/42"),
-        json!({"alertId": 42, "state": "fixed"}),
-    )
-    .await;
-    let payload = json!({
-        "eventType": "ms.vss-alerts.alert-state-changed-event",
-        "publisherId": "advsec",
-        "resource": {"alertId": 42, "state": "fixed",
-                     "repositoryUrl": "https://dev.azure.com/fabrikam/GoodCompanyCloud/_git/web"},
-        "resourceContainers": {"project": {"id": PROJECT}},
-    });
-    let report = live.handle(&payload).await.expect("handled");
+    for (id, state) in [(42, "active"), (43, "fixed")] {
+        get(
+            &server,
+            &format!("/fabrikam/{PROJECT}/_apis/alert/repositories/r-web/alerts/{id}"),
+            json!({"alertId": id, "state": state}),
+        )
+        .await;
+    }
+    let alert_event = |id: i64| {
+        json!({
+            "eventType": "ms.vss-alerts.alert-state-changed-event",
+            "publisherId": "advsec",
+            "resource": {"alertId": id, "state": "active",
+                         "repositoryUrl": "https://dev.azure.com/fabrikam/GoodCompanyCloud/_git/web"},
+            "resourceContainers": {"project": {"id": PROJECT}},
+        })
+    };
+    let report = live.handle(&alert_event(42)).await.expect("handled");
     assert_eq!(ids(&report.upserted), [("alert", "42")]);
     let alert = catalog.get("alert", "42").expect("stored");
     assert_eq!(alert.properties.expect("properties")["repository"], "r-web");
+    // Fixed now, whatever the payload says: the criteria (active only) leave it out.
+    let report = live.handle(&alert_event(43)).await.expect("handled");
+    assert_eq!(ids(&report.deleted), [("alert", "43")]);
+    assert!(catalog.get("alert", "43").is_none());
 }
 
 #[tokio::test]

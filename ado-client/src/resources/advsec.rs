@@ -81,6 +81,24 @@ impl AlertQuery {
         Self::default()
     }
 
+    /// Whether `alert` passes these filters, as the service applies them to a listing
+    /// (values compared ignoring case).
+    #[must_use]
+    pub fn matches(&self, alert: &AdvancedSecurityAlert) -> bool {
+        let one_of = |wanted: &[String], value: Option<&str>| {
+            wanted.is_empty()
+                || value.is_some_and(|value| wanted.iter().any(|w| w.eq_ignore_ascii_case(value)))
+        };
+        one_of(&self.states, alert.state.as_deref())
+            && one_of(&self.severities, alert.severity.as_deref())
+            && self.alert_type.as_deref().is_none_or(|wanted| {
+                alert
+                    .alert_type
+                    .as_deref()
+                    .is_some_and(|value| wanted.eq_ignore_ascii_case(value))
+            })
+    }
+
     /// Only alerts in one of these states (`active`, `dismissed`, `fixed`, ...).
     pub fn states<I, S>(mut self, states: I) -> Self
     where

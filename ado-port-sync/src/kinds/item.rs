@@ -92,7 +92,8 @@ pub(crate) enum ItemKey {
 pub(crate) enum Lookup {
     /// The items, read again and enriched.
     Found(Vec<Value>),
-    /// Azure DevOps confirmed the items are gone; the values (enriched like the kind's
+    /// The kind no longer lists the items: Azure DevOps confirmed them gone (not found), or
+    /// the kind's selector options now leave them out. The values (enriched like the kind's
     /// items) name their entities, when the event says enough to name them.
     Gone(Vec<Value>),
     /// Nothing to read, and why.
@@ -318,23 +319,31 @@ impl KindRequest {
                 let Some(repo) = found(client.repository(&project.id, repository).await)? else {
                     return Ok(Lookup::Gone(Vec::new()));
                 };
-                one(
-                    found(
-                        client
-                            .advanced_security_alert(&project.id, &repo.item.id, *id)
-                            .await,
-                    )?
-                    .map(|alert| {
-                        enrich(
-                            alert.raw,
-                            [
-                                ("__repositoryId", Value::String(repo.item.id.clone())),
-                                ("__projectId", Value::String(project.id.clone())),
-                            ],
-                        )
-                    }),
-                    None,
-                )
+                let Some(alert) = found(
+                    client
+                        .advanced_security_alert(&project.id, &repo.item.id, *id)
+                        .await,
+                )?
+                else {
+                    return Ok(Lookup::Gone(Vec::new()));
+                };
+                let criteria = match &self.options {
+                    KindOptions::AdvancedSecurityAlert(criteria) => criteria.matches(&alert.item),
+                    _ => true,
+                };
+                let item = enrich(
+                    alert.raw,
+                    [
+                        ("__repositoryId", Value::String(repo.item.id.clone())),
+                        ("__projectId", Value::String(project.id.clone())),
+                    ],
+                );
+                if criteria {
+                    Lookup::Found(vec![item])
+                } else {
+                    // The resync would not list it: its entity goes.
+                    Lookup::Gone(vec![item])
+                }
             }
         })
     }

@@ -1,11 +1,11 @@
 //! The service-hook envelope: validation, the organization it came from, and the items it
 //! names.
 
-use ado_client::AdoClient;
 use ado_client::models::{
     AlertEventResource, BuildResource, GitPushResource, HookEvent, PipelineEventResource,
     PullRequestResource, ReleaseEventResource, RepositoryResource, WorkItemResource,
 };
+use ado_client::{AdoClient, Service};
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -49,8 +49,8 @@ impl<'a> Envelope<'a> {
         &self.event.event_type
     }
 
-    /// The organization the event came from: the only one, or the one whose URL starts a URL
-    /// of the resource or its containers.
+    /// The organization the event came from: the only one, or the one whose URL (or release or
+    /// Advanced Security host) starts a URL of the resource or its containers.
     pub(super) fn route<'c>(&self, organizations: &'c [AdoClient]) -> Option<&'c AdoClient> {
         if let [only] = organizations {
             return Some(only);
@@ -61,15 +61,18 @@ impl<'a> Envelope<'a> {
             collect_urls(containers, &mut urls);
         }
         organizations.iter().find(|client| {
-            let base = format!(
-                "{}/",
-                client
-                    .organization()
-                    .url()
-                    .trim_end_matches('/')
-                    .to_lowercase()
-            );
-            urls.iter().any(|url| url.to_lowercase().starts_with(&base))
+            let organization = client.organization();
+            let hosts = [
+                organization.url().to_owned(),
+                organization.service_url(Service::Release).to_string(),
+                organization
+                    .service_url(Service::AdvancedSecurity)
+                    .to_string(),
+            ];
+            hosts.iter().any(|host| {
+                let base = format!("{}/", host.trim_end_matches('/').to_lowercase());
+                urls.iter().any(|url| url.to_lowercase().starts_with(&base))
+            })
         })
     }
 

@@ -393,6 +393,21 @@ mod tests {
     }
 
     #[test]
+    fn release_events_are_routed_by_the_release_host() {
+        let clients = [
+            client("https://dev.azure.com/fabrikam", ApiProfile::Cloud),
+            client("https://dev.azure.com/contoso", ApiProfile::Cloud),
+        ];
+        let payload = json!({
+            "eventType": "ms.vss-release.release-created-event", "publisherId": "rm",
+            "resource": {"release": {"id": 1, "url": "https://vsrm.dev.azure.com/contoso/p/_apis/Release/releases/1"}},
+        });
+        let envelope = Envelope::parse(&payload).expect("envelope");
+        let routed = envelope.route(&clients).expect("routed");
+        assert_eq!(routed.organization().name(), "contoso");
+    }
+
+    #[test]
     fn the_target_url_and_debug() {
         let target = WebhookTarget::new(" https://port.example/ ").basic_auth_password("hunter2");
         assert_eq!(target.url(), "https://port.example/integration/webhook");
