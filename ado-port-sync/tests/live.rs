@@ -3,15 +3,13 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use ado_client::{AdoClient, Credential, Organization, Pacing, RetryPolicy, Service};
 use ado_port_sync::{
     EntityRef, EntitySink, EntityStore, LiveError, LiveEvents, MemorySink, SinkError, StoredEntity,
     WriteOptions, WriteOutcome,
 };
 use async_trait::async_trait;
-use common::{ado_client, fixture_text};
+use common::{ado_client, ado_client_with_release_host, fixture_text};
 use futures::stream::BoxStream;
 use mapping_engine::Entity;
 use serde_json::{Value, json};
@@ -449,22 +447,7 @@ async fn catalog_setup() -> (MockServer, LiveEvents, MemorySink) {
         ]}),
     )
     .await;
-    let org = Organization::parse(&format!("{}/fabrikam", server.uri()))
-        .expect("url")
-        .with_service_url(
-            Service::Release,
-            &format!("{}/vsrm/{{organization}}", server.uri()),
-        )
-        .expect("release host");
-    let client = AdoClient::builder(org, Credential::pat("test-pat"))
-        .retry_policy(RetryPolicy::new(
-            1,
-            Duration::from_millis(1),
-            Duration::from_millis(2),
-        ))
-        .pacing(Pacing::disabled())
-        .build()
-        .expect("client");
+    let client = ado_client_with_release_host(&server, "fabrikam");
     let config: Value = serde_saphyr::from_str(KINDS_MAPPING).expect("yaml");
     let catalog = MemorySink::new();
     let live = LiveEvents::new(
@@ -569,12 +552,13 @@ async fn a_work_item_delete_confirmed_by_azure_devops_deletes_its_entity() {
     assert!(catalog.get("workItem", &entity).is_none());
 }
 
-fn repo_event(event_type: &str, resource: Value) -> Value {
+/// An event of `publisher` about `resource` in `project`.
+fn project_event(publisher: &str, event_type: &str, project: &str, resource: Value) -> Value {
     json!({
         "eventType": event_type,
-        "publisherId": "tfs",
+        "publisherId": publisher,
         "resource": resource,
-        "resourceContainers": {"project": {"id": PUSH_PROJECT}},
+        "resourceContainers": {"project": {"id": project}},
     })
 }
 
@@ -583,8 +567,10 @@ async fn a_deleted_repository_is_deleted_only_once_azure_devops_confirms_it() {
     let (server, live, catalog) = catalog_setup().await;
     seed(&catalog, "repo", PUSH_REPO).await;
     let repo_path = format!("/fabrikam/{PUSH_PROJECT}/_apis/git/repositories/{PUSH_REPO}");
-    let deleted = repo_event(
+    let deleted = project_event(
+        "tfs",
         "git.repo.deleted",
+        PUSH_PROJECT,
         json!({"projectId": PUSH_PROJECT, "repositoryId": PUSH_REPO,
                "repositoryName": "Project", "isHardDelete": false}),
     );
@@ -619,8 +605,10 @@ async fn a_renamed_repository_is_read_again() {
         json!({"id": PUSH_REPO, "name": "new-name", "project": {"id": PUSH_PROJECT}}),
     )
     .await;
-    let renamed = repo_event(
+    let renamed = project_event(
+        "tfs",
         "git.repo.renamed",
+        PUSH_PROJECT,
         json!({"oldName": "old-name", "newName": "new-name", "projectId": PUSH_PROJECT,
                "repositoryId": PUSH_REPO, "repositoryName": "new-name",
                "repository": {"id": PUSH_REPO, "name": "new-name"}}),
@@ -818,15 +806,6 @@ async fn a_completed_build_updates_the_build_its_stages_and_its_test_runs() {
     assert_eq!(ids(&report.upserted), [("stage", "2/Deploy")]);
 }
 
-fn release_event(event_type: &str, resource: Value) -> Value {
-    json!({
-        "eventType": event_type,
-        "publisherId": "rm",
-        "resource": resource,
-        "resourceContainers": {"project": {"id": PROJECT}},
-    })
-}
-
 #[tokio::test]
 async fn release_events_read_the_release_host() {
     let (server, live, catalog) = catalog_setup().await;
@@ -843,8 +822,10 @@ async fn release_events_read_the_release_host() {
         json!({"id": 4, "name": "ship"}),
     )
     .await;
-    let abandoned = release_event(
+    let abandoned = project_event(
+        "rm",
         "ms.vss-release.release-abandoned-event",
+        PROJECT,
         json!({"release": {"id": 1, "name": "Release-1", "releaseDefinition": {"id": 4},
                            "projectReference": {"id": PROJECT}},
                "project": {"id": PROJECT, "name": "GoodCompanyCloud"}}),
@@ -872,8 +853,10 @@ async fn release_events_read_the_release_host() {
         )
         .mount(&server)
         .await;
-    let completed = release_event(
+    let completed = project_event(
+        "rm",
         "ms.vss-release.deployment-completed-event",
+        PROJECT,
         json!({"environment": {"id": 5, "releaseId": 1, "definitionEnvironmentId": 7},
                "deployment": {"id": 11, "release": {"id": 1}, "definitionEnvironmentId": 7},
                "project": {"id": PROJECT}}),
@@ -906,13 +889,13 @@ async fn alert_events_read_the_alert_and_apply_the_criteria() {
         .await;
     }
     let alert_event = |id: i64| {
-        json!({
-            "eventType": "ms.vss-alerts.alert-state-changed-event",
-            "publisherId": "advsec",
-            "resource": {"alertId": id, "state": "active",
-                         "repositoryUrl": "https://dev.azure.com/fabrikam/GoodCompanyCloud/_git/web"},
-            "resourceContainers": {"project": {"id": PROJECT}},
-        })
+        project_event(
+            "advsec",
+            "ms.vss-alerts.alert-state-changed-event",
+            PROJECT,
+            json!({"alertId": id, "state": "active",
+                   "repositoryUrl": "https://dev.azure.com/fabrikam/GoodCompanyCloud/_git/web"}),
+        )
     };
     let report = live.handle(&alert_event(42)).await.expect("handled");
     assert_eq!(ids(&report.upserted), [("alert", "42")]);

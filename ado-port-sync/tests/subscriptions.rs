@@ -5,9 +5,9 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use ado_client::{AdoClient, ApiProfile, Credential, Organization, Pacing, Service};
+use ado_client::ApiProfile;
 use ado_port_sync::{SubscriptionReport, WebhookTarget, ensure_subscriptions};
-use common::{ado_client, ado_client_with};
+use common::{ado_client, ado_client_with, ado_client_with_release_host};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -299,17 +299,7 @@ async fn release_subscriptions_live_on_the_release_host_and_are_found_there_agai
     let server = MockServer::start().await;
     let organization = fake_service(&server, "fabrikam").await;
     let release_host = fake_service(&server, "vsrm/fabrikam").await;
-    let org = Organization::parse(&format!("{}/fabrikam", server.uri()))
-        .expect("url")
-        .with_service_url(
-            Service::Release,
-            &format!("{}/vsrm/{{organization}}", server.uri()),
-        )
-        .expect("release host");
-    let client = AdoClient::builder(org, Credential::pat("test-pat"))
-        .pacing(Pacing::disabled())
-        .build()
-        .expect("client");
+    let client = ado_client_with_release_host(&server, "fabrikam");
     let target = WebhookTarget::new("https://port.example");
     let first = ensure_subscriptions(&client, &target).await.expect("first");
     assert_eq!(first.created, 21);

@@ -18,17 +18,10 @@ impl AdoClient {
         query: &AlertQuery,
     ) -> Pager<AdvancedSecurityAlert> {
         let joined = |values: &[String]| (!values.is_empty()).then(|| values.join(","));
-        let request = Request::new(
-            Service::AdvancedSecurity,
+        let request = alerts_request(
             Operation::ListAdvancedSecurityAlerts,
-            [
-                project,
-                "_apis",
-                "alert",
-                "repositories",
-                repository_id,
-                "alerts",
-            ],
+            project,
+            repository_id,
         )
         .query_opt("criteria.states", joined(&query.states))
         .query_opt("criteria.severities", joined(&query.severities))
@@ -48,22 +41,27 @@ impl AdoClient {
         repository_id: &str,
         alert_id: i64,
     ) -> Result<Listed<AdvancedSecurityAlert>> {
-        let id = alert_id.to_string();
-        let request = Request::new(
-            Service::AdvancedSecurity,
-            Operation::GetAdvancedSecurityAlert,
-            [
-                project,
-                "_apis",
-                "alert",
-                "repositories",
-                repository_id,
-                "alerts",
-                &id,
-            ],
-        );
+        let mut request =
+            alerts_request(Operation::GetAdvancedSecurityAlert, project, repository_id);
+        request.segments.push(alert_id.to_string());
         self.get_listed(&request).await
     }
+}
+
+/// `{advsec}/{project}/_apis/alert/repositories/{id}/alerts`.
+fn alerts_request(operation: Operation, project: &str, repository_id: &str) -> Request {
+    Request::new(
+        Service::AdvancedSecurity,
+        operation,
+        [
+            project,
+            "_apis",
+            "alert",
+            "repositories",
+            repository_id,
+            "alerts",
+        ],
+    )
 }
 
 /// Options of [`AdoClient::advanced_security_alerts`].

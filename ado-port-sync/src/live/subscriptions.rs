@@ -45,6 +45,11 @@ const RELEASES: &str = "rm";
 /// Publisher of the Advanced Security alert events (its subscriptions live on its host).
 const ADVANCED_SECURITY: &str = "advsec";
 
+/// Where pipeline runs can be read.
+const RUNS: Availability = Availability::With(Operation::GetPipelineRun);
+/// Where Advanced Security alerts can be read.
+const ALERTS: Availability = Availability::With(Operation::GetAdvancedSecurityAlert);
+
 /// Every event [`LiveEvents`](super::LiveEvents) handles: publisher, event type, where.
 const EVENTS: [(&str, &str, Availability); 21] = [
     (TFS, "git.pullrequest.created", Availability::Everywhere),
@@ -59,15 +64,11 @@ const EVENTS: [(&str, &str, Availability); 21] = [
     (TFS, "git.repo.created", Availability::Cloud),
     (TFS, "git.repo.deleted", Availability::Cloud),
     (TFS, "git.repo.renamed", Availability::Cloud),
-    (
-        PIPELINES,
-        "ms.vss-pipelines.run-state-changed-event",
-        Availability::With(Operation::GetPipelineRun),
-    ),
+    (PIPELINES, "ms.vss-pipelines.run-state-changed-event", RUNS),
     (
         PIPELINES,
         "ms.vss-pipelines.stage-state-changed-event",
-        Availability::With(Operation::GetPipelineRun),
+        RUNS,
     ),
     (
         RELEASES,
@@ -92,17 +93,17 @@ const EVENTS: [(&str, &str, Availability); 21] = [
     (
         ADVANCED_SECURITY,
         "ms.vss-alerts.alert-created-event",
-        Availability::With(Operation::GetAdvancedSecurityAlert),
+        ALERTS,
     ),
     (
         ADVANCED_SECURITY,
         "ms.vss-alerts.alert-state-changed-event",
-        Availability::With(Operation::GetAdvancedSecurityAlert),
+        ALERTS,
     ),
     (
         ADVANCED_SECURITY,
         "ms.vss-alerts.alert-updated-event",
-        Availability::With(Operation::GetAdvancedSecurityAlert),
+        ALERTS,
     ),
 ];
 
