@@ -1,10 +1,12 @@
 //! Live events: Azure DevOps service-hook payloads into single upserts and deletes.
 //!
-//! Each event names items (a pull request, a branch, a work item...). Every item is read again
-//! from Azure DevOps, enriched exactly as a resync enriches it, and mapped with every resource
-//! of its kind: entities passing the selector are upserted; entities of items failing the
-//! selector, and of deleted items, are deleted unless the same event upserts them, and only
-//! when the sink deletes ([`EntitySink::store`]). No deletion threshold applies.
+//! Each event names items (a pull request, a branch, the files of every commit of a push, the
+//! stages and test runs of a build...). Every item is read again from Azure DevOps, enriched
+//! exactly as a resync enriches it, and mapped with every resource of its kind: entities
+//! passing the selector are upserted; entities of items failing the selector, and of items
+//! Azure DevOps confirms gone (the read answers "not found"), are deleted unless the same event
+//! upserts them, and only when the sink deletes ([`EntitySink::store`]). What a payload says
+//! was deleted is never taken on trust. No deletion threshold applies.
 
 mod envelope;
 mod push;
