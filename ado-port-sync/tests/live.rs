@@ -333,6 +333,14 @@ resources:
           identifier: .id
           title: .name
           blueprint: '"repo"'
+  - kind: repository
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: .name
+          blueprint: '"repoByName"'
   - kind: file
     selector:
       query: 'true'
@@ -566,6 +574,7 @@ fn project_event(publisher: &str, event_type: &str, project: &str, resource: Val
 async fn a_deleted_repository_is_deleted_only_once_azure_devops_confirms_it() {
     let (server, live, catalog) = catalog_setup().await;
     seed(&catalog, "repo", PUSH_REPO).await;
+    seed(&catalog, "repoByName", "Project").await;
     let repo_path = format!("/fabrikam/{PUSH_PROJECT}/_apis/git/repositories/{PUSH_REPO}");
     let deleted = project_event(
         "tfs",
@@ -592,33 +601,57 @@ async fn a_deleted_repository_is_deleted_only_once_azure_devops_confirms_it() {
 
     not_found(&server, &repo_path).await;
     let report = live.handle(&deleted).await.expect("handled");
-    assert_eq!(ids(&report.deleted), [("repo", PUSH_REPO)]);
+    assert_eq!(
+        ids(&report.deleted),
+        [("repo", PUSH_REPO), ("repoByName", "Project")]
+    );
     assert!(catalog.get("repo", PUSH_REPO).is_none());
 }
 
 #[tokio::test]
-async fn a_renamed_repository_is_read_again() {
+async fn a_renamed_repository_replaces_the_entity_named_after_its_former_name() {
     let (server, live, catalog) = catalog_setup().await;
+    seed(&catalog, "repoByName", "old-name").await;
+    seed(&catalog, "repoByName", "taken").await;
+    let repos = format!("/fabrikam/{PUSH_PROJECT}/_apis/git/repositories");
     get(
         &server,
-        &format!("/fabrikam/{PUSH_PROJECT}/_apis/git/repositories/{PUSH_REPO}"),
+        &format!("{repos}/{PUSH_REPO}"),
         json!({"id": PUSH_REPO, "name": "new-name", "project": {"id": PUSH_PROJECT}}),
     )
     .await;
-    let renamed = project_event(
-        "tfs",
-        "git.repo.renamed",
-        PUSH_PROJECT,
-        json!({"oldName": "old-name", "newName": "new-name", "projectId": PUSH_PROJECT,
-               "repositoryId": PUSH_REPO, "repositoryName": "new-name",
-               "repository": {"id": PUSH_REPO, "name": "new-name"}}),
+    not_found(&server, &format!("{repos}/old-name")).await;
+    get(
+        &server,
+        &format!("{repos}/taken"),
+        json!({"id": "another", "name": "taken"}),
+    )
+    .await;
+    let renamed = |old_name: &str| {
+        project_event(
+            "tfs",
+            "git.repo.renamed",
+            PUSH_PROJECT,
+            json!({"oldName": old_name, "newName": "new-name", "projectId": PUSH_PROJECT,
+                   "repositoryId": PUSH_REPO, "repositoryName": "new-name",
+                   "repository": {"id": PUSH_REPO, "name": "new-name"}}),
+        )
+    };
+    let report = live.handle(&renamed("old-name")).await.expect("handled");
+    assert_eq!(
+        ids(&report.upserted),
+        [("repo", PUSH_REPO), ("repoByName", "new-name")]
     );
-    let report = live.handle(&renamed).await.expect("handled");
-    assert_eq!(ids(&report.upserted), [("repo", PUSH_REPO)]);
+    // Keyed by id: the same entity, renamed. Keyed by name: the old one goes.
+    assert_eq!(ids(&report.deleted), [("repoByName", "old-name")]);
     assert_eq!(
         catalog.get("repo", PUSH_REPO).expect("stored").title,
         Some(json!("new-name"))
     );
+    // A former name another repository still answers to deletes nothing.
+    let report = live.handle(&renamed("taken")).await.expect("handled");
+    assert!(report.deleted.is_empty(), "{report:?}");
+    assert!(catalog.get("repoByName", "taken").is_some());
 }
 
 async fn serve_changes(server: &MockServer, commit: &str, changes: Value) {

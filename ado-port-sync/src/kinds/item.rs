@@ -20,11 +20,13 @@ const DEPLOYMENTS_SCANNED: usize = 100;
 pub(crate) enum ItemKey {
     /// A pull request by id.
     PullRequest { project: String, id: i64 },
-    /// A repository by id; `removed` names its entity once Azure DevOps no longer has it.
+    /// A repository by id; `removed` names its entity once Azure DevOps no longer has it;
+    /// `former_name` is its name before a rename.
     Repository {
         project: String,
         id: String,
         removed: Option<Value>,
+        former_name: Option<String>,
     },
     /// A branch of a repository; `repository` is the repository as the event names it.
     Branch {
@@ -96,6 +98,9 @@ pub(crate) enum Lookup {
     /// the kind's selector options now leave them out. The values (enriched like the kind's
     /// items) name their entities, when the event says enough to name them.
     Gone(Vec<Value>),
+    /// A renamed item as it is now, and as it was (named as before), which Azure DevOps
+    /// confirms no longer exists under that name.
+    Renamed { current: Value, former: Value },
     /// Nothing to read, and why.
     Skipped(String),
 }
@@ -160,6 +165,10 @@ impl KindRequest {
         Ok(match lookup {
             Lookup::Found(items) => Lookup::Found(stamped(org, items)),
             Lookup::Gone(items) => Lookup::Gone(stamped(org, items)),
+            Lookup::Renamed { current, former } => Lookup::Renamed {
+                current: org.stamp(current),
+                former: org.stamp(former),
+            },
             skipped @ Lookup::Skipped(_) => skipped,
         })
     }
@@ -176,15 +185,30 @@ impl KindRequest {
                 found(client.pull_request(*id).await)?.map(|pr| pr.raw),
                 None,
             ),
-            ItemKey::Repository { id, removed, .. } => {
+            ItemKey::Repository {
+                id,
+                removed,
+                former_name,
+                ..
+            } => {
                 let files = match &self.options {
                     KindOptions::Repository { included_files } => included_files.as_slice(),
                     _ => &[],
                 };
-                one(
-                    found(git::repository(org, &project.id, id, files).await)?,
-                    removed.clone(),
-                )
+                let read = found(git::repository(org, &project.id, id, files).await)?;
+                match (read, former_name) {
+                    (Some(current), Some(name)) if current["name"] != name.as_str() => {
+                        // Only a name no repository answers to any more names a gone entity.
+                        if found(client.repository(&project.id, name).await)?.is_some() {
+                            one(Some(current), None)
+                        } else {
+                            let mut former = current.clone();
+                            former["name"] = Value::String(name.clone());
+                            Lookup::Renamed { current, former }
+                        }
+                    }
+                    (read, _) => one(read, removed.clone()),
+                }
             }
             ItemKey::Branch {
                 repository,

@@ -115,10 +115,14 @@ impl<'a> Envelope<'a> {
                         "project": {"id": project},
                     })
                 });
+                let former_name = repo
+                    .old_name
+                    .filter(|_| self.event_type() == "git.repo.renamed");
                 vec![ItemKey::Repository {
                     project,
                     id,
                     removed,
+                    former_name,
                 }]
             }
             "git.push" => self.branches()?,

@@ -273,15 +273,19 @@ impl LiveEvents {
                 continue;
             }
             any = true;
-            let (items, gone) = match request.lookup(org, key).await? {
-                Lookup::Found(items) => (items, false),
+            // Items, and whether they are gone.
+            let batches = match request.lookup(org, key).await? {
+                Lookup::Found(items) => vec![(items, false)],
+                Lookup::Renamed { current, former } => {
+                    vec![(vec![former], true), (vec![current], false)]
+                }
                 Lookup::Gone(removed) if removed.is_empty() => {
                     report.ignored.push(format!(
                         "resources[{position}] ({kind}): the item no longer exists"
                     ));
                     continue;
                 }
-                Lookup::Gone(removed) => (removed, true),
+                Lookup::Gone(removed) => vec![(removed, true)],
                 Lookup::Skipped(reason) => {
                     // A push names every path it changed; most are not selected.
                     if !matches!(key, ItemKey::File { .. } | ItemKey::Folder { .. }) {
@@ -292,22 +296,14 @@ impl LiveEvents {
                     continue;
                 }
             };
-            for mapped in self.map(position, items).await? {
-                for outcome in mapped.outcomes {
-                    match outcome {
-                        Outcome::Entity(entity) if gone => work.candidates.push(*entity),
-                        Outcome::Entity(entity) => work.upserts.push(*entity),
-                        Outcome::Unselected(entity) => work.candidates.push(*entity),
-                        Outcome::Filtered => {}
-                        Outcome::Skipped(reason) => report
-                            .ignored
-                            .push(format!("resources[{position}] ({kind}): {reason}")),
-                        Outcome::Failed(message) => report.ignored.push(format!(
-                            "resources[{position}] ({kind}): selector failed: {message}"
-                        )),
-                        _ => report.ignored.push(format!(
-                            "resources[{position}] ({kind}): unexpected mapping outcome"
-                        )),
+            for (items, gone) in batches {
+                for mapped in self.map(position, items).await? {
+                    for outcome in mapped.outcomes {
+                        sort(outcome, gone, work).unwrap_or_else(|reason| {
+                            report
+                                .ignored
+                                .push(format!("resources[{position}] ({kind}): {reason}"));
+                        });
                     }
                 }
             }
@@ -409,6 +405,21 @@ impl LiveEvents {
         }
         Ok(())
     }
+}
+
+/// Files one mapping outcome: an entity to upsert, or one to delete (failing the selector, or
+/// of a gone item); why it is neither otherwise.
+fn sort(outcome: Outcome, gone: bool, work: &mut Work) -> Result<(), String> {
+    match outcome {
+        Outcome::Entity(entity) if gone => work.candidates.push(*entity),
+        Outcome::Entity(entity) => work.upserts.push(*entity),
+        Outcome::Unselected(entity) => work.candidates.push(*entity),
+        Outcome::Filtered => {}
+        Outcome::Skipped(reason) => return Err(reason.to_string()),
+        Outcome::Failed(message) => return Err(format!("selector failed: {message}")),
+        _ => return Err("unexpected mapping outcome".into()),
+    }
+    Ok(())
 }
 
 /// What one event upserts and may delete.
