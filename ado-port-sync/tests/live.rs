@@ -13,7 +13,7 @@ use common::{ado_client, ado_client_with_release_host, fixture_text};
 use futures::stream::BoxStream;
 use mapping_engine::Entity;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PR_PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
@@ -317,6 +317,7 @@ resources:
   - kind: work-item
     selector:
       query: '.fields["System.State"] != "Removed"'
+      wiql: "[System.WorkItemType] = 'Bug'"
     port:
       entity:
         mappings:
@@ -524,17 +525,48 @@ async fn serve_work_item_batch(server: &MockServer, value: Value) {
         .await;
 }
 
+/// Answers the selector's WIQL for work item 5: whether it meets the condition.
+async fn serve_wiql(server: &MockServer, meets: bool) {
+    let work_items = if meets { json!([{"id": 5}]) } else { json!([]) };
+    Mock::given(method("POST"))
+        .and(path(format!("/fabrikam/{PROJECT}/_apis/wit/wiql")))
+        .and(body_string_contains("[System.Id] = 5"))
+        .and(body_string_contains("[System.WorkItemType] = 'Bug'"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"workItems": work_items})))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
-async fn a_forged_work_item_delete_of_an_existing_item_deletes_nothing() {
+async fn a_work_item_no_longer_meeting_the_wiql_is_deleted() {
     let (server, live, catalog) = catalog_setup().await;
     let entity = format!("{PROJECT}/5");
     seed(&catalog, "workItem", &entity).await;
-    // Azure DevOps still has work item 5.
     serve_work_item_batch(
         &server,
         json!([{"id": 5, "fields": {"System.State": "Active"}}]),
     )
     .await;
+    serve_wiql(&server, false).await;
+    let mut payload = event("workitem.deleted");
+    payload["eventType"] = json!("workitem.restored");
+    let report = live.handle(&payload).await.expect("handled");
+    assert_eq!(ids(&report.deleted), [("workItem", entity.as_str())]);
+}
+
+#[tokio::test]
+async fn a_forged_work_item_delete_of_an_existing_item_deletes_nothing() {
+    let (server, live, catalog) = catalog_setup().await;
+    let entity = format!("{PROJECT}/5");
+    seed(&catalog, "workItem", &entity).await;
+    // Azure DevOps still has work item 5, and the resync would list it.
+    serve_work_item_batch(
+        &server,
+        json!([{"id": 5, "fields": {"System.State": "Active"}}]),
+    )
+    .await;
+    serve_wiql(&server, true).await;
     let report = live
         .handle(&event("workitem.deleted"))
         .await

@@ -123,3 +123,28 @@ impl AlertQuery {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_alert_query_matches_as_the_listing_criteria() {
+        let alert: AdvancedSecurityAlert = serde_json::from_value(json!({
+            "alertId": 1, "state": "active", "severity": "high", "alertType": "dependency"
+        }))
+        .expect("alert");
+        assert!(AlertQuery::new().matches(&alert));
+        assert!(
+            AlertQuery::new()
+                .states(["Active", "dismissed"])
+                .severities(["high"])
+                .alert_type("dependency")
+                .matches(&alert)
+        );
+        assert!(!AlertQuery::new().states(["fixed"]).matches(&alert));
+        assert!(!AlertQuery::new().severities(["low"]).matches(&alert));
+        assert!(!AlertQuery::new().alert_type("secret").matches(&alert));
+    }
+}

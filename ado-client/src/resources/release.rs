@@ -160,6 +160,39 @@ impl ReleaseQuery {
         Self::default()
     }
 
+    /// Whether `release` passes the definition, status (ignoring case), tag (every one) and
+    /// creation-time filters, as the service applies them to a listing. The source branch
+    /// filter needs the release's artifacts and is not checked.
+    #[must_use]
+    pub fn matches(&self, release: &Release) -> bool {
+        let definition = self.definition_id.is_none_or(|wanted| {
+            release
+                .release_definition
+                .as_ref()
+                .is_some_and(|definition| definition.id == wanted)
+        });
+        let status = self.status.as_deref().is_none_or(|wanted| {
+            release
+                .status
+                .as_deref()
+                .is_some_and(|status| wanted.eq_ignore_ascii_case(status))
+        });
+        let tags = release.tags.as_deref().unwrap_or_default();
+        let tagged = self.tags.iter().all(|wanted| tags.contains(wanted));
+        let created = release
+            .created_on
+            .as_deref()
+            .and_then(|date| date.parse::<Timestamp>().ok());
+        let window = match created {
+            Some(created) => {
+                self.min_created_time.is_none_or(|min| created >= min)
+                    && self.max_created_time.is_none_or(|max| created < max)
+            }
+            None => self.min_created_time.is_none() && self.max_created_time.is_none(),
+        };
+        definition && status && tagged && window
+    }
+
     /// Only releases of this definition.
     pub fn definition_id(mut self, id: i64) -> Self {
         self.definition_id = Some(id);
@@ -252,5 +285,36 @@ impl ReleaseDeploymentQuery {
     pub fn max_modified_time(mut self, time: Timestamp) -> Self {
         self.max_modified_time = Some(time);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_release_query_matches_as_the_listing_filters() {
+        let release: Release = serde_json::from_value(json!({
+            "id": 1, "status": "Active", "releaseDefinition": {"id": 4},
+            "tags": ["prod", "eu"], "createdOn": "2026-03-01T10:00:00Z"
+        }))
+        .expect("release");
+        assert!(ReleaseQuery::new().matches(&release));
+        let march = "2026-03-01T00:00:00Z".parse::<Timestamp>().expect("time");
+        let kept = ReleaseQuery::new()
+            .definition_id(4)
+            .status("active")
+            .tags(["prod"])
+            .min_created_time(march);
+        assert!(kept.matches(&release));
+        assert!(!ReleaseQuery::new().status("abandoned").matches(&release));
+        assert!(!ReleaseQuery::new().definition_id(5).matches(&release));
+        assert!(!ReleaseQuery::new().tags(["prod", "us"]).matches(&release));
+        assert!(
+            !ReleaseQuery::new()
+                .max_created_time(march)
+                .matches(&release)
+        );
     }
 }

@@ -271,9 +271,9 @@ impl KindRequest {
                 one(item, None)
             }
             ItemKey::WorkItem { id, removed, .. } => {
-                let expand = match &self.options {
-                    KindOptions::WorkItem { expand, .. } => *expand,
-                    _ => DEFAULT_WORK_ITEM_EXPAND,
+                let (condition, expand) = match &self.options {
+                    KindOptions::WorkItem { condition, expand } => (condition.as_deref(), *expand),
+                    _ => (None, DEFAULT_WORK_ITEM_EXPAND),
                 };
                 let item = found(
                     client
@@ -283,10 +283,17 @@ impl KindRequest {
                 )?
                 .flatten()
                 .map(|item| work::work_item(item.raw, project));
-                one(
-                    item,
-                    removed.clone().map(|item| work::work_item(item, project)),
-                )
+                match (item, condition) {
+                    // The resync lists only work items meeting the selector's WIQL.
+                    (Some(item), Some(condition)) => listed_if(
+                        item,
+                        client.work_item_meets(&project.id, condition, *id).await?,
+                    ),
+                    (item, _) => one(
+                        item,
+                        removed.clone().map(|item| work::work_item(item, project)),
+                    ),
+                }
             }
             ItemKey::File { repo, branch, path } => match &self.options {
                 KindOptions::File(query) => {
@@ -325,10 +332,16 @@ impl KindRequest {
                     .await?;
                 Lookup::Found(pages)
             }
-            ItemKey::Release { id, .. } => one(
-                found(client.release(&project.id, *id).await)?.map(|r| r.raw),
-                None,
-            ),
+            ItemKey::Release { id, .. } => {
+                let Some(release) = found(client.release(&project.id, *id).await)? else {
+                    return Ok(Lookup::Gone(Vec::new()));
+                };
+                let listed = match &self.options {
+                    KindOptions::Release(query) => query.matches(&release.item),
+                    _ => true,
+                };
+                listed_if(release.raw, listed)
+            }
             ItemKey::ReleaseDefinition { id, .. } => one(
                 found(client.release_definition(&project.id, *id).await)?
                     .map(|d| enrich(d.raw, [("__project", project.raw.clone())])),
@@ -362,12 +375,7 @@ impl KindRequest {
                         ("__projectId", Value::String(project.id.clone())),
                     ],
                 );
-                if criteria {
-                    Lookup::Found(vec![item])
-                } else {
-                    // The resync would not list it: its entity goes.
-                    Lookup::Gone(vec![item])
-                }
+                listed_if(item, criteria)
             }
         })
     }
@@ -433,6 +441,16 @@ async fn release_deployment(
         .try_next()
         .await?;
     Ok(one(deployment.map(|deployment| deployment.raw), None))
+}
+
+/// An item the kind lists only when its selector options keep it: found, or gone (its
+/// entity goes).
+fn listed_if(item: Value, kept: bool) -> Lookup {
+    if kept {
+        Lookup::Found(vec![item])
+    } else {
+        Lookup::Gone(vec![item])
+    }
 }
 
 /// One item read by id: found, or gone (named by `removed` when the event says enough).
