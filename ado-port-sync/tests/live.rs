@@ -538,8 +538,9 @@ async fn serve_wiql(server: &MockServer, meets: bool) {
         .await;
 }
 
-#[tokio::test]
-async fn a_work_item_no_longer_meeting_the_wiql_is_deleted() {
+/// A catalog holding work item 5's entity, which Azure DevOps still has, meeting the
+/// selector's WIQL or not.
+async fn existing_work_item(meets_wiql: bool) -> (MockServer, LiveEvents, MemorySink, String) {
     let (server, live, catalog) = catalog_setup().await;
     let entity = format!("{PROJECT}/5");
     seed(&catalog, "workItem", &entity).await;
@@ -548,7 +549,13 @@ async fn a_work_item_no_longer_meeting_the_wiql_is_deleted() {
         json!([{"id": 5, "fields": {"System.State": "Active"}}]),
     )
     .await;
-    serve_wiql(&server, false).await;
+    serve_wiql(&server, meets_wiql).await;
+    (server, live, catalog, entity)
+}
+
+#[tokio::test]
+async fn a_work_item_no_longer_meeting_the_wiql_is_deleted() {
+    let (_server, live, _catalog, entity) = existing_work_item(false).await;
     let mut payload = event("workitem.deleted");
     payload["eventType"] = json!("workitem.restored");
     let report = live.handle(&payload).await.expect("handled");
@@ -557,16 +564,7 @@ async fn a_work_item_no_longer_meeting_the_wiql_is_deleted() {
 
 #[tokio::test]
 async fn a_forged_work_item_delete_of_an_existing_item_deletes_nothing() {
-    let (server, live, catalog) = catalog_setup().await;
-    let entity = format!("{PROJECT}/5");
-    seed(&catalog, "workItem", &entity).await;
-    // Azure DevOps still has work item 5, and the resync would list it.
-    serve_work_item_batch(
-        &server,
-        json!([{"id": 5, "fields": {"System.State": "Active"}}]),
-    )
-    .await;
-    serve_wiql(&server, true).await;
+    let (_server, live, catalog, entity) = existing_work_item(true).await;
     let report = live
         .handle(&event("workitem.deleted"))
         .await
