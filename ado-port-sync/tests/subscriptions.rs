@@ -9,7 +9,7 @@ use ado_client::ApiProfile;
 use ado_port_sync::{SubscriptionReport, WebhookTarget, ensure_subscriptions};
 use common::{ado_client, ado_client_with, ado_client_with_release_host};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "webhook-secret-42";
@@ -312,4 +312,27 @@ async fn release_subscriptions_live_on_the_release_host_and_are_found_there_agai
         .expect("second");
     assert_eq!(second, report(0, 21, 0));
     assert_eq!(release_host.all().len(), 4);
+}
+
+#[tokio::test]
+async fn a_publisher_refused_last_leaves_the_others_in_place() {
+    let server = MockServer::start().await;
+    let hooks = fake_service(&server, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(query_param("publisherId", "advsec"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Access denied.", "typeKey": "UnauthorizedRequestException"
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let target = WebhookTarget::new("https://port.example");
+    let error = ensure_subscriptions(&ado_client(&server, "fabrikam"), &target)
+        .await
+        .expect_err("advsec refused");
+    assert!(error.step.contains("advsec"), "{error}");
+    let created = hooks.all();
+    assert_eq!(created.len(), 18);
+    assert!(created.iter().all(|s| s["publisherId"] != "advsec"));
 }

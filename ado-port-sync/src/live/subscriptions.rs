@@ -9,7 +9,6 @@
 //!
 //! [`LiveEvents`]: super::LiveEvents
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -290,24 +289,28 @@ pub async fn ensure_subscriptions(
             .map(|project| Some(project.id.clone()))
             .collect(),
     };
-    let publishers: BTreeSet<&str> = events.iter().map(|(publisher, _)| *publisher).collect();
-    let mut existing = Vec::new();
+    // Publisher by publisher, in the order of the table (the optional ones last), so one
+    // that fails leaves those before it in place.
+    let mut publishers: Vec<&str> = events.iter().map(|(publisher, _)| *publisher).collect();
+    publishers.dedup();
+    let mut report = SubscriptionReport::default();
     for publisher in publishers {
-        let listed: Vec<_> = client
+        let existing: Vec<HookSubscription> = client
             .hook_subscriptions(publisher, None)
+            .map_ok(|listed| listed.item)
             .try_collect()
             .await
             .map_err(|source| SubscriptionError {
                 step: format!("listing the `{publisher}` service hook subscriptions"),
                 source,
             })?;
-        existing.extend(listed.into_iter().map(|listed| listed.item));
-    }
-    let mut report = SubscriptionReport::default();
-    for project in &scopes {
-        let project = project.as_deref();
-        let scope = project.map_or_else(String::new, |id| format!(" of project {id}"));
-        for &(publisher, event) in &events {
+        let scoped = events
+            .iter()
+            .filter(|(p, _)| *p == publisher)
+            .flat_map(|(_, event)| scopes.iter().map(move |project| (*event, project)));
+        for (event, project) in scoped {
+            let project = project.as_deref();
+            let scope = project.map_or_else(String::new, |id| format!(" of project {id}"));
             let (enabled, disabled): (Vec<_>, Vec<_>) = existing
                 .iter()
                 .filter(|subscription| target.matches(subscription, publisher, event, project))
