@@ -304,12 +304,13 @@ pub async fn ensure_subscriptions(
                 step: format!("listing the `{publisher}` service hook subscriptions"),
                 source,
             })?;
-        let scoped = events
-            .iter()
-            .filter(|(p, _)| *p == publisher)
-            .flat_map(|(_, event)| scopes.iter().map(move |project| (*event, project)));
+        let mut scoped = Vec::new();
+        for (_, event) in events.iter().filter(|(p, _)| *p == publisher) {
+            for project in &scopes {
+                scoped.push((*event, project.as_deref()));
+            }
+        }
         for (event, project) in scoped {
-            let project = project.as_deref();
             let scope = project.map_or_else(String::new, |id| format!(" of project {id}"));
             let (enabled, disabled): (Vec<_>, Vec<_>) = existing
                 .iter()
