@@ -62,11 +62,12 @@ pub use crate::credential::{Credential, CredentialKind};
 #[cfg(feature = "service-principal")]
 pub use crate::credential::{ServicePrincipal, ServicePrincipalBuilder};
 pub use crate::error::{ApiErrorBody, Error, Result, TransportCause};
+pub use crate::models::*;
 pub use crate::organization::{Organization, Service};
 pub use crate::pager::{Continuation, Listed, Pager};
 pub use crate::profile::{ApiProfile, Operation};
 pub use crate::resources::{
-    AlertQuery, BuildQuery, BuildQueryOrder, NewHookSubscription, PROJECT_TAG_PREFIX,
+    AlertQuery, BuildQuery, BuildQueryOrder, InProject, NewHookSubscription, PROJECT_TAG_PREFIX,
     PullRequestQuery, PullRequestStatus, PullRequestTimeRange, RecursionLevel,
     ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
     WorkItemExpand,

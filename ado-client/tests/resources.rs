@@ -9,6 +9,7 @@ use ado_client::{
     ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery, UserEntitlementQuery,
 };
 use common::*;
+use futures::TryStreamExt as _;
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 use wiremock::matchers::{body_json, query_param, query_param_is_missing};
@@ -1081,4 +1082,50 @@ async fn a_missing_pull_request_is_a_404_error() {
         .await
         .expect_err("missing");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+}
+
+#[tokio::test]
+async fn every_active_pull_request_of_the_organization_comes_with_its_project() {
+    let server = server().await;
+    let projects = fixture_items("core/7.1/projects_list.json");
+    get("/fabrikam/_apis/projects", "7.1")
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&projects)))
+        .mount(&server)
+        .await;
+    let pull_requests = fixture_items("git/7.1/pullrequests_list.json");
+    // The first project has every pull request, the others none.
+    for (position, project) in projects.iter().enumerate() {
+        let id = project["id"].as_str().expect("project id");
+        let listed = if position == 0 {
+            &pull_requests[..]
+        } else {
+            &[]
+        };
+        get(&format!("/fabrikam/{id}/_apis/git/pullrequests"), "7.1")
+            .and(query_param_is_missing("searchCriteria.status"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(list_body(listed)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let found: Vec<_> = cloud_client(&server)
+        .all_pull_requests(&PullRequestQuery::new())
+        .try_collect()
+        .await
+        .expect("listed");
+    assert_eq!(found.len(), pull_requests.len());
+    assert!(
+        found
+            .iter()
+            .all(|(project, _)| project.item.id == projects[0]["id"])
+    );
+    let ids: Vec<i64> = found
+        .iter()
+        .map(|(_, pr)| pr.item.pull_request_id)
+        .collect();
+    let expected: Vec<i64> = pull_requests
+        .iter()
+        .map(|pr| pr["pullRequestId"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, expected);
 }

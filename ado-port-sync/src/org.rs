@@ -1,6 +1,7 @@
 //! One organization during one resync: its client, its identity fields, and the lists several
 //! kinds share (projects, repositories), fetched once.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -51,7 +52,7 @@ pub(crate) struct OrgScope {
     repositories: OnceCell<Arc<[RepoEntry]>>,
     /// The lists several resources of the resync read, fetched once.
     shared: Vec<SharedList>,
-    memo: Arc<Memo<Value>>,
+    memo: Arc<Memo>,
 }
 
 /// A list that several kinds read.
@@ -63,54 +64,56 @@ pub(crate) enum SharedList {
     Environments,
     /// A repository's policy configurations: every `repository-policy` resource.
     Policies,
+    /// The organization's teams: `team` and `member`.
+    Teams,
 }
 
 impl SharedList {
-    const ALL: [SharedList; 3] = [Self::Builds, Self::Environments, Self::Policies];
+    const ALL: [SharedList; 4] = [
+        Self::Builds,
+        Self::Environments,
+        Self::Policies,
+        Self::Teams,
+    ];
 
     fn readers(self) -> &'static [Kind] {
         match self {
             Self::Builds => &[Kind::Build, Kind::PipelineStage],
             Self::Environments => &[Kind::Environment, Kind::PipelineDeployment],
             Self::Policies => &[Kind::RepositoryPolicy],
+            Self::Teams => &[Kind::Team, Kind::Member],
         }
     }
 }
 
-/// One list, fetched by its first reader.
-type ListCell<T> = Arc<OnceCell<Arc<[T]>>>;
+/// One list, fetched by its first reader (an `Arc<Vec<T>>` of the list's item type).
+type ListCell = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
 
 /// Lists fetched once per list and key (a project, a repository) and replayed to every
 /// reader.
-pub(crate) struct Memo<T> {
-    cells: Mutex<HashMap<String, ListCell<T>>>,
+#[derive(Default)]
+pub(crate) struct Memo {
+    cells: Mutex<HashMap<String, ListCell>>,
 }
 
-impl<T> Default for Memo<T> {
-    fn default() -> Self {
-        Self {
-            cells: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-/// The raw items of `list` as they come or, when several resources of the resync read that
+/// The items of `list` as they come or, when several resources of the resync read that
 /// list, fetched once per `key` and replayed to every reader.
 pub(crate) fn listed_once<T, S>(
     org: &OrgScope,
     shared: SharedList,
     key: &str,
     list: S,
-) -> BoxStream<'static, ado_client::Result<Value>>
+) -> BoxStream<'static, ado_client::Result<T>>
 where
-    S: Stream<Item = ado_client::Result<ado_client::Listed<T>>> + Send + 'static,
+    T: Clone + Send + Sync + 'static,
+    S: Stream<Item = ado_client::Result<T>> + Send + 'static,
 {
-    let list = list.map_ok(|item| item.raw);
     if !org.shared.contains(&shared) {
         return list.boxed();
     }
     let memo = Arc::clone(&org.memo);
-    let key = format!("{shared:?}/{key}");
+    // The item type is part of the key, so a cell always holds this type.
+    let key = format!("{shared:?}/{}/{key}", std::any::type_name::<T>());
     stream::once(async move {
         let cell = Arc::clone(
             memo.cells
@@ -119,12 +122,15 @@ where
                 .entry(key)
                 .or_default(),
         );
-        cell.get_or_try_init(|| async {
-            let items: Vec<Value> = list.try_collect().await?;
-            Ok(Arc::<[Value]>::from(items))
+        let items = cell
+            .get_or_try_init(|| async {
+                let items: Vec<T> = list.try_collect().await?;
+                Ok::<_, ado_client::Error>(Arc::new(items) as Arc<dyn Any + Send + Sync>)
+            })
+            .await?;
+        Arc::clone(items).downcast::<Vec<T>>().map_err(|_| {
+            ado_client::Error::Config(format!("the shared {shared:?} list holds another type"))
         })
-        .await
-        .cloned()
     })
     .map_ok(|items| stream::iter((0..items.len()).map(move |i| Ok(items[i].clone()))))
     .try_flatten()

@@ -319,8 +319,8 @@ impl Resync {
     }
 
     /// Every resource for one organization: resources run concurrently, except that a
-    /// resource waits for the earlier resources writing one of its blueprints, so the
-    /// catalog ends as a resync in mapping order leaves it.
+    /// resource writes only once the earlier resources writing one of its blueprints are
+    /// done, so the catalog ends as a resync in mapping order leaves it.
     async fn run_org(
         &self,
         client: AdoClient,
@@ -333,13 +333,17 @@ impl Resync {
         let resources = self.plans.iter().enumerate().map(|(position, plan)| {
             let (org, done) = (&org, &done);
             async move {
-                for &earlier in &self.waits_for[position] {
-                    done[earlier].wait().await;
-                }
+                let earlier = self.waits_for[position].iter().map(|&i| &done[i]).collect();
                 let outcome = if self.cancel.is_cancelled() || shared.stop.is_stopped() {
                     None
                 } else {
-                    Some(self.run_resource(org, position, plan, sink, shared).await)
+                    let writer = Writer {
+                        sink,
+                        shared,
+                        earlier,
+                        options: self.write_options(),
+                    };
+                    Some(self.run_resource(org, position, plan, &writer).await)
                 };
                 done[position].set();
                 outcome
@@ -357,14 +361,22 @@ impl Resync {
         run
     }
 
+    /// How the mapping's flags say entities are written.
+    fn write_options(&self) -> WriteOptions {
+        let settings = &self.mapping.settings;
+        WriteOptions {
+            merge: settings.enable_merge_entity,
+            create_missing_related_entities: settings.create_missing_related_entities,
+        }
+    }
+
     /// One resource for one organization.
     async fn run_resource(
         &self,
         org: &Arc<OrgScope>,
         position: usize,
         plan: &KindRequest,
-        sink: &dyn EntitySink,
-        shared: &RunShared,
+        writer: &Writer<'_>,
     ) -> (KindReport, Produced) {
         let kind = &self.mapping.resources[position].kind;
         self.emit(&ProgressEvent::KindStarted {
@@ -376,12 +388,11 @@ impl Resync {
         let mut produced = Produced::default();
         let mut work = ResourceRun {
             resync: self,
-            shared,
             position,
             report: &mut report,
             produced: &mut produced,
         };
-        work.run(org, plan, sink).await;
+        work.run(org, plan, writer).await;
         self.emit(&ProgressEvent::KindFinished {
             organization: report.organization.clone(),
             resource_index: position,
@@ -462,7 +473,6 @@ struct OrgRun {
 /// One resource of one organization in progress.
 struct ResourceRun<'a> {
     resync: &'a Resync,
-    shared: &'a RunShared,
     position: usize,
     report: &'a mut KindReport,
     produced: &'a mut Produced,
@@ -471,26 +481,27 @@ struct ResourceRun<'a> {
 /// What the resource loop waits for next.
 enum Next<P> {
     Page(Option<P>),
-    Written(Written),
+    Written(Option<Written>),
     Stop,
 }
 
-/// A finished sink write: the entities and what the sink said of them (`None`: not written,
-/// the resync stopped).
-type Written = Option<(Vec<Entity>, Result<Vec<WriteOutcome>, SinkError>)>;
+/// A finished write of one batch.
+struct Written {
+    /// The entities sent.
+    entities: Vec<Entity>,
+    /// Entities of the batch not sent: the store held them as they were.
+    unchanged: usize,
+    /// What the sink said of the entities sent.
+    result: Result<Vec<WriteOutcome>, SinkError>,
+}
 
 impl ResourceRun<'_> {
     /// Streams the kind's items page by page through the mapping into the sink: entities are
     /// buffered per blueprint into full batches, written with several writes in flight, and
     /// flushed when the resource ends, so failures stay attributable to it.
-    async fn run(&mut self, org: &Arc<OrgScope>, request: &KindRequest, sink: &dyn EntitySink) {
-        let settings = &self.resync.mapping.settings;
-        let options = WriteOptions {
-            merge: settings.enable_merge_entity,
-            create_missing_related_entities: settings.create_missing_related_entities,
-        };
+    async fn run(&mut self, org: &Arc<OrgScope>, request: &KindRequest, writer: &Writer<'_>) {
         let cancel = self.resync.cancel.clone();
-        let shared = self.shared;
+        let shared = writer.shared;
         let mut pages = request.items(org).ready_chunks(MAX_BATCH);
         let mut batches = Batches::default();
         let mut writes = FuturesUnordered::new();
@@ -509,8 +520,8 @@ impl ResourceRun<'_> {
                     return;
                 }
                 Next::Written(written) => {
-                    if let Some((entities, result)) = written {
-                        self.written(&entities, result);
+                    if let Some(written) = written {
+                        self.written(written);
                     }
                     continue;
                 }
@@ -539,23 +550,23 @@ impl ResourceRun<'_> {
                 }
             };
             let entities = self.entities(mapped, &mut empty_identifiers);
-            self.record(&entities, &options);
-            batches.extend(self.changed(entities, options.merge));
+            self.record(&entities, &writer.options);
+            batches.extend(entities);
             for batch in batches.take_full() {
                 while writes.len() >= self.resync.write_concurrency {
-                    if let Some(Some((entities, result))) = writes.next().await {
-                        self.written(&entities, result);
+                    if let Some(Some(written)) = writes.next().await {
+                        self.written(written);
                     }
                 }
-                writes.push(write(sink, batch, options, shared));
+                writes.push(writer.write(batch));
             }
         }
         for batch in batches.take_all() {
-            writes.push(write(sink, batch, options, shared));
+            writes.push(writer.write(batch));
         }
         while let Some(written) = writes.next().await {
-            if let Some((entities, result)) = written {
-                self.written(&entities, result);
+            if let Some(written) = written {
+                self.written(written);
             }
         }
         if cancel.is_cancelled() || shared.stop.is_stopped() {
@@ -629,32 +640,14 @@ impl ResourceRun<'_> {
         }
     }
 
-    /// Leaves out (and counts) the entities the store already holds as they would be
-    /// written.
-    fn changed(&mut self, entities: Vec<Entity>, merge: bool) -> Vec<Entity> {
-        let Some(held) = &self.shared.held else {
-            return entities;
-        };
-        let mut held = held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let before = entities.len();
-        let changed: Vec<Entity> = entities
-            .into_iter()
-            .filter(|entity| {
-                let unchanged = held.unchanged(entity, merge);
-                if !unchanged {
-                    held.forget(entity);
-                }
-                !unchanged
-            })
-            .collect();
-        self.report.counts.unchanged += before - changed.len();
-        changed
-    }
-
     /// Counts what the sink said of a write.
-    fn written(&mut self, entities: &[Entity], result: Result<Vec<WriteOutcome>, SinkError>) {
+    fn written(&mut self, written: Written) {
+        let Written {
+            entities,
+            unchanged,
+            result,
+        } = written;
+        self.report.counts.unchanged += unchanged;
         let outcomes = match result {
             Ok(outcomes) => outcomes,
             Err(error) => {
@@ -676,10 +669,7 @@ impl ResourceRun<'_> {
                     }
                 }
                 WriteOutcome::Rejected(message) => {
-                    self.report.reject(format!(
-                        "{} {}: {message}",
-                        entity.blueprint, entity.identifier
-                    ));
+                    self.report.reject(format!("{}: {message}", label(entity)));
                 }
                 WriteOutcome::Skipped(reason) => {
                     self.report.counts.skipped += 1;
@@ -749,26 +739,82 @@ fn attribute_deletions(kinds: &mut [KindReport], reconciliation: &ReconcileRepor
     }
 }
 
-/// Writes one batch once a write slot of the resync is free, unless the resync stopped
-/// meanwhile.
-async fn write<'a>(
+/// `blueprint identifier`, strings unquoted, for messages.
+fn label(entity: &Entity) -> String {
+    let text = |value: &Value| {
+        value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned)
+    };
+    format!("{} {}", text(&entity.blueprint), text(&entity.identifier))
+}
+
+/// How one resource writes its batches.
+struct Writer<'a> {
     sink: &'a dyn EntitySink,
-    entities: Vec<Entity>,
-    options: WriteOptions,
     shared: &'a RunShared,
-) -> Written {
-    let _slot = shared.writes.acquire().await;
-    if shared.stop.is_stopped() {
-        return None;
+    /// The earlier resources writing one of this resource's blueprints: its writes wait for
+    /// them, its fetching does not.
+    earlier: Vec<&'a Latch>,
+    options: WriteOptions,
+}
+
+impl Writer<'_> {
+    /// Writes one batch once the earlier resources of its blueprints are done and a write
+    /// slot of the resync is free, leaving out the entities the store already holds as they
+    /// would be written; `None` when the resync stopped meanwhile.
+    async fn write(&self, batch: Vec<Entity>) -> Option<Written> {
+        for earlier in &self.earlier {
+            earlier.wait().await;
+        }
+        let before = batch.len();
+        let entities = self.changed(batch);
+        let unchanged = before - entities.len();
+        if entities.is_empty() {
+            return Some(Written {
+                entities,
+                unchanged,
+                result: Ok(Vec::new()),
+            });
+        }
+        let _slot = self.shared.writes.acquire().await;
+        if self.shared.stop.is_stopped() {
+            return None;
+        }
+        let result = self.sink.write(&entities, &self.options).await;
+        // Stop before the slot is released, so that no queued write goes out after this one.
+        if let Err(error) = &result
+            && error.is_definitive()
+        {
+            self.shared.stop.stop(&write_failure(entities.len(), error));
+        }
+        Some(Written {
+            entities,
+            unchanged,
+            result,
+        })
     }
-    let result = sink.write(&entities, &options).await;
-    // Stop before the slot is released, so that no queued write goes out after this one.
-    if let Err(error) = &result
-        && error.is_definitive()
-    {
-        shared.stop.stop(&write_failure(entities.len(), error));
+
+    /// The entities of `batch` the store does not hold as they would be written. Those sent
+    /// are forgotten, so that a later resource writing the same entity sends it too.
+    fn changed(&self, batch: Vec<Entity>) -> Vec<Entity> {
+        let Some(held) = &self.shared.held else {
+            return batch;
+        };
+        let mut held = held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        batch
+            .into_iter()
+            .filter(|entity| {
+                let unchanged = held.unchanged(entity, self.options.merge);
+                if !unchanged {
+                    held.forget(entity);
+                }
+                !unchanged
+            })
+            .collect()
     }
-    Some((entities, result))
 }
 
 fn write_failure(count: usize, error: &SinkError) -> String {

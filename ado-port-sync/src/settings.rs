@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use ado_client::{AdoClient, ApiProfile, Credential, Organization, Service, ServicePrincipal};
 use port_client::{Credentials, PortClient};
@@ -115,6 +116,10 @@ pub struct Settings {
     pub integration: IntegrationSettings,
     /// `mapping:` the mapping file, relative to the settings file.
     pub mapping: Option<PathBuf>,
+    /// `scheduledResyncInterval`, `OCEAN__SCHEDULED_RESYNC_INTERVAL`: time between scheduled
+    /// resyncs, given in minutes (fractions allowed); unset: no scheduled resync.
+    #[serde(default, deserialize_with = "minutes")]
+    pub scheduled_resync_interval: Option<Duration>,
 }
 
 /// `port:` of the settings file.
@@ -337,6 +342,14 @@ impl Settings {
             &mut self.integration.identifier,
             env("OCEAN__INTEGRATION__IDENTIFIER"),
         );
+        let interval = "OCEAN__SCHEDULED_RESYNC_INTERVAL";
+        if let Some(value) = env(interval).filter(|value| !value.is_empty()) {
+            let minutes = Var {
+                variable: interval.to_owned(),
+                value,
+            };
+            self.scheduled_resync_interval = Some(minutes.parse_with(parse_minutes)?);
+        }
         let var = |field: &str| {
             let variable = format!("{CONFIG_PREFIX}{field}");
             env(&variable)
@@ -539,6 +552,16 @@ fn parse_list(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// A positive number of minutes (`60`, `0.5`) as a duration.
+fn parse_minutes(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("expected a positive number of minutes, found `{text}`");
+    let minutes: f64 = text.trim().parse().map_err(|_| invalid())?;
+    if minutes <= 0.0 {
+        return Err(invalid());
+    }
+    Duration::try_from_secs_f64(minutes * 60.0).map_err(|_| invalid())
+}
+
 /// Service URL templates keyed by service name.
 fn parse_service_urls(
     templates: BTreeMap<String, String>,
@@ -588,6 +611,20 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     }
 }
 
+/// `scheduledResyncInterval:` of the file: minutes, as a number or a string.
+fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(text) => parse_minutes(&text).map(Some).map_err(D::Error::custom),
+        Value::Number(n) => parse_minutes(&n.to_string())
+            .map(Some)
+            .map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!(
+            "expected a number of minutes, found {other}"
+        ))),
+    }
+}
+
 /// `serviceUrls:` of the file.
 fn service_urls<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Service, String>, D::Error> {
     parse_service_urls(BTreeMap::deserialize(d)?).map_err(D::Error::custom)
@@ -621,7 +658,7 @@ mod tests {
         let file = dir.join("config.yaml");
         std::fs::write(
             &file,
-            "port:\n  clientId: from-file\nintegration:\n  identifier: my-ado\n  config:\n    organizationUrl: https://dev.azure.com/a\n    excludedTags: [archived, legacy]\n    apiProfile: server-2020\n    accountMode: multiple accounts\nmapping: mapping.yaml\n",
+            "port:\n  clientId: from-file\nintegration:\n  identifier: my-ado\n  config:\n    organizationUrl: https://dev.azure.com/a\n    excludedTags: [archived, legacy]\n    apiProfile: server-2020\n    accountMode: multiple accounts\nmapping: mapping.yaml\nscheduledResyncInterval: 60\n",
         )
         .expect("write settings");
         let vars = [
@@ -636,6 +673,7 @@ mod tests {
             ),
             ("OCEAN__INTEGRATION__CONFIG__CLIENT_SECRET", "sp-secret"),
             ("OCEAN__INTEGRATION__CONFIG__ACCOUNT_MODE", ""),
+            ("OCEAN__SCHEDULED_RESYNC_INTERVAL", "1.5"),
         ];
         let s = Settings::load(Some(&file), env(&vars)).expect("valid settings");
         assert_eq!(s.port.client_id.as_deref(), Some("from-env"));
@@ -651,6 +689,7 @@ mod tests {
         );
         assert_eq!(s.integration.config.account_mode, AccountMode::Multiple);
         assert_eq!(s.mapping, Some(dir.join("mapping.yaml")));
+        assert_eq!(s.scheduled_resync_interval, Some(Duration::from_secs(90)));
         let debug = format!("{s:?}");
         assert!(
             !debug.contains("pat-value") && !debug.contains("sp-secret"),
@@ -696,6 +735,14 @@ mod tests {
         );
         let message = error(&[("OCEAN__INTEGRATION__CONFIG__SERVICE_URLS", "vsrm=x")]);
         assert!(message.contains("JSON object"), "{message}");
+        for minutes in ["0", "-5", "soon", "NaN", "inf"] {
+            let message = error(&[("OCEAN__SCHEDULED_RESYNC_INTERVAL", minutes)]);
+            assert!(
+                message.starts_with("OCEAN__SCHEDULED_RESYNC_INTERVAL: ")
+                    && message.contains("positive number of minutes"),
+                "{message}"
+            );
+        }
     }
 
     #[test]
@@ -714,6 +761,11 @@ mod tests {
                 "list of strings",
             ),
             ("key.yaml", "port:\n  clientSecrets: x\n", "clientSecrets"),
+            (
+                "interval.yaml",
+                "scheduledResyncInterval: [1]\n",
+                "number of minutes",
+            ),
         ] {
             let file = dir.join(name);
             std::fs::write(&file, text).expect("write settings");

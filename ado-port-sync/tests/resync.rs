@@ -769,6 +769,42 @@ async fn a_resync_of_the_default_mapping_sends_no_request_twice() {
 }
 
 #[tokio::test]
+async fn teams_are_listed_once_for_the_team_and_member_kinds() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let resource = |kind: &str, identifier: &str, blueprint: &str| {
+        format!(
+            "  - kind: {kind}\n    port:\n      entity:\n        mappings:\n          \
+             identifier: {identifier}\n          blueprint: '\"{blueprint}\"'\n"
+        )
+    };
+    let yaml = format!(
+        "resources:\n{}{}",
+        resource("team", ".id", "azureDevopsTeam"),
+        resource("member", ".identity.id", "azureDevopsTeamMember")
+    );
+    let mapping = mapping_engine::Mapping::from_yaml(&yaml, mapping_engine::Options::default())
+        .expect("mapping");
+    let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")]).expect("loads");
+    let report = resync
+        .run(&NdjsonSink::blocking(SharedBuf::default()))
+        .await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    assert!(
+        report.kinds.iter().all(|k| k.counts.upserted > 0),
+        "{report:#?}"
+    );
+    let team_listings = ado
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path() == "/fabrikam/_apis/teams")
+        .count();
+    assert_eq!(team_listings, 1);
+}
+
+#[tokio::test]
 async fn entities_reach_port_in_one_bulk_request_per_resource_and_blueprint() {
     let Synced { port, first, .. } = synced_sample_org().await;
     assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");

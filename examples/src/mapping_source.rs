@@ -37,12 +37,21 @@ pub async fn mapping_checking_port(
     settings: &Settings,
     port: &PortClient,
 ) -> Result<Mapping, Failure> {
-    let installed = integration_config(port, settings).await?;
-    let (config, origin) = match flag.or(settings.mapping.as_deref()) {
-        Some(path) => (read_config(path)?, path.display().to_string()),
-        None => with_origin(installed, settings)?,
-    };
+    let (config, origin) = mapping_config_checking_port(flag, settings, port).await?;
     compile(&config, &origin, Options::default())
+}
+
+/// As [`mapping_checking_port`], uncompiled, with where it came from (for messages).
+pub async fn mapping_config_checking_port(
+    flag: Option<&Path>,
+    settings: &Settings,
+    port: &PortClient,
+) -> Result<(Value, String), Failure> {
+    let installed = integration_config(port, settings).await?;
+    match flag.or(settings.mapping.as_deref()) {
+        Some(path) => Ok((read_config(path)?, path.display().to_string())),
+        None => with_origin(installed, settings),
+    }
 }
 
 /// The integration's mapping, with where it came from (for messages).

@@ -251,6 +251,10 @@ pub fn conclude_quietly(report: &ResyncReport, shutdown: &Shutdown) -> Result<()
     }
     match report.failure() {
         None => Ok(()),
+        // Port answers a write to a missing blueprint with "blueprint `X` does not exist".
+        Some(message) if message.contains("` does not exist") => Err(Failure::Message(format!(
+            "{message}: create the default blueprints with `ado-port blueprints`"
+        ))),
         Some(message) => Err(Failure::Message(message)),
     }
 }

@@ -498,39 +498,6 @@ fn map_names_the_kinds_a_mapping_has_when_asked_for_another() {
     );
 }
 
-/// Port's token endpoint answering `status`.
-async fn port_token(port: &MockServer, status: u16) {
-    let body = if status == 200 {
-        json!({"ok": true, "accessToken": "tok", "expiresIn": 3600, "tokenType": "Bearer"})
-    } else {
-        json!({"ok": false, "error": "invalid_credentials", "message": "Invalid client credentials"})
-    };
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/access_token"))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(port)
-        .await;
-}
-
-/// The variables of a sync from `ado` (organization `fabrikam`) into `port` as `my-ado`.
-fn sync_env(ado: &MockServer, port: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("OCEAN__PORT__CLIENT_ID", "port-id".into()),
-        ("OCEAN__PORT__CLIENT_SECRET", "port-secret".into()),
-        ("OCEAN__PORT__BASE_URL", port.uri()),
-        ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado".into()),
-        (
-            "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
-            format!("{}/fabrikam", ado.uri()),
-        ),
-        (
-            "OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN",
-            "pat".into(),
-        ),
-        ("OCEAN__INTEGRATION__CONFIG__API_PROFILE", "cloud".into()),
-    ]
-}
-
 fn projects_mapping() -> PathBuf {
     let mapping = temp("signal-projects.yaml");
     std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
@@ -540,8 +507,8 @@ fn projects_mapping() -> PathBuf {
 #[tokio::test]
 async fn sync_checks_port_before_reading_azure_devops() {
     let (ado, port) = (MockServer::start().await, MockServer::start().await);
-    port_token(&port, 401).await;
-    let (mapping, env) = (projects_mapping(), sync_env(&ado, &port));
+    common::port_token(&port, 401).await;
+    let (mapping, env) = (projects_mapping(), common::port_env(&ado, &port));
     let out = tokio::task::spawn_blocking(move || {
         let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         ado_port(&["sync", "--mapping", mapping.to_str().unwrap()], &env)
@@ -597,7 +564,7 @@ async fn slow_ado() -> MockServer {
 /// Port accepting tokens and resync states; the final state is answered after `delay`.
 async fn port_recording_states(final_delay: Duration) -> MockServer {
     let port = MockServer::start().await;
-    port_token(&port, 200).await;
+    common::port_token(&port, 200).await;
     Mock::given(method("PATCH"))
         .and(path("/v1/integration/my-ado/resync-state"))
         .and(body_partial_json(json!({"status": "running"})))
@@ -619,7 +586,7 @@ async fn port_recording_states(final_delay: Duration) -> MockServer {
 /// Starts a sync from a slow Azure DevOps into `port` and waits until it reads projects.
 async fn start_sync(ado: &MockServer, port: &MockServer) -> Child {
     let mapping = projects_mapping();
-    let env = sync_env(ado, port);
+    let env = common::port_env(ado, port);
     let child = command(&["sync", "--mapping", mapping.to_str().unwrap()], &[])
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
@@ -630,20 +597,6 @@ async fn start_sync(ado: &MockServer, port: &MockServer) -> Child {
     child
 }
 
-/// The statuses of the resync states Port received, in order.
-async fn states(port: &MockServer) -> Vec<String> {
-    port.received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "PATCH")
-        .map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).expect("JSON state");
-            body["status"].as_str().unwrap_or_default().to_owned()
-        })
-        .collect()
-}
-
 async fn assert_stopped_cleanly(signal: &str, code: i32) {
     let ado = slow_ado().await;
     let port = port_recording_states(Duration::ZERO).await;
@@ -651,7 +604,11 @@ async fn assert_stopped_cleanly(signal: &str, code: i32) {
     send(&child, signal);
     let (exit, stderr) = exit_code(child).await;
     assert_eq!(exit, Some(code), "{stderr}");
-    assert_eq!(states(&port).await, ["running", "failed"], "{stderr}");
+    assert_eq!(
+        common::states(&port).await,
+        ["running", "failed"],
+        "{stderr}"
+    );
     let requests = port.received_requests().await.unwrap();
     assert!(
         !requests
@@ -679,7 +636,7 @@ async fn a_second_signal_exits_at_once() {
     send(&child, "-INT");
     // The stopped resync is now reporting its state to a Port that does not answer.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while states(&port).await.len() < 2 {
+    while common::states(&port).await.len() < 2 {
         assert!(Instant::now() < deadline, "no final state sent");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -709,4 +666,64 @@ async fn sigterm_stops_fetch_with_143() {
     send(&child, "-TERM");
     let (exit, stderr) = exit_code(child).await;
     assert_eq!(exit, Some(143), "{stderr}");
+}
+
+#[tokio::test]
+async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 1, "value": [{"id": "p1", "name": "One", "state": "wellFormed"}]}),
+        ))
+        .mount(&ado)
+        .await;
+    let port = MockServer::start().await;
+    port_token(&port, 200).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/azureDevopsProject/entities/bulk"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "ok": false, "error": "not_found",
+            "message": "Blueprint with identifier \"azureDevopsProject\" was not found"
+        })))
+        .mount(&port)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/entities/datasource-entities"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"ok": true, "next": null,
+            "entities": [{"identifier": "gone", "blueprint": "azureDevopsProject"}]})),
+        )
+        .mount(&port)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/integration/my-ado/resync-state"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&port)
+        .await;
+    let (mapping, env) = (projects_mapping(), sync_env(&ado, &port));
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ado_port(&["sync", "--mapping", mapping.to_str().unwrap()], &env)
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: the resync failed, nothing was deleted")
+            && last.contains("blueprint `azureDevopsProject` does not exist")
+            && last.contains("ado-port blueprints"),
+        "{stderr}"
+    );
+    let requests = port.received_requests().await.unwrap();
+    assert!(
+        !requests.iter().any(|r| r.url.path().contains("delete")),
+        "nothing deleted"
+    );
+    assert_eq!(
+        states(&port).await.last().map(String::as_str),
+        Some("failed")
+    );
 }

@@ -1,5 +1,6 @@
 //! Resource methods of [`AdoClient`], one module per Azure DevOps area, and their query options.
 
+mod across;
 mod advsec;
 mod build;
 mod core;
@@ -12,6 +13,7 @@ mod test;
 mod wiki;
 mod work;
 
+pub use self::across::InProject;
 pub use self::advsec::AlertQuery;
 pub use self::build::{BuildQuery, BuildQueryOrder};
 pub use self::core::PROJECT_TAG_PREFIX;

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use ado_client::{AdoClient, BuildQuery, BuildQueryOrder};
+use ado_client::models::Build;
+use ado_client::{AdoClient, BuildQuery, BuildQueryOrder, Listed};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -10,12 +11,12 @@ use serde_json::Value;
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
 use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
 
-/// A project's raw builds, newest first; listed once when `build` and `pipeline-stage` both
-/// read them.
+/// A project's builds, newest first; listed once when `build` and `pipeline-stage` both read
+/// them.
 fn project_builds(
     org: &OrgScope,
     project: &ProjectEntry,
-) -> BoxStream<'static, ado_client::Result<Value>> {
+) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
     let builds = org.client.builds(
         &project.id,
         &BuildQuery::new().order(BuildQueryOrder::QueueTimeDescending),
@@ -27,7 +28,7 @@ fn project_builds(
 pub(super) fn builds(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        project_builds(&scope, &project).map_ok(move |build| build_item(build, &project))
+        project_builds(&scope, &project).map_ok(move |build| build_item(build.raw, &project))
     })
 }
 
@@ -60,11 +61,10 @@ pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
 pub(super) fn build_stages(
     client: &AdoClient,
     project: Arc<ProjectEntry>,
-    build: Value,
+    build: Listed<Build>,
 ) -> BoxStream<'static, ado_client::Result<Value>> {
-    // Listed and read builds are decoded with their id.
-    let id = build["id"].as_i64().unwrap_or_default();
-    let build = Arc::new(build);
+    let id = build.item.id;
+    let build = Arc::new(build.raw);
     client
         .build_timeline(&project.id, id)
         .try_filter(|record| {

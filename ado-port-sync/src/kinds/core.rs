@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::options::UserSource;
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
-use crate::org::OrgScope;
+use crate::org::{OrgScope, SharedList, listed_once};
 
 /// `project`: the listed projects, or with `defaultTeam` each project's own payload (which
 /// has `defaultTeam`).
@@ -29,11 +29,11 @@ pub(super) fn projects(org: &Arc<OrgScope>, default_team: bool) -> ItemStream {
     })
 }
 
-/// The organization's teams whose project is kept.
+/// The organization's teams whose project is kept; listed once when `team` and `member` both
+/// read them.
 fn kept_teams(org: &Arc<OrgScope>) -> BoxStream<'static, ado_client::Result<Listed<Team>>> {
     let scope = Arc::clone(org);
-    org.client
-        .teams()
+    listed_once(org, SharedList::Teams, "", org.client.teams())
         .try_filter_map(move |team| {
             let org = Arc::clone(&scope);
             async move {

@@ -275,7 +275,7 @@ pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
             .client
             .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
         listed_once(&scope, SharedList::Policies, &repo.id, listed)
-            .map_ok(move |policy| enrich(policy, [("__repository", repository.clone())]))
+            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
             .boxed()
     })
 }
@@ -351,8 +351,9 @@ pub(super) fn pull_requests(
             };
             listing.take(max_results).boxed()
         });
+        // The three statuses are listed at the same time.
         stream::iter([active].into_iter().chain(closed))
-            .flatten()
+            .flatten_unordered(3)
             .map_ok(|pr| pr.raw)
     })
 }

@@ -225,7 +225,7 @@ impl KindRequest {
                     return Ok(Lookup::Gone(Vec::new()));
                 };
                 let stages: Vec<Value> =
-                    build::build_stages(client, Arc::new(project.clone()), read.raw)
+                    build::build_stages(client, Arc::new(project.clone()), read)
                         .try_filter(|record| {
                             std::future::ready(stage.as_deref().is_none_or(|wanted| {
                                 ["identifier", "name", "id"]

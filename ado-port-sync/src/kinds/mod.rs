@@ -37,9 +37,13 @@ use crate::org::{OrgScope, ProjectEntry, RepoEntry};
 /// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
 pub type ItemStream = BoxStream<'static, Result<Value, ado_client::Error>>;
 
-/// Concurrent follow-up calls (one per project, repository, build...) within one kind; the
+/// Concurrent follow-up calls (one per build, team, environment...) within one kind; the
 /// client's request budget bounds what is really in flight.
 const FAN_OUT: usize = 16;
+
+/// Projects or repositories whose listings [`for_each`] reads at the same time: each listing
+/// holds a page (up to 1,000 items) in memory, so this bounds the memory of a resync.
+const LISTS_AT_ONCE: usize = 5;
 
 /// A kind this crate can sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -550,7 +554,7 @@ pub(crate) fn merged(listed: Value, detail: Value) -> Value {
 }
 
 /// Items of a list the organization scope caches (projects, repositories), one inner stream
-/// per entry, `FAN_OUT` inner streams at a time.
+/// per entry, [`LISTS_AT_ONCE`] inner streams at a time.
 pub(crate) fn for_each<T, L, F, S>(list: L, per_entry: F) -> ItemStream
 where
     T: Clone + Send + Sync + 'static,
@@ -564,7 +568,7 @@ where
             let per_entry = Arc::clone(&per_entry);
             stream::iter(entries.to_vec())
                 .map(move |entry| per_entry(entry).boxed())
-                .flatten_unordered(FAN_OUT)
+                .flatten_unordered(LISTS_AT_ONCE)
         })
         .try_flatten()
         .boxed()

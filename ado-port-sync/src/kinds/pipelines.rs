@@ -50,6 +50,7 @@ pub(super) fn environments(org: &Arc<OrgScope>) -> ItemStream {
             &project.id,
             scope.client.environments(&project.id),
         )
+        .map_ok(|env| env.raw)
     })
 }
 
@@ -63,11 +64,9 @@ pub(super) fn deployments(org: &Arc<OrgScope>) -> ItemStream {
         let environments = scope.client.environments(&project_id);
         listed_once(&scope, SharedList::Environments, &project_id, environments)
             .map_ok(move |env| {
-                let env_project = env.get("project").cloned().unwrap_or(Value::Null);
-                // Listed environments decoded with their id.
-                let id = env["id"].as_i64().unwrap_or_default();
+                let env_project = env.raw.get("project").cloned().unwrap_or(Value::Null);
                 client
-                    .environment_deployment_records(&project_id, id)
+                    .environment_deployment_records(&project_id, env.item.id)
                     .map_ok(move |record| enrich(record.raw, [("__project", env_project.clone())]))
                     .boxed()
             })

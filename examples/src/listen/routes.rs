@@ -1,0 +1,252 @@
+//! The routes: `POST /integration/webhook` (or `/webhook`), `GET /healthz`, `/readyz` and
+//! `/metrics`.
+//!
+//! A webhook call is checked (credentials, size, JSON, service-hook envelope) and its event
+//! queued before it is answered; nothing else happens before the answer.
+
+use super::metrics::{EventStep, Metrics};
+use super::queue::{Queue, Refused};
+use ado_port_sync::Secret;
+use base64::Engine as _;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Largest payload accepted.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Body bytes held at once, across calls being read and events queued.
+const BUFFERED_BYTES: usize = 64 * 1024 * 1024;
+/// How long a client may take to send a body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// When a refused sender should try again (`Retry-After`, seconds).
+const RETRY_AFTER_SECONDS: &str = "30";
+
+/// What every request needs.
+pub struct App {
+    secret: Option<Secret>,
+    queue: Arc<Queue>,
+    metrics: Arc<Metrics>,
+    buffered: Arc<Semaphore>,
+}
+
+/// Why a body was not read.
+enum BodyError {
+    TooLarge,
+    Busy,
+    Broken(String),
+}
+
+impl App {
+    /// Webhook calls must carry `secret` as their Basic password (`None`: no check).
+    pub fn new(secret: Option<Secret>, queue: Arc<Queue>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            secret,
+            queue,
+            metrics,
+            buffered: Arc::new(Semaphore::new(BUFFERED_BYTES)),
+        }
+    }
+
+    /// Answers one request and counts it.
+    pub async fn respond(&self, request: Request<Incoming>) -> Response<String> {
+        let get = request.method() == Method::GET;
+        let (route, response) = match request.uri().path() {
+            "/integration/webhook" | "/webhook" => ("webhook", self.webhook(request).await),
+            "/healthz" if get => ("healthz", reply(StatusCode::OK, "ok")),
+            "/readyz" if get => ("readyz", self.readiness()),
+            "/metrics" if get => ("metrics", self.metrics()),
+            "/healthz" | "/readyz" | "/metrics" => {
+                ("other", reply(StatusCode::METHOD_NOT_ALLOWED, "use GET"))
+            }
+            _ => ("other", reply(StatusCode::NOT_FOUND, "not found")),
+        };
+        self.metrics.request(route, response.status().as_u16());
+        response
+    }
+
+    fn readiness(&self) -> Response<String> {
+        match self.metrics.unready_reason() {
+            None => json_reply(StatusCode::OK, json!({"status": "ready"})),
+            Some(reason) => json_reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "not ready", "reason": reason}),
+            ),
+        }
+    }
+
+    fn metrics(&self) -> Response<String> {
+        let text = self
+            .metrics
+            .render(self.queue.depth(), self.queue.capacity());
+        let mut response = Response::new(text);
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        response
+    }
+
+    async fn webhook(&self, request: Request<Incoming>) -> Response<String> {
+        if request.method() != Method::POST {
+            return reply(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        }
+        if !self.authorized(request.headers().get(AUTHORIZATION)) {
+            tracing::warn!("webhook call rejected: missing or wrong credentials");
+            let mut response = reply(StatusCode::UNAUTHORIZED, "unauthorized");
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"ado-port\""),
+            );
+            return response;
+        }
+        let read = tokio::time::timeout(BODY_READ_TIMEOUT, self.read_body(request.into_body()));
+        let (bytes, held) = match read.await {
+            Ok(Ok(body)) => body,
+            Ok(Err(BodyError::TooLarge)) => {
+                return reply(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("payload too large (at most {MAX_BODY_BYTES} bytes)"),
+                );
+            }
+            Ok(Err(BodyError::Busy)) => return busy("too many payloads being received"),
+            Ok(Err(BodyError::Broken(message))) => {
+                return reply(StatusCode::BAD_REQUEST, &message);
+            }
+            Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "the body came too slowly"),
+        };
+        // Some senders prefix the JSON with a UTF-8 byte order mark.
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let payload: Value = match serde_json::from_slice(text) {
+            Ok(payload) => payload,
+            Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+        };
+        drop(bytes);
+        let event_type = match event_type(&payload) {
+            Ok(event_type) => event_type.to_owned(),
+            Err(message) => {
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid event: {message}"),
+                );
+            }
+        };
+        match self.queue.push(&event_type, payload, held) {
+            Ok(()) => {
+                self.metrics.event(&event_type, EventStep::Received);
+                reply(StatusCode::ACCEPTED, "accepted")
+            }
+            Err(Refused::Full) => {
+                tracing::warn!(event = event_type, "the event queue is full; call refused");
+                busy("the event queue is full")
+            }
+            Err(Refused::Closed) => busy("the server is stopping"),
+        }
+    }
+
+    /// No secret: every call. A secret: `Basic` credentials whose password is the secret.
+    fn authorized(&self, header: Option<&HeaderValue>) -> bool {
+        let Some(secret) = &self.secret else {
+            return true;
+        };
+        let password = header
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| {
+                let (scheme, encoded) = h.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("basic")
+                    .then_some(encoded.trim())
+            })
+            .and_then(|encoded| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .ok()
+            })
+            .and_then(|decoded| String::from_utf8(decoded).ok())
+            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
+        password.is_some_and(|p| constant_time_eq(p.as_bytes(), secret.expose().as_bytes()))
+    }
+
+    /// Reads the body, at most [`MAX_BODY_BYTES`] (a larger `Content-Length` is refused before
+    /// reading), holding its bytes from the server's buffer budget.
+    async fn read_body(
+        &self,
+        mut body: Incoming,
+    ) -> Result<(Vec<u8>, Option<OwnedSemaphorePermit>), BodyError> {
+        if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
+            return Err(BodyError::TooLarge);
+        }
+        let mut bytes = Vec::new();
+        let mut held: Option<OwnedSemaphorePermit> = None;
+        while let Some(frame) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let frame =
+                frame.map_err(|e| BodyError::Broken(format!("cannot read the body: {e}")))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if bytes.len() + data.len() > MAX_BODY_BYTES {
+                return Err(BodyError::TooLarge);
+            }
+            // At most MAX_BODY_BYTES, so it fits.
+            let size = u32::try_from(data.len()).map_err(|_| BodyError::TooLarge)?;
+            let permit = Arc::clone(&self.buffered)
+                .try_acquire_many_owned(size)
+                .map_err(|_| BodyError::Busy)?;
+            match &mut held {
+                Some(held) => held.merge(permit),
+                None => held = Some(permit),
+            }
+            bytes.extend_from_slice(&data);
+        }
+        Ok((bytes, held))
+    }
+}
+
+/// The `eventType` of a service-hook envelope (`eventType`, `publisherId`, `resource`).
+fn event_type(payload: &Value) -> Result<&str, String> {
+    let text = |name: &str| {
+        payload
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("`{name}` is missing or not a string"))
+    };
+    let event_type = text("eventType")?;
+    text("publisherId")?;
+    if !payload.get("resource").is_some_and(Value::is_object) {
+        return Err("`resource` is missing or not an object".into());
+    }
+    Ok(event_type)
+}
+
+/// Compares without an early exit on the first differing byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// 503 with `Retry-After`, so Azure DevOps delivers the event again later.
+fn busy(message: &str) -> Response<String> {
+    let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, message);
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    response
+}
+
+fn reply(status: StatusCode, message: &str) -> Response<String> {
+    json_reply(status, json!({ "message": message }))
+}
+
+fn json_reply(status: StatusCode, body: Value) -> Response<String> {
+    let mut response = Response::new(body.to_string());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
