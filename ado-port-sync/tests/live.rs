@@ -289,6 +289,12 @@ async fn unknown_events_are_ignored_with_a_reason() {
     let report = live.handle(&payload).await.expect("handled");
     assert_eq!(report.ignored, ["event type `tfvc.checkin` is not handled"]);
     assert!(report.upserted.is_empty() && report.deleted.is_empty());
+    // A build, its stages and its test runs: none mapped, nothing read.
+    let report = live
+        .handle(&event("build.complete"))
+        .await
+        .expect("handled");
+    assert_eq!(report.ignored, ["the mapping has no `build` resource"]);
     assert!(sink.written.lock().expect("lock").is_empty());
 }
 

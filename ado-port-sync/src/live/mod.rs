@@ -237,10 +237,21 @@ impl LiveEvents {
         };
         report.organization = Some(client.organization().name().to_owned());
         let org = OrgScope::new(client.clone(), Arc::clone(&self.excluded_tags));
+        let kinds: BTreeSet<Kind> = self.plans.iter().map(KindRequest::kind).collect();
         if let Some((project, push)) = envelope.push()? {
-            let kinds: BTreeSet<Kind> = self.plans.iter().map(KindRequest::kind).collect();
             keys.extend(push::pushed_paths(&org, &project, &push, &kinds).await?);
         }
+        // Keys of kinds the mapping lacks (a build's test runs...) are left out; an event
+        // naming no mapped kind at all says so.
+        if let Some(first) = keys
+            .first()
+            .filter(|_| keys.iter().all(|key| !kinds.contains(&key.kind())))
+        {
+            report
+                .ignored
+                .push(format!("the mapping has no `{}` resource", first.kind()));
+        }
+        keys.retain(|key| kinds.contains(&key.kind()));
         let mut work = Work::default();
         for key in &keys {
             self.collect(&org, key, &mut work, &mut report).await?;
@@ -267,12 +278,10 @@ impl LiveEvents {
         report: &mut LiveReport,
     ) -> Result<(), LiveError> {
         let kind = key.kind();
-        let mut any = false;
         for (position, request) in self.plans.iter().enumerate() {
             if request.kind() != kind {
                 continue;
             }
-            any = true;
             // Items, and whether they are gone.
             let batches = match request.lookup(org, key).await? {
                 Lookup::Found(items) => vec![(items, false)],
@@ -307,11 +316,6 @@ impl LiveEvents {
                     }
                 }
             }
-        }
-        if !any {
-            report
-                .ignored
-                .push(format!("the mapping has no `{kind}` resource"));
         }
         Ok(())
     }
