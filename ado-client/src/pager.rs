@@ -74,6 +74,8 @@ pub const REFS: u32 = 1000;
 pub const TOKEN_PAGED: u32 = 1000;
 /// `$top` for releases, release deployments and release definitions (the server default is 50).
 pub const RELEASES: u32 = 100;
+/// Changes per page of a commit's changes.
+pub const COMMIT_CHANGES: u32 = 1000;
 /// `top` for the 5.x user entitlements form (documented maximum 10000).
 pub const ENTITLEMENTS_LEGACY: u32 = 10_000;
 

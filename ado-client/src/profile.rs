@@ -203,6 +203,14 @@ pub enum Operation {
     CreateHookSubscription,
     /// `DELETE _apis/hooks/subscriptions/{id}`
     DeleteHookSubscription,
+    /// `GET {project}/_apis/git/repositories/{id}/commits/{commitId}/changes`
+    GetCommitChanges,
+    /// `GET {vsrm}/{project}/_apis/release/releases/{id}`
+    GetRelease,
+    /// `GET {vsrm}/{project}/_apis/release/definitions/{id}`
+    GetReleaseDefinition,
+    /// `GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts/{alertId}`
+    GetAdvancedSecurityAlert,
 }
 
 /// Columns of the table: Cloud, Server 2019, Server 2020, Server 2022.
@@ -244,7 +252,10 @@ impl Operation {
             | Self::ListWikis
             | Self::ListHookSubscriptions
             | Self::CreateHookSubscription
-            | Self::DeleteHookSubscription => RELEASED,
+            | Self::DeleteHookSubscription
+            | Self::GetCommitChanges
+            | Self::GetRelease
+            | Self::GetReleaseDefinition => RELEASED,
             Self::ListWikiPages => [
                 Some("7.1-preview.1"),
                 None,
@@ -283,7 +294,9 @@ impl Operation {
             Self::ListUserEntitlements => [Some("7.1"), None, None, None],
             Self::ListUserEntitlementsLegacy => [Some("5.1-preview.2"), None, None, None],
             Self::ListPullRequestsByTime => [Some("7.1"), None, None, None],
-            Self::ListAdvancedSecurityAlerts => [Some("7.2-preview.1"), None, None, None],
+            Self::ListAdvancedSecurityAlerts | Self::GetAdvancedSecurityAlert => {
+                [Some("7.2-preview.1"), None, None, None]
+            }
             Self::ListPipelines
             | Self::GetPipeline
             | Self::ListPipelineRuns
@@ -344,6 +357,10 @@ impl Operation {
             Self::ListHookSubscriptions => "listing service hook subscriptions",
             Self::CreateHookSubscription => "creating a service hook subscription",
             Self::DeleteHookSubscription => "deleting a service hook subscription",
+            Self::GetCommitChanges => "reading a commit's changes",
+            Self::GetRelease => "getting a release",
+            Self::GetReleaseDefinition => "getting a release definition",
+            Self::GetAdvancedSecurityAlert => "getting an Advanced Security alert",
         }
     }
 }

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use ado_client::ApiProfile;
 use ado_port_sync::{SubscriptionReport, WebhookTarget, ensure_subscriptions};
-use common::{ado_client, ado_client_with};
+use common::{ado_client, ado_client_with, ado_client_with_release_host};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "webhook-secret-42";
@@ -122,9 +122,9 @@ async fn a_second_start_keeps_everything_and_a_disabled_subscription_is_replaced
     let first = ensure_subscriptions(&client, &target)
         .await
         .expect("first start");
-    assert_eq!(first, report(11, 0, 0));
+    assert_eq!(first, report(21, 0, 0));
     let all = hooks.all();
-    assert_eq!(all.len(), 13);
+    assert_eq!(all.len(), 23);
     let created: Vec<_> = all
         .iter()
         .filter(|s| s["id"].as_str().is_some_and(|id| id.starts_with("sub-")))
@@ -136,21 +136,33 @@ async fn a_second_start_keeps_everything_and_a_disabled_subscription_is_replaced
         assert_eq!(subscription["consumerInputs"]["basicAuthUsername"], "port");
         assert_eq!(subscription["consumerInputs"]["basicAuthPassword"], SECRET);
     }
-    assert!(created.iter().any(|s| s["publisherId"] == "pipelines"
-        && s["eventType"] == "ms.vss-pipelines.run-state-changed-event"));
+    for (publisher, event) in [
+        ("pipelines", "ms.vss-pipelines.run-state-changed-event"),
+        ("pipelines", "ms.vss-pipelines.stage-state-changed-event"),
+        ("rm", "ms.vss-release.deployment-completed-event"),
+        ("advsec", "ms.vss-alerts.alert-updated-event"),
+        ("tfs", "git.repo.deleted"),
+    ] {
+        assert!(
+            created
+                .iter()
+                .any(|s| s["publisherId"] == publisher && s["eventType"] == event),
+            "{publisher} {event}"
+        );
+    }
 
     let second = ensure_subscriptions(&client, &target)
         .await
         .expect("second start");
-    assert_eq!(second, report(0, 11, 0));
-    assert_eq!(hooks.all().len(), 13);
+    assert_eq!(second, report(0, 21, 0));
+    assert_eq!(hooks.all().len(), 23);
 
     hooks.set_status("workitem.updated", "disabledBySystem");
     hooks.set_status("git.push", "onProbation");
     let third = ensure_subscriptions(&client, &target)
         .await
         .expect("third start");
-    assert_eq!(third, report(1, 10, 1));
+    assert_eq!(third, report(1, 20, 1));
     let work_item_updates: Vec<_> = hooks
         .all()
         .into_iter()
@@ -162,15 +174,18 @@ async fn a_second_start_keeps_everything_and_a_disabled_subscription_is_replaced
 }
 
 #[tokio::test]
-async fn server_2019_subscribes_to_tfs_events_only() {
+async fn server_2019_subscribes_to_tfs_and_release_events_only() {
     let server = MockServer::start().await;
     let hooks = fake_service(&server, "DefaultCollection").await;
     let client = ado_client_with(&server, "DefaultCollection", ApiProfile::Server2019);
     let target = WebhookTarget::new("https://port.example");
     let created = ensure_subscriptions(&client, &target).await.expect("setup");
-    assert_eq!(created, report(9, 0, 0));
+    assert_eq!(created, report(13, 0, 0));
     for subscription in hooks.all() {
-        assert_eq!(subscription["publisherId"], "tfs");
+        assert!(
+            ["tfs", "rm"].contains(&subscription["publisherId"].as_str().unwrap_or_default()),
+            "{subscription}"
+        );
         assert!(
             subscription["consumerInputs"]
                 .get("basicAuthPassword")
@@ -200,4 +215,124 @@ async fn an_authentication_failure_is_reported_as_such_without_the_secret() {
     let text = error.to_string();
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains(SECRET) && !format!("{error:?}").contains(SECRET));
+}
+
+/// Serves the projects of `org`, the first one tagged `legacy`.
+async fn serve_projects(server: &MockServer, org: &str, projects: &[&str]) {
+    let value: Vec<Value> = projects
+        .iter()
+        .map(|id| json!({"id": id, "name": id, "state": "wellFormed"}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(format!("/{org}/_apis/projects")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": value.len(), "value": value})),
+        )
+        .mount(server)
+        .await;
+    for (index, id) in projects.iter().enumerate() {
+        let tags: Vec<Value> = if index == 0 {
+            vec![json!({"name": "Microsoft.TeamFoundation.Project.Tag.legacy", "value": "True"})]
+        } else {
+            Vec::new()
+        };
+        Mock::given(method("GET"))
+            .and(path(format!("/{org}/_apis/projects/{id}/properties")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"count": tags.len(), "value": tags})),
+            )
+            .mount(server)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn project_limited_subscriptions_are_created_once_per_project_and_organization() {
+    let server = MockServer::start().await;
+    let fabrikam = fake_service(&server, "fabrikam").await;
+    let contoso = fake_service(&server, "contoso").await;
+    serve_projects(&server, "fabrikam", &["old", "web", "api"]).await;
+    serve_projects(&server, "contoso", &["legacy-app", "shop"]).await;
+    let target = WebhookTarget::new("https://port.example")
+        .basic_auth_password(SECRET)
+        .limited_to_projects(["legacy"]);
+    let clients = [
+        ado_client(&server, "fabrikam"),
+        ado_client(&server, "contoso"),
+    ];
+    let events = 21;
+
+    for client in &clients {
+        ensure_subscriptions(client, &target)
+            .await
+            .expect("first start");
+    }
+    assert_eq!(fabrikam.all().len(), 2 * events);
+    assert_eq!(contoso.all().len(), events);
+    for subscription in fabrikam.all() {
+        let project = subscription["publisherInputs"]["projectId"].clone();
+        assert!(project == "web" || project == "api", "{subscription}");
+        assert_eq!(subscription["consumerInputs"]["basicAuthPassword"], SECRET);
+    }
+
+    // A restart creates nothing, and repairs only what was disabled.
+    fabrikam.set_status("ms.vss-release.release-created-event", "disabledByUser");
+    let second = ensure_subscriptions(&clients[0], &target)
+        .await
+        .expect("second start");
+    assert_eq!(second, report(2, 2 * events - 2, 2));
+    let third = ensure_subscriptions(&clients[1], &target)
+        .await
+        .expect("second start");
+    assert_eq!(third, report(0, events, 0));
+    assert_eq!(fabrikam.all().len(), 2 * events);
+    assert_eq!(contoso.all().len(), events);
+    assert!(
+        fabrikam.all().iter().all(|s| s["status"] == "enabled"),
+        "every subscription delivers again"
+    );
+}
+
+#[tokio::test]
+async fn release_subscriptions_live_on_the_release_host_and_are_found_there_again() {
+    let server = MockServer::start().await;
+    let organization = fake_service(&server, "fabrikam").await;
+    let release_host = fake_service(&server, "vsrm/fabrikam").await;
+    let client = ado_client_with_release_host(&server, "fabrikam");
+    let target = WebhookTarget::new("https://port.example");
+    let first = ensure_subscriptions(&client, &target).await.expect("first");
+    assert_eq!(first.created, 21);
+    let on_release_host = release_host.all();
+    assert_eq!(on_release_host.len(), 4);
+    assert!(on_release_host.iter().all(|s| s["publisherId"] == "rm"));
+    assert!(organization.all().iter().all(|s| s["publisherId"] != "rm"));
+    let second = ensure_subscriptions(&client, &target)
+        .await
+        .expect("second");
+    assert_eq!(second, report(0, 21, 0));
+    assert_eq!(release_host.all().len(), 4);
+}
+
+#[tokio::test]
+async fn a_publisher_refused_last_leaves_the_others_in_place() {
+    let server = MockServer::start().await;
+    let hooks = fake_service(&server, "fabrikam").await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(query_param("publisherId", "advsec"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Access denied.", "typeKey": "UnauthorizedRequestException"
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let target = WebhookTarget::new("https://port.example");
+    let error = ensure_subscriptions(&ado_client(&server, "fabrikam"), &target)
+        .await
+        .expect_err("advsec refused");
+    assert!(error.step.contains("advsec"), "{error}");
+    let created = hooks.all();
+    assert_eq!(created.len(), 18);
+    assert!(created.iter().all(|s| s["publisherId"] != "advsec"));
 }

@@ -9,6 +9,7 @@ mod advsec;
 mod build;
 mod core;
 mod git;
+mod hook_events;
 mod hooks;
 mod identity;
 mod pipelines;
@@ -25,6 +26,13 @@ pub use self::core::{
 };
 pub use self::git::{
     GitItem, GitRef, GitRepository, PolicyConfiguration, PolicyTypeRef, PullRequest,
+};
+pub use self::hook_events::{
+    AlertEventResource, BuildResource, ChangedItem, ContainerRef, GitChange, GitPushResource,
+    HookDeployment, HookEvent, HookId, HookProject, HookRelease, HookReleaseEnvironment,
+    HookRepository, HookRun, HookStage, PipelineEventResource, PullRequestResource, PushCommit,
+    RefUpdate, ReleaseEventResource, RepositoryResource, ResourceContainers, WorkItemResource,
+    WorkItemRevision,
 };
 pub use self::hooks::HookSubscription;
 pub use self::identity::{

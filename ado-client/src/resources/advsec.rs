@@ -1,9 +1,10 @@
 //! Advanced Security alerts (host `advsec`, Azure DevOps Services only).
 
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::AdvancedSecurityAlert;
 use crate::organization::Service;
-use crate::pager::{ListSpec, Pager, Paging};
+use crate::pager::{ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -17,23 +18,50 @@ impl AdoClient {
         query: &AlertQuery,
     ) -> Pager<AdvancedSecurityAlert> {
         let joined = |values: &[String]| (!values.is_empty()).then(|| values.join(","));
-        let request = Request::new(
-            Service::AdvancedSecurity,
+        let request = alerts_request(
             Operation::ListAdvancedSecurityAlerts,
-            [
-                project,
-                "_apis",
-                "alert",
-                "repositories",
-                repository_id,
-                "alerts",
-            ],
+            project,
+            repository_id,
         )
         .query_opt("criteria.states", joined(&query.states))
         .query_opt("criteria.severities", joined(&query.severities))
         .query_opt("criteria.alertType", query.alert_type.as_deref());
         self.list(ListSpec::new(request, Paging::Token { top: None }))
     }
+
+    /// Gets one Advanced Security alert of a repository.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing alert is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn advanced_security_alert(
+        &self,
+        project: &str,
+        repository_id: &str,
+        alert_id: i64,
+    ) -> Result<Listed<AdvancedSecurityAlert>> {
+        let mut request =
+            alerts_request(Operation::GetAdvancedSecurityAlert, project, repository_id);
+        request.segments.push(alert_id.to_string());
+        self.get_listed(&request).await
+    }
+}
+
+/// `{advsec}/{project}/_apis/alert/repositories/{id}/alerts`.
+fn alerts_request(operation: Operation, project: &str, repository_id: &str) -> Request {
+    Request::new(
+        Service::AdvancedSecurity,
+        operation,
+        [
+            project,
+            "_apis",
+            "alert",
+            "repositories",
+            repository_id,
+            "alerts",
+        ],
+    )
 }
 
 /// Options of [`AdoClient::advanced_security_alerts`].
@@ -49,6 +77,24 @@ impl AlertQuery {
     /// No filters.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whether `alert` passes these filters, as the service applies them to a listing
+    /// (values compared ignoring case).
+    #[must_use]
+    pub fn matches(&self, alert: &AdvancedSecurityAlert) -> bool {
+        let one_of = |wanted: &[String], value: Option<&str>| {
+            wanted.is_empty()
+                || value.is_some_and(|value| wanted.iter().any(|w| w.eq_ignore_ascii_case(value)))
+        };
+        one_of(&self.states, alert.state.as_deref())
+            && one_of(&self.severities, alert.severity.as_deref())
+            && self.alert_type.as_deref().is_none_or(|wanted| {
+                alert
+                    .alert_type
+                    .as_deref()
+                    .is_some_and(|value| wanted.eq_ignore_ascii_case(value))
+            })
     }
 
     /// Only alerts in one of these states (`active`, `dismissed`, `fixed`, ...).
@@ -75,5 +121,30 @@ impl AlertQuery {
     pub fn alert_type(mut self, alert_type: impl Into<String>) -> Self {
         self.alert_type = Some(alert_type.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_alert_query_matches_as_the_listing_criteria() {
+        let alert: AdvancedSecurityAlert = serde_json::from_value(json!({
+            "alertId": 1, "state": "active", "severity": "high", "alertType": "dependency"
+        }))
+        .expect("alert");
+        assert!(AlertQuery::new().matches(&alert));
+        assert!(
+            AlertQuery::new()
+                .states(["Active", "dismissed"])
+                .severities(["high"])
+                .alert_type("dependency")
+                .matches(&alert)
+        );
+        assert!(!AlertQuery::new().states(["fixed"]).matches(&alert));
+        assert!(!AlertQuery::new().severities(["low"]).matches(&alert));
+        assert!(!AlertQuery::new().alert_type("secret").matches(&alert));
     }
 }

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
-use crate::models::{GitItem, GitRef, GitRepository, PolicyConfiguration, PullRequest};
+use crate::models::{GitChange, GitItem, GitRef, GitRepository, PolicyConfiguration, PullRequest};
 use crate::organization::Service;
 use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::{ApiProfile, Operation};
@@ -176,6 +176,39 @@ impl AdoClient {
             .query_opt("refName", ref_name),
             paging,
         ))
+    }
+
+    /// Lists the changes (files and folders added, edited, deleted or renamed) of a commit.
+    pub fn commit_changes(
+        &self,
+        project: &str,
+        repository_id: &str,
+        commit_id: &str,
+    ) -> Pager<GitChange> {
+        self.list(
+            ListSpec::new(
+                Request::new(
+                    Service::Core,
+                    Operation::GetCommitChanges,
+                    [
+                        project,
+                        "_apis",
+                        "git",
+                        "repositories",
+                        repository_id,
+                        "commits",
+                        commit_id,
+                        "changes",
+                    ],
+                ),
+                Paging::Offset {
+                    top: "top",
+                    skip: "skip",
+                    size: pager::COMMIT_CHANGES,
+                },
+            )
+            .items_in(&["changes"]),
+        )
     }
 
     /// Gets one pull request by id, whatever its project and repository.

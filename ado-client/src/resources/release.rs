@@ -4,9 +4,10 @@ use jiff::Timestamp;
 
 use super::time_param;
 use crate::client::AdoClient;
+use crate::error::Result;
 use crate::models::{Release, ReleaseDefinition, ReleaseDeployment};
 use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::{self, ListSpec, Listed, Pager, Paging};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -33,6 +34,42 @@ impl AdoClient {
         .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
         .query_opt("$expand", query.expand.as_deref());
         self.list(ListSpec::new(request, release_paging()))
+    }
+
+    /// Gets one release by id.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing release is an [`Error::Api`](crate::Error::Api)
+    /// with status 404.
+    pub async fn release(&self, project: &str, release_id: i64) -> Result<Listed<Release>> {
+        let id = release_id.to_string();
+        let request = Request::new(
+            Service::Release,
+            Operation::GetRelease,
+            [project, "_apis", "release", "releases", &id],
+        );
+        self.get_listed(&request).await
+    }
+
+    /// Gets one release definition by id.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a missing definition is an
+    /// [`Error::Api`](crate::Error::Api) with status 404.
+    pub async fn release_definition(
+        &self,
+        project: &str,
+        definition_id: i64,
+    ) -> Result<Listed<ReleaseDefinition>> {
+        let id = definition_id.to_string();
+        let request = Request::new(
+            Service::Release,
+            Operation::GetReleaseDefinition,
+            [project, "_apis", "release", "definitions", &id],
+        );
+        self.get_listed(&request).await
     }
 
     /// Lists the release definitions of a project matching `query`.
@@ -64,6 +101,8 @@ impl AdoClient {
             [project, "_apis", "release", "deployments"],
         )
         .query_opt("definitionId", query.definition_id)
+        .query_opt("definitionEnvironmentId", query.definition_environment_id)
+        .query_opt("deploymentStatus", query.deployment_status.as_deref())
         .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
         .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
         self.list(ListSpec::new(request, release_paging()))
@@ -121,6 +160,39 @@ impl ReleaseQuery {
         Self::default()
     }
 
+    /// Whether `release` passes the definition, status (ignoring case), tag (every one) and
+    /// creation-time filters, as the service applies them to a listing. The source branch
+    /// filter needs the release's artifacts and is not checked.
+    #[must_use]
+    pub fn matches(&self, release: &Release) -> bool {
+        let definition = self.definition_id.is_none_or(|wanted| {
+            release
+                .release_definition
+                .as_ref()
+                .is_some_and(|definition| definition.id == wanted)
+        });
+        let status = self.status.as_deref().is_none_or(|wanted| {
+            release
+                .status
+                .as_deref()
+                .is_some_and(|status| wanted.eq_ignore_ascii_case(status))
+        });
+        let tags = release.tags.as_deref().unwrap_or_default();
+        let tagged = self.tags.iter().all(|wanted| tags.contains(wanted));
+        let created = release
+            .created_on
+            .as_deref()
+            .and_then(|date| date.parse::<Timestamp>().ok());
+        let window = match created {
+            Some(created) => {
+                self.min_created_time.is_none_or(|min| created >= min)
+                    && self.max_created_time.is_none_or(|max| created < max)
+            }
+            None => self.min_created_time.is_none() && self.max_created_time.is_none(),
+        };
+        definition && status && tagged && window
+    }
+
     /// Only releases of this definition.
     pub fn definition_id(mut self, id: i64) -> Self {
         self.definition_id = Some(id);
@@ -173,6 +245,8 @@ impl ReleaseQuery {
 #[must_use]
 pub struct ReleaseDeploymentQuery {
     definition_id: Option<i64>,
+    definition_environment_id: Option<i64>,
+    deployment_status: Option<String>,
     min_modified_time: Option<Timestamp>,
     max_modified_time: Option<Timestamp>,
 }
@@ -189,6 +263,18 @@ impl ReleaseDeploymentQuery {
         self
     }
 
+    /// Only deployments to this environment of the release definition.
+    pub fn definition_environment_id(mut self, id: i64) -> Self {
+        self.definition_environment_id = Some(id);
+        self
+    }
+
+    /// Only deployments in this status (`succeeded`, `failed`, ..., or `all`).
+    pub fn deployment_status(mut self, status: impl Into<String>) -> Self {
+        self.deployment_status = Some(status.into());
+        self
+    }
+
     /// Only deployments modified at or after `time`.
     pub fn min_modified_time(mut self, time: Timestamp) -> Self {
         self.min_modified_time = Some(time);
@@ -199,5 +285,36 @@ impl ReleaseDeploymentQuery {
     pub fn max_modified_time(mut self, time: Timestamp) -> Self {
         self.max_modified_time = Some(time);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_release_query_matches_as_the_listing_filters() {
+        let release: Release = serde_json::from_value(json!({
+            "id": 1, "status": "Active", "releaseDefinition": {"id": 4},
+            "tags": ["prod", "eu"], "createdOn": "2026-03-01T10:00:00Z"
+        }))
+        .expect("release");
+        assert!(ReleaseQuery::new().matches(&release));
+        let march = "2026-03-01T00:00:00Z".parse::<Timestamp>().expect("time");
+        let kept = ReleaseQuery::new()
+            .definition_id(4)
+            .status("active")
+            .tags(["prod"])
+            .min_created_time(march);
+        assert!(kept.matches(&release));
+        assert!(!ReleaseQuery::new().status("abandoned").matches(&release));
+        assert!(!ReleaseQuery::new().definition_id(5).matches(&release));
+        assert!(!ReleaseQuery::new().tags(["prod", "us"]).matches(&release));
+        assert!(
+            !ReleaseQuery::new()
+                .max_created_time(march)
+                .matches(&release)
+        );
     }
 }

@@ -25,6 +25,24 @@ impl AdoClient {
         ))
     }
 
+    /// Lists the test runs of one build, with their details.
+    pub fn build_test_runs(&self, project: &str, build_id: i64) -> Pager<TestRun> {
+        self.list(ListSpec::new(
+            Request::new(
+                Service::Core,
+                Operation::ListTestRuns,
+                [project, "_apis", "test", "runs"],
+            )
+            .query("buildUri", format!("vstfs:///Build/Build/{build_id}"))
+            .query("includeRunDetails", true),
+            Paging::Offset {
+                top: "$top",
+                skip: "$skip",
+                size: pager::TEST_RUNS,
+            },
+        ))
+    }
+
     /// Lists the results of a test run.
     pub fn test_results(&self, project: &str, run_id: i64) -> Pager<TestCaseResult> {
         self.list(ListSpec::new(

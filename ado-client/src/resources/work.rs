@@ -117,6 +117,24 @@ impl AdoClient {
         .boxed()
     }
 
+    /// Whether the work item `id` of `project` meets the WIQL `condition` (what follows
+    /// `WHERE`, as for [`work_item_ids`](Self::work_item_ids)).
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error; a query the server rejects is an
+    /// [`Error::Api`](crate::Error::Api) with status 400.
+    pub async fn work_item_meets(&self, project: &str, condition: &str, id: i64) -> Result<bool> {
+        let query = format!("{} AND [System.Id] = {id}", project_query(Some(condition)));
+        let result = self.query_work_items(project, &query, 1).await?;
+        Ok(result
+            .item
+            .work_items
+            .unwrap_or_default()
+            .iter()
+            .any(|reference| reference.id == id))
+    }
+
     /// Reads work items by id (at most [`WORK_ITEMS_BATCH`](pager::WORK_ITEMS_BATCH) ids per
     /// call), every field plus what `expand` adds (`$expand`, on every profile). Ids that no
     /// longer exist are left out.
@@ -173,6 +191,17 @@ impl AdoClient {
 
 /// The WIQL of one page of [`AdoClient::work_item_ids`].
 fn id_range_query(condition: Option<&str>, after: i64) -> String {
+    let mut query = project_query(condition);
+    if after > 0 {
+        query.push_str(" AND [System.Id] > ");
+        query.push_str(&after.to_string());
+    }
+    query.push_str(" ORDER BY [System.Id] ASC");
+    query
+}
+
+/// The ids of the project's work items meeting `condition`, as WIQL.
+fn project_query(condition: Option<&str>) -> String {
     let mut query =
         String::from("SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project");
     if let Some(condition) = condition {
@@ -180,11 +209,6 @@ fn id_range_query(condition: Option<&str>, after: i64) -> String {
         query.push_str(condition);
         query.push(')');
     }
-    if after > 0 {
-        query.push_str(" AND [System.Id] > ");
-        query.push_str(&after.to_string());
-    }
-    query.push_str(" ORDER BY [System.Id] ASC");
     query
 }
 

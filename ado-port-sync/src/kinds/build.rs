@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ado_client::models::Build;
-use ado_client::{BuildQuery, BuildQueryOrder, Listed};
+use ado_client::{AdoClient, BuildQuery, BuildQueryOrder, Listed};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -48,29 +48,37 @@ pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
 pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        let org = Arc::clone(&scope);
+        let client = scope.client.clone();
         let project = Arc::new(project);
         project_builds(&scope, &project)
-            .map_ok(move |build| {
-                let project = Arc::clone(&project);
-                let build_raw = Arc::new(build.raw);
-                org.client
-                    .build_timeline(&project.id, build.item.id)
-                    .try_filter(|record| {
-                        let stage = record.item.record_type.as_deref() == Some("Stage");
-                        async move { stage }
-                    })
-                    .map_ok(move |record| {
-                        enrich(
-                            record.raw,
-                            [
-                                ("__project", project.raw.clone()),
-                                ("__build", Value::clone(&build_raw)),
-                            ],
-                        )
-                    })
-                    .boxed()
-            })
+            .map_ok(move |build| build_stages(&client, Arc::clone(&project), build))
             .try_flatten_unordered(FAN_OUT)
     })
+}
+
+/// The `pipeline-stage` items of one build: its timeline's `Stage` records, with `__project`
+/// and `__build`.
+pub(super) fn build_stages(
+    client: &AdoClient,
+    project: Arc<ProjectEntry>,
+    build: Listed<Build>,
+) -> BoxStream<'static, ado_client::Result<Value>> {
+    let id = build.item.id;
+    let build = Arc::new(build.raw);
+    client
+        .build_timeline(&project.id, id)
+        .try_filter(|record| {
+            let stage = record.item.record_type.as_deref() == Some("Stage");
+            async move { stage }
+        })
+        .map_ok(move |record| {
+            enrich(
+                record.raw,
+                [
+                    ("__project", project.raw.clone()),
+                    ("__build", Value::clone(&build)),
+                ],
+            )
+        })
+        .boxed()
 }

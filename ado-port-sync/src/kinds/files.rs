@@ -7,10 +7,13 @@ use futures::{TryStreamExt, stream};
 use serde_json::{Map, Value, json};
 
 use super::git::included_files;
+use super::item::Lookup;
 use super::options::FileQuery;
 use super::{ItemStream, for_each};
 use crate::org::{OrgScope, RepoEntry};
 use ado_client::RecursionLevel;
+use ado_client::models::GitItem;
+use ado_client::pager::Listed;
 
 /// Files larger than this are left out (their content is not synced).
 const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -92,28 +95,85 @@ async fn repo_files(
         else {
             continue;
         };
-        let text = file.item.content.unwrap_or_default();
-        if file.item.is_folder == Some(true) || text.len() > MAX_FILE_BYTES {
-            continue;
+        if let Some(entry) =
+            file_entry(org, repo, branch, &path, file, &query.included_files).await?
+        {
+            files.push(entry);
         }
-        let mut item = match file.raw {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
-        item.entry("isFolder").or_insert(Value::Bool(false));
-        let parsed = parse_content(&text);
-        item.insert("content".into(), json!({ "raw": text, "parsed": parsed }));
-        let mut entry = json!({ "file": Value::Object(item), "repo": repo.raw.clone() });
-        if !query.included_files.is_empty() {
-            let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let dir = if dir.is_empty() { "/" } else { dir };
-            let included =
-                included_files(org, repo, Some(branch), dir, &query.included_files).await?;
-            entry["__includedFiles"] = included;
-        }
-        files.push(entry);
     }
     Ok(files)
+}
+
+/// A `file` item from a file read at the tip of `branch`; `None` for a folder or a file over
+/// the size limit.
+async fn file_entry(
+    org: &OrgScope,
+    repo: &RepoEntry,
+    branch: &str,
+    path: &str,
+    file: Listed<GitItem>,
+    included: &[String],
+) -> ado_client::Result<Option<Value>> {
+    let text = file.item.content.unwrap_or_default();
+    if file.item.is_folder == Some(true) || text.len() > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let mut item = match file.raw {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    item.entry("isFolder").or_insert(Value::Bool(false));
+    let parsed = parse_content(&text);
+    item.insert("content".into(), json!({ "raw": text, "parsed": parsed }));
+    let mut entry = json!({ "file": Value::Object(item), "repo": repo.raw.clone() });
+    if !included.is_empty() {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let dir = if dir.is_empty() { "/" } else { dir };
+        entry["__includedFiles"] = included_files(org, repo, Some(branch), dir, included).await?;
+    }
+    Ok(Some(entry))
+}
+
+/// The `file` item of `path` after a push to `branch` of `repo`: read again at the tip of
+/// the default branch when this selector names the repository and the path; gone when Azure
+/// DevOps no longer has it (then a `{file: {path, isFolder}, repo}` item names the entity).
+pub(super) async fn changed_file(
+    org: &OrgScope,
+    repo: &RepoEntry,
+    branch: &str,
+    path: &str,
+    query: &FileQuery,
+) -> ado_client::Result<Lookup> {
+    let Some(default) = repo.default_branch.as_deref() else {
+        return Ok(Lookup::Skipped(
+            "the repository has no default branch".into(),
+        ));
+    };
+    let on_default = default.strip_prefix("refs/heads/").unwrap_or(default)
+        == branch.strip_prefix("refs/heads/").unwrap_or(branch);
+    if !repo.healthy
+        || !on_default
+        || !query.includes_repo(repo)
+        || !query.paths.iter().any(|pattern| pattern.matches(path))
+    {
+        return Ok(Lookup::Skipped(format!("{path} is not selected")));
+    }
+    match org
+        .client
+        .file(&repo.project_id, &repo.id, path, default)
+        .await?
+    {
+        Some(file) => Ok(
+            match file_entry(org, repo, default, path, file, &query.included_files).await? {
+                Some(entry) => Lookup::Found(vec![entry]),
+                None => Lookup::Skipped(format!("{path} is a folder or too large")),
+            },
+        ),
+        None => Ok(Lookup::Gone(vec![json!({
+            "file": {"path": path, "isFolder": false},
+            "repo": repo.raw.clone(),
+        })])),
+    }
 }
 
 /// JSON, else YAML (several documents as a list), else the text itself.

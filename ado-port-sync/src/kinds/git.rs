@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use ado_client::models::PullRequest;
+use ado_client::models::{GitItem, PullRequest};
+use ado_client::pager::Listed;
 use ado_client::{
     AlertQuery, Operation, PullRequestQuery, PullRequestStatus, PullRequestTimeRange,
 };
@@ -12,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 
 use super::glob::PathPattern;
+use super::item::Lookup;
 use super::options::FolderQuery;
 use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
 use crate::org::{OrgScope, RepoEntry, SharedList, listed_once, repo_entry};
@@ -171,26 +173,93 @@ fn pattern_folders(
             let pattern = Arc::clone(&pattern);
             let branch = branch.clone();
             let files = Arc::clone(&files);
-            async move {
-                let item = item?;
-                let mut folder = enrich(
-                    item.raw,
-                    [
-                        ("__repository", repo.raw.clone()),
-                        ("__branch", Value::String(branch.clone())),
-                        ("__pattern", Value::String(pattern.as_str().to_owned())),
-                    ],
-                );
-                if !files.is_empty() {
-                    let dir = item.item.path.unwrap_or_default();
-                    let included = included_files(&org, &repo, Some(&branch), &dir, &files).await?;
-                    folder = enrich(folder, [("__includedFiles", included)]);
-                }
-                Ok(folder)
-            }
+            async move { folder_item(&org, &repo, &pattern, &branch, item?, &files).await }
         })
         .buffered(FAN_OUT)
         .boxed()
+}
+
+/// A `folder` item: the Git item with `__repository`, `__branch`, `__pattern` and, when
+/// files are requested, `__includedFiles`.
+async fn folder_item(
+    org: &OrgScope,
+    repo: &RepoEntry,
+    pattern: &PathPattern,
+    branch: &str,
+    item: Listed<GitItem>,
+    files: &[String],
+) -> ado_client::Result<Value> {
+    let mut folder = folder_stub(item.raw, repo, pattern, branch);
+    if !files.is_empty() {
+        let dir = item.item.path.unwrap_or_default();
+        let included = included_files(org, repo, Some(branch), &dir, files).await?;
+        folder = enrich(folder, [("__includedFiles", included)]);
+    }
+    Ok(folder)
+}
+
+fn folder_stub(item: Value, repo: &RepoEntry, pattern: &PathPattern, branch: &str) -> Value {
+    enrich(
+        item,
+        [
+            ("__repository", repo.raw.clone()),
+            ("__branch", Value::String(branch.to_owned())),
+            ("__pattern", Value::String(pattern.as_str().to_owned())),
+        ],
+    )
+}
+
+/// The `folder` items of `path` after a push to `branch` of `repo`: one per pattern of this
+/// selector that matches the path at that branch, read again; gone when Azure DevOps no longer
+/// has the folder (then `{path, isFolder}` items with the enrichment name the entities).
+pub(super) async fn changed_folders(
+    org: &OrgScope,
+    repo: &RepoEntry,
+    branch: &str,
+    path: &str,
+    query: &FolderQuery,
+) -> ado_client::Result<Lookup> {
+    let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+    let patterns: Vec<&PathPattern> = query
+        .patterns
+        .iter()
+        .filter(|pattern| {
+            pattern.branch_for(repo).as_deref() == Some(branch) && pattern.path.matches(path)
+        })
+        .map(|pattern| &pattern.path)
+        .collect();
+    if !repo.healthy || !query.has_project_of(repo) || patterns.is_empty() {
+        return Ok(Lookup::Skipped(format!("{path} is not selected")));
+    }
+    let read = org
+        .client
+        .file(&repo.project_id, &repo.id, path, branch)
+        .await?
+        .filter(|item| item.item.is_folder == Some(true));
+    let Some(read) = read else {
+        let stub = json!({"path": path, "isFolder": true});
+        return Ok(Lookup::Gone(
+            patterns
+                .into_iter()
+                .map(|pattern| folder_stub(stub.clone(), repo, pattern, branch))
+                .collect(),
+        ));
+    };
+    let mut folders = Vec::new();
+    for pattern in patterns {
+        folders.push(
+            folder_item(
+                org,
+                repo,
+                pattern,
+                branch,
+                read.clone(),
+                &query.included_files,
+            )
+            .await?,
+        );
+    }
+    Ok(Lookup::Found(folders))
 }
 
 /// `repository-policy`: the policies of each healthy repository's default branch, with

@@ -25,7 +25,7 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::{Map, Value};
 
-pub(crate) use self::item::ItemKey;
+pub(crate) use self::item::{ItemKey, Lookup};
 pub(crate) use self::options::KindOptions;
 pub use self::options::{
     DEFAULT_AREA_DEPTH, DEFAULT_COVERAGE_FLAGS, DEFAULT_PR_MAX_RESULTS,

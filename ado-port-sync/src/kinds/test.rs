@@ -36,7 +36,8 @@ pub(super) fn test_runs(
     })
 }
 
-async fn test_run_item(
+/// A `test-run` item: the run with `__testResults` and `__codeCoverage` as requested.
+pub(super) async fn test_run_item(
     client: &AdoClient,
     project_id: &str,
     run: Listed<TestRun>,

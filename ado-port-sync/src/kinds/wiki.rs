@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
+use ado_client::AdoClient;
+use ado_client::models::Wiki;
+use ado_client::pager::Listed;
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::options::WikiType;
 use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
-use crate::org::OrgScope;
+use crate::org::{OrgScope, ProjectEntry};
 
 /// `wiki`: the pages of every wiki (of `wiki_type` when set) of every project, each with
 /// `__wiki` and `__project`; with `include_content`, each page's own payload (with `content`)
@@ -24,45 +28,56 @@ pub(super) fn wiki_pages(
         scope
             .client
             .wikis(&project.id)
-            .try_filter(move |wiki| {
-                let kept = wiki_type
-                    .is_none_or(|wanted| wiki.item.wiki_type.as_deref() == Some(wanted.as_str()));
-                std::future::ready(kept)
-            })
+            .try_filter(move |wiki| std::future::ready(is_of_type(&wiki.item, wiki_type)))
             .map_ok(move |wiki| {
-                let client = client.clone();
-                let project = Arc::clone(&project);
-                let wiki_id: Arc<str> = wiki.item.id.into();
-                let wiki_raw = Arc::new(wiki.raw);
-                client
-                    .wiki_pages(&project.id, &wiki_id)
-                    .map(move |page| {
-                        let client = client.clone();
-                        let project = Arc::clone(&project);
-                        let wiki_id = Arc::clone(&wiki_id);
-                        let wiki_raw = Arc::clone(&wiki_raw);
-                        async move {
-                            let page = page?;
-                            let raw = if include_content {
-                                let full = client
-                                    .wiki_page(&project.id, &wiki_id, page.item.id)
-                                    .await?;
-                                merged(page.raw, full.raw)
-                            } else {
-                                page.raw
-                            };
-                            Ok(enrich(
-                                raw,
-                                [
-                                    ("__wiki", Value::clone(&wiki_raw)),
-                                    ("__project", project.raw.clone()),
-                                ],
-                            ))
-                        }
-                    })
-                    .buffered(FAN_OUT)
-                    .boxed()
+                wiki_page_items(&client, Arc::clone(&project), wiki, include_content)
             })
             .try_flatten_unordered(FAN_OUT)
     })
+}
+
+/// Whether `wiki` is of `wiki_type` (any wiki without one).
+pub(super) fn is_of_type(wiki: &Wiki, wiki_type: Option<WikiType>) -> bool {
+    wiki_type.is_none_or(|wanted| wiki.wiki_type.as_deref() == Some(wanted.as_str()))
+}
+
+/// The `wiki` items of one wiki: its pages with `__wiki` and `__project`, each page's own
+/// payload (with `content`) merged in when `include_content`.
+pub(super) fn wiki_page_items(
+    client: &AdoClient,
+    project: Arc<ProjectEntry>,
+    wiki: Listed<Wiki>,
+    include_content: bool,
+) -> BoxStream<'static, ado_client::Result<Value>> {
+    let client = client.clone();
+    let wiki_id: Arc<str> = wiki.item.id.into();
+    let wiki_raw = Arc::new(wiki.raw);
+    client
+        .wiki_pages(&project.id, &wiki_id)
+        .map(move |page| {
+            let client = client.clone();
+            let project = Arc::clone(&project);
+            let wiki_id = Arc::clone(&wiki_id);
+            let wiki_raw = Arc::clone(&wiki_raw);
+            async move {
+                let page = page?;
+                let raw = if include_content {
+                    let full = client
+                        .wiki_page(&project.id, &wiki_id, page.item.id)
+                        .await?;
+                    merged(page.raw, full.raw)
+                } else {
+                    page.raw
+                };
+                Ok(enrich(
+                    raw,
+                    [
+                        ("__wiki", Value::clone(&wiki_raw)),
+                        ("__project", project.raw.clone()),
+                    ],
+                ))
+            }
+        })
+        .buffered(FAN_OUT)
+        .boxed()
 }

@@ -1,27 +1,27 @@
 //! The service-hook envelope: validation, the organization it came from, and the items it
 //! names.
 
-use ado_client::AdoClient;
-use serde_json::Value;
+use ado_client::models::{
+    AlertEventResource, BuildResource, GitPushResource, HookEvent, PipelineEventResource,
+    PullRequestResource, ReleaseEventResource, RepositoryResource, WorkItemResource,
+};
+use ado_client::{AdoClient, Service};
+use serde::Deserialize as _;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 use super::LiveError;
 use crate::kinds::ItemKey;
 
 /// A validated service-hook payload.
 pub(super) struct Envelope<'a> {
-    pub(super) event_type: &'a str,
-    resource: &'a Value,
-    containers: Option<&'a Value>,
-}
-
-/// An item an event names, and whether the event deleted it.
-pub(super) struct Change {
-    pub(super) key: ItemKey,
-    pub(super) deleted: bool,
+    pub(super) event: HookEvent,
+    raw: &'a Value,
 }
 
 impl<'a> Envelope<'a> {
-    /// Checks `eventType`, `publisherId` (strings) and `resource` (an object).
+    /// Checks `eventType`, `publisherId` (strings) and `resource` (an object), and reads the
+    /// envelope.
     pub(super) fn parse(payload: &'a Value) -> Result<Self, LiveError> {
         let text = |name: &str| {
             payload
@@ -30,156 +30,242 @@ impl<'a> Envelope<'a> {
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| LiveError::Envelope(format!("`{name}` is missing or not a string")))
         };
-        let event_type = text("eventType")?;
+        text("eventType")?;
         text("publisherId")?;
-        let resource = payload
+        payload
             .get("resource")
             .filter(|r| r.is_object())
             .ok_or_else(|| LiveError::Envelope("`resource` is missing or not an object".into()))?;
+        let event = HookEvent::deserialize(payload)
+            .map_err(|error| LiveError::Envelope(error.to_string()))?;
         Ok(Self {
-            event_type,
-            resource,
-            containers: payload.get("resourceContainers"),
+            event,
+            raw: payload,
         })
     }
 
-    /// The organization the event came from: the only one, or the one whose URL starts a URL
-    /// of the resource or its containers.
+    /// The event type.
+    pub(super) fn event_type(&self) -> &str {
+        &self.event.event_type
+    }
+
+    /// The organization the event came from: the only one, or the one whose URL (or release or
+    /// Advanced Security host) starts a URL of the resource or its containers.
     pub(super) fn route<'c>(&self, organizations: &'c [AdoClient]) -> Option<&'c AdoClient> {
         if let [only] = organizations {
             return Some(only);
         }
         let mut urls = Vec::new();
-        collect_urls(self.resource, &mut urls);
-        if let Some(containers) = self.containers {
+        collect_urls(&self.event.resource, &mut urls);
+        if let Some(containers) = self.raw.get("resourceContainers") {
             collect_urls(containers, &mut urls);
         }
         organizations.iter().find(|client| {
-            let base = format!(
-                "{}/",
-                client
-                    .organization()
-                    .url()
-                    .trim_end_matches('/')
-                    .to_lowercase()
-            );
-            urls.iter().any(|url| url.to_lowercase().starts_with(&base))
+            let organization = client.organization();
+            let hosts = [
+                organization.url().to_owned(),
+                organization.service_url(Service::Release).to_string(),
+                organization
+                    .service_url(Service::AdvancedSecurity)
+                    .to_string(),
+            ];
+            hosts.iter().any(|host| {
+                let base = format!("{}/", host.trim_end_matches('/').to_lowercase());
+                urls.iter().any(|url| url.to_lowercase().starts_with(&base))
+            })
         })
     }
 
-    /// The items the event names, or why it is ignored.
-    pub(super) fn changes(&self) -> Result<Vec<Change>, String> {
-        let r = self.resource;
-        let upsert = |key| {
-            Ok(vec![Change {
-                key,
-                deleted: false,
-            }])
-        };
-        match self.event_type {
+    /// The push of a `git.push` event, with its project.
+    pub(super) fn push(&self) -> Result<Option<(String, GitPushResource)>, LiveError> {
+        if self.event_type() != "git.push" {
+            return Ok(None);
+        }
+        let push: GitPushResource = self.resource()?;
+        let own = push.repository.project.as_ref().and_then(|p| p.id.clone());
+        Ok(Some((self.project(own.as_deref())?, push)))
+    }
+
+    /// The items the event names (a push's files, folders and wikis aside), or `None` for an
+    /// event type this crate does not handle.
+    pub(super) fn changes(&self) -> Result<Option<Vec<ItemKey>>, LiveError> {
+        let keys = match self.event_type() {
             "git.pullrequest.created" | "git.pullrequest.updated" | "git.pullrequest.merged" => {
-                upsert(ItemKey::PullRequest {
-                    project: self.project(&r["repository"]["project"])?,
-                    id: number(&r["pullRequestId"], "pullRequestId")?,
-                })
+                let pr: PullRequestResource = self.resource()?;
+                let own = pr
+                    .repository
+                    .as_ref()
+                    .and_then(|r| r.project.as_ref()?.id.clone());
+                vec![ItemKey::PullRequest {
+                    project: self.project(own.as_deref())?,
+                    id: pr.pull_request_id,
+                }]
             }
-            "git.repo.created" => {
-                let repo = if r["repository"].is_object() {
-                    &r["repository"]
-                } else {
-                    r
-                };
-                upsert(ItemKey::Repository {
-                    project: self.project(&repo["project"])?,
-                    id: string(&repo["id"], "repository id")?,
-                })
+            "git.repo.created" | "git.repo.renamed" | "git.repo.deleted" => {
+                let repo: RepositoryResource = self.resource()?;
+                let project = self.project(repo.project())?;
+                let id = repo
+                    .id()
+                    .ok_or_else(|| self.invalid("the repository has no id"))?
+                    .to_owned();
+                let removed = (self.event_type() == "git.repo.deleted").then(|| {
+                    json!({
+                        "id": id,
+                        "name": repo.repository_name,
+                        "project": {"id": project},
+                    })
+                });
+                let former_name = repo
+                    .old_name
+                    .filter(|_| self.event_type() == "git.repo.renamed");
+                vec![ItemKey::Repository {
+                    project,
+                    id,
+                    removed,
+                    former_name,
+                }]
             }
-            "git.push" => self.push(),
-            "build.complete" => upsert(ItemKey::Build {
-                project: self.project(&r["project"])?,
-                id: number(&r["id"], "build id")?,
-            }),
-            "ms.vss-pipelines.run-state-changed-event" => upsert(ItemKey::PipelineRun {
-                project: self.project(&r["run"]["project"])?,
-                pipeline: number(&r["pipeline"]["id"], "pipeline id")?,
-                run: number(&r["run"]["id"], "run id")?,
-            }),
-            "workitem.created" | "workitem.restored" => upsert(ItemKey::WorkItem {
-                project: self.project(&r["fields"]["System.TeamProject"])?,
-                id: number(&r["id"], "work item id")?,
-            }),
-            "workitem.updated" => upsert(ItemKey::WorkItem {
-                project: self.project(&r["revision"]["fields"]["System.TeamProject"])?,
-                id: number(&r["workItemId"], "workItemId")?,
-            }),
-            "workitem.deleted" => Ok(vec![Change {
-                key: ItemKey::WorkItemPayload {
-                    project: self.project(&r["fields"]["System.TeamProject"])?,
-                    item: r.clone(),
-                },
-                deleted: true,
-            }]),
-            other => Err(format!("event type `{other}` is not handled")),
-        }
-    }
-
-    /// `git.push`: one branch per updated `refs/heads/` ref; a zero new object id deletes it.
-    fn push(&self) -> Result<Vec<Change>, String> {
-        let repo = &self.resource["repository"];
-        let project = self.project(&repo["project"])?;
-        let repository = string(&repo["id"], "repository id")?;
-        let updates = self.resource["refUpdates"]
-            .as_array()
-            .ok_or("`refUpdates` is missing")?;
-        let changes: Vec<Change> = updates
-            .iter()
-            .filter_map(|update| {
-                let ref_name = update["name"].as_str()?;
-                ref_name.starts_with("refs/heads/").then_some(())?;
-                let object_id = update["newObjectId"].as_str()?;
-                Some(Change {
-                    deleted: !object_id.is_empty() && object_id.bytes().all(|b| b == b'0'),
-                    key: ItemKey::Branch {
+            "git.push" => self.branches()?,
+            "build.complete" => {
+                let build: BuildResource = self.resource()?;
+                let own = build.project.as_ref().and_then(|p| p.id.clone());
+                let project = self.project(own.as_deref())?;
+                vec![
+                    ItemKey::Build {
                         project: project.clone(),
-                        repository: repository.clone(),
-                        ref_name: ref_name.to_owned(),
-                        object_id: object_id.to_owned(),
+                        id: build.id,
                     },
-                })
-            })
-            .collect();
-        if changes.is_empty() {
-            Err("the push updated no branch".into())
-        } else {
-            Ok(changes)
-        }
+                    ItemKey::Stages {
+                        project: project.clone(),
+                        build: build.id,
+                        stage: None,
+                    },
+                    ItemKey::TestRuns {
+                        project,
+                        build: build.id,
+                    },
+                ]
+            }
+            "ms.vss-pipelines.run-state-changed-event" => {
+                let event: PipelineEventResource = self.resource()?;
+                let own = event.run.project.as_ref().and_then(|p| p.id.clone());
+                vec![ItemKey::PipelineRun {
+                    project: self.project(own.as_deref())?,
+                    pipeline: event
+                        .pipeline_id()
+                        .ok_or_else(|| self.invalid("the run names no pipeline"))?,
+                    run: event.run.id,
+                }]
+            }
+            "ms.vss-pipelines.stage-state-changed-event" => {
+                let event: PipelineEventResource = self.resource()?;
+                let own = event.run.project.as_ref().and_then(|p| p.id.clone());
+                let stage = event.stage.and_then(|stage| stage.name.or(stage.id));
+                vec![ItemKey::Stages {
+                    project: self.project(own.as_deref())?,
+                    build: event.run.id,
+                    stage,
+                }]
+            }
+            "workitem.created" | "workitem.restored" | "workitem.updated" | "workitem.deleted" => {
+                let item: WorkItemResource = self.resource()?;
+                let removed =
+                    (self.event_type() == "workitem.deleted").then(|| self.event.resource.clone());
+                vec![ItemKey::WorkItem {
+                    project: self.project(item.team_project())?,
+                    id: item
+                        .work_item()
+                        .ok_or_else(|| self.invalid("the work item has no id"))?,
+                    removed,
+                }]
+            }
+            "ms.vss-release.release-created-event" | "ms.vss-release.release-abandoned-event" => {
+                let event: ReleaseEventResource = self.resource()?;
+                let project = self.project(event.project_id())?;
+                let id = event
+                    .release_id()
+                    .ok_or_else(|| self.invalid("the event names no release"))?;
+                let mut keys = vec![ItemKey::Release {
+                    project: project.clone(),
+                    id,
+                }];
+                if let Some(definition) = event.definition_id() {
+                    keys.push(ItemKey::ReleaseDefinition {
+                        project,
+                        id: definition,
+                    });
+                }
+                keys
+            }
+            "ms.vss-release.deployment-started-event"
+            | "ms.vss-release.deployment-completed-event" => {
+                let event: ReleaseEventResource = self.resource()?;
+                vec![ItemKey::ReleaseDeployment {
+                    project: self.project(event.project_id())?,
+                    release: event
+                        .release_id()
+                        .ok_or_else(|| self.invalid("the event names no release"))?,
+                    environment: event
+                        .definition_environment_id()
+                        .ok_or_else(|| self.invalid("the event names no environment"))?,
+                }]
+            }
+            "ms.vss-alerts.alert-created-event"
+            | "ms.vss-alerts.alert-state-changed-event"
+            | "ms.vss-alerts.alert-updated-event" => {
+                let alert: AlertEventResource = self.resource()?;
+                vec![ItemKey::Alert {
+                    project: self.project(None)?,
+                    repository: alert
+                        .repository()
+                        .ok_or_else(|| self.invalid("the alert names no repository"))?,
+                    id: alert.alert_id,
+                }]
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(keys))
     }
 
-    /// The project: `resourceContainers.project.id`, else the resource's own reference (an
-    /// object with an `id`, or a project name).
-    fn project(&self, own: &Value) -> Result<String, String> {
-        self.containers
-            .and_then(|c| c["project"]["id"].as_str())
-            .or_else(|| own["id"].as_str())
-            .or_else(|| own.as_str())
+    /// `git.push`: one key per updated `refs/heads/` ref, deleted ones included.
+    fn branches(&self) -> Result<Vec<ItemKey>, LiveError> {
+        let Some((project, push)) = self.push()? else {
+            return Ok(Vec::new());
+        };
+        let repository = self.event.resource["repository"].clone();
+        Ok(push
+            .ref_updates
+            .iter()
+            .filter(|update| update.branch().is_some())
+            .map(|update| ItemKey::Branch {
+                project: project.clone(),
+                repository: repository.clone(),
+                ref_name: update.name.clone(),
+            })
+            .collect())
+    }
+
+    /// The resource, typed.
+    fn resource<T: DeserializeOwned>(&self) -> Result<T, LiveError> {
+        self.event
+            .resource_as()
+            .map_err(|error| self.invalid(&error.to_string()))
+    }
+
+    /// The project: `resourceContainers.project.id`, else the resource's own (an id or a
+    /// name).
+    fn project(&self, own: Option<&str>) -> Result<String, LiveError> {
+        self.event
+            .project_id()
+            .or(own)
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
-            .ok_or_else(|| "the event names no project".to_owned())
+            .ok_or_else(|| self.invalid("the event names no project"))
     }
-}
 
-fn number(value: &Value, name: &str) -> Result<i64, String> {
-    value
-        .as_i64()
-        .ok_or_else(|| format!("`{name}` is missing or not a number"))
-}
-
-fn string(value: &Value, name: &str) -> Result<String, String> {
-    value
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("`{name}` is missing or not a string"))
+    fn invalid(&self, reason: &str) -> LiveError {
+        LiveError::Envelope(format!("`{}` resource: {reason}", self.event_type()))
+    }
 }
 
 /// Every string that looks like an absolute URL, at any depth.

@@ -1,12 +1,15 @@
 //! Live events: Azure DevOps service-hook payloads into single upserts and deletes.
 //!
-//! Each event names items (a pull request, a branch, a work item...). Every item is read again
-//! from Azure DevOps, enriched exactly as a resync enriches it, and mapped with every resource
-//! of its kind: entities passing the selector are upserted; entities of items failing the
-//! selector, and of deleted items, are deleted unless the same event upserts them, and only
-//! when the sink deletes ([`EntitySink::store`]). No deletion threshold applies.
+//! Each event names items (a pull request, a branch, the files of every commit of a push, the
+//! stages and test runs of a build...). Every item is read again from Azure DevOps, enriched
+//! exactly as a resync enriches it, and mapped with every resource of its kind: entities
+//! passing the selector are upserted; entities of items failing the selector, and of items
+//! Azure DevOps confirms gone (the read answers "not found"), are deleted unless the same event
+//! upserts them, and only when the sink deletes ([`EntitySink::store`]). What a payload says
+//! was deleted is never taken on trust. No deletion threshold applies.
 
 mod envelope;
+mod push;
 mod subscriptions;
 
 use std::collections::BTreeSet;
@@ -17,13 +20,13 @@ use mapping_engine::{ConfigError, Entity, Mapped, Mapping, Options, Outcome};
 use serde::Serialize;
 use serde_json::Value;
 
-use self::envelope::{Change, Envelope};
+use self::envelope::Envelope;
 pub use self::subscriptions::{
     SubscriptionError, SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions,
     subscribed_events,
 };
 use crate::error::LoadError;
-use crate::kinds::KindRequest;
+use crate::kinds::{ItemKey, Kind, KindRequest, Lookup};
 use crate::org::OrgScope;
 use crate::resync::plan;
 use crate::sink::{EntitySink, SinkError, WriteOptions, WriteOutcome};
@@ -44,7 +47,8 @@ pub enum LiveLoadError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LiveError {
-    /// The payload is not a service-hook envelope (`eventType`, `publisherId`, `resource`).
+    /// The payload is not a service-hook envelope (`eventType`, `publisherId`, `resource`), or
+    /// the resource of a handled event lacks what names its items.
     #[error("invalid event: {0}")]
     Envelope(String),
     /// Reading an item from Azure DevOps failed.
@@ -56,6 +60,20 @@ pub enum LiveError {
     /// The sink failed.
     #[error(transparent)]
     Sink(#[from] SinkError),
+}
+
+impl LiveError {
+    /// Whether handling the same event again later may succeed: Azure DevOps or Port failed
+    /// transiently (throttling, 5xx, a dropped connection, after the clients' own retries). A
+    /// bad payload, a mapping failure, or a refused credential or permission is not.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::AzureDevOps(error) => error.is_retryable(),
+            Self::Sink(SinkError::Port(error)) => error.is_retryable(),
+            Self::Envelope(_) | Self::Mapping(_) | Self::Sink(_) => false,
+        }
+    }
 }
 
 /// An entity named by blueprint and identifier.
@@ -184,25 +202,32 @@ impl LiveEvents {
         &self.mapping
     }
 
-    /// Handles one service-hook payload. Events this crate does not handle, and events of
+    /// Handles one service-hook payload: every item it names is read again; entities that
+    /// pass the selector are upserted; those that fail it, or whose item Azure DevOps confirms
+    /// gone (not found), are deleted. A delete event for an item that still exists deletes
+    /// nothing it does not fail. Events this crate does not handle, and events of
     /// organizations not configured, are reported as ignored.
+    ///
+    /// Events are independent: when several may concern the same item, the caller orders
+    /// them.
     ///
     /// # Errors
     ///
-    /// [`LiveError::Envelope`] for a payload that is not a service-hook envelope; the other
-    /// variants when Azure DevOps, the mapping or the sink fail.
+    /// [`LiveError::Envelope`] for a payload that is not a service-hook envelope or whose
+    /// resource does not name its items; the other variants when Azure DevOps, the mapping or
+    /// the sink fail ([`LiveError::is_retryable`] tells whether to try again).
     pub async fn handle(&self, payload: &Value) -> Result<LiveReport, LiveError> {
         let envelope = Envelope::parse(payload)?;
         let mut report = LiveReport {
-            event_type: envelope.event_type.to_owned(),
+            event_type: envelope.event_type().to_owned(),
             ..LiveReport::default()
         };
-        let changes = match envelope.changes() {
-            Ok(changes) => changes,
-            Err(reason) => {
-                report.ignored.push(reason);
-                return Ok(report);
-            }
+        let Some(mut keys) = envelope.changes()? else {
+            report.ignored.push(format!(
+                "event type `{}` is not handled",
+                envelope.event_type()
+            ));
+            return Ok(report);
         };
         let Some(client) = envelope.route(&self.organizations) else {
             report
@@ -212,9 +237,24 @@ impl LiveEvents {
         };
         report.organization = Some(client.organization().name().to_owned());
         let org = OrgScope::new(client.clone(), Arc::clone(&self.excluded_tags));
+        let kinds: BTreeSet<Kind> = self.plans.iter().map(KindRequest::kind).collect();
+        if let Some((project, push)) = envelope.push()? {
+            keys.extend(push::pushed_paths(&org, &project, &push, &kinds).await?);
+        }
+        // Keys of kinds the mapping lacks (a build's test runs...) are left out; an event
+        // naming no mapped kind at all says so.
+        if let Some(first) = keys
+            .first()
+            .filter(|_| keys.iter().all(|key| !kinds.contains(&key.kind())))
+        {
+            report
+                .ignored
+                .push(format!("the mapping has no `{}` resource", first.kind()));
+        }
+        keys.retain(|key| kinds.contains(&key.kind()));
         let mut work = Work::default();
-        for change in &changes {
-            self.collect(&org, change, &mut work, &mut report).await?;
+        for key in &keys {
+            self.collect(&org, key, &mut work, &mut report).await?;
         }
         self.upsert(&work.upserts, &mut report).await?;
         self.delete(work.candidates, &work.upserts, &mut report)
@@ -229,69 +269,71 @@ impl LiveEvents {
         Ok(report)
     }
 
-    /// Reads the item of one change and maps it with every resource of its kind.
+    /// Reads the items of one key and maps them with every resource of their kind.
     async fn collect(
         &self,
         org: &OrgScope,
-        change: &Change,
+        key: &ItemKey,
         work: &mut Work,
         report: &mut LiveReport,
     ) -> Result<(), LiveError> {
-        let kind = change.key.kind();
-        let mut any = false;
+        let kind = key.kind();
         for (position, request) in self.plans.iter().enumerate() {
             if request.kind() != kind {
                 continue;
             }
-            any = true;
-            let Some(item) = request.item(org, &change.key).await? else {
-                report.ignored.push(format!(
-                    "resources[{position}] ({kind}): the item does not exist or its project is unknown or excluded"
-                ));
-                continue;
+            // Items, and whether they are gone.
+            let batches = match request.lookup(org, key).await? {
+                Lookup::Found(items) => vec![(items, false)],
+                Lookup::Renamed { current, former } => {
+                    vec![(vec![former], true), (vec![current], false)]
+                }
+                Lookup::Gone(removed) if removed.is_empty() => {
+                    report.ignored.push(format!(
+                        "resources[{position}] ({kind}): the item no longer exists"
+                    ));
+                    continue;
+                }
+                Lookup::Gone(removed) => vec![(removed, true)],
+                Lookup::Skipped(reason) => {
+                    // A push names every path it changed; most are not selected.
+                    if !matches!(key, ItemKey::File { .. } | ItemKey::Folder { .. }) {
+                        report
+                            .ignored
+                            .push(format!("resources[{position}] ({kind}): {reason}"));
+                    }
+                    continue;
+                }
             };
-            let mapped = self.map(position, item).await?;
-            for outcome in mapped.outcomes {
-                match outcome {
-                    Outcome::Entity(entity) if change.deleted => work.candidates.push(*entity),
-                    Outcome::Entity(entity) => work.upserts.push(*entity),
-                    Outcome::Unselected(entity) => work.candidates.push(*entity),
-                    Outcome::Filtered => {}
-                    Outcome::Skipped(reason) => report
-                        .ignored
-                        .push(format!("resources[{position}] ({kind}): {reason}")),
-                    Outcome::Failed(message) => report.ignored.push(format!(
-                        "resources[{position}] ({kind}): selector failed: {message}"
-                    )),
-                    _ => report.ignored.push(format!(
-                        "resources[{position}] ({kind}): unexpected mapping outcome"
-                    )),
+            for (items, gone) in batches {
+                for mapped in self.map(position, items).await? {
+                    for outcome in mapped.outcomes {
+                        sort(outcome, gone, work).unwrap_or_else(|reason| {
+                            report
+                                .ignored
+                                .push(format!("resources[{position}] ({kind}): {reason}"));
+                        });
+                    }
                 }
             }
-        }
-        if !any {
-            report
-                .ignored
-                .push(format!("the mapping has no `{kind}` resource"));
         }
         Ok(())
     }
 
-    /// Maps one item with one resource, items failing the selector included, off the async
+    /// Maps items with one resource, items failing the selector included, off the async
     /// threads.
-    async fn map(&self, position: usize, item: Value) -> Result<Mapped, LiveError> {
+    async fn map(&self, position: usize, items: Vec<Value>) -> Result<Vec<Mapped>, LiveError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         let mapping = Arc::clone(&self.mapping);
         tokio::task::spawn_blocking(move || {
             let resource = mapping.resources.get(position).ok_or_else(|| {
                 LiveError::Mapping(format!("resources[{position}] is missing from the mapping"))
             })?;
             mapping
-                .map_batch_all(resource, &[item])
-                .map_err(|error| LiveError::Mapping(error.to_string()))?
-                .pop()
-                .ok_or_else(|| {
-                    LiveError::Mapping(format!("resources[{position}] produced no result"))
-                })
+                .map_batch_all(resource, &items)
+                .map_err(|error| LiveError::Mapping(error.to_string()))
         })
         .await
         .map_err(|error| LiveError::Mapping(error.to_string()))?
@@ -367,6 +409,21 @@ impl LiveEvents {
         }
         Ok(())
     }
+}
+
+/// Files one mapping outcome: an entity to upsert, or one to delete (failing the selector, or
+/// of a gone item); why it is neither otherwise.
+fn sort(outcome: Outcome, gone: bool, work: &mut Work) -> Result<(), String> {
+    match outcome {
+        Outcome::Entity(entity) if gone => work.candidates.push(*entity),
+        Outcome::Entity(entity) => work.upserts.push(*entity),
+        Outcome::Unselected(entity) => work.candidates.push(*entity),
+        Outcome::Filtered => {}
+        Outcome::Skipped(reason) => return Err(reason.to_string()),
+        Outcome::Failed(message) => return Err(format!("selector failed: {message}")),
+        _ => return Err("unexpected mapping outcome".into()),
+    }
+    Ok(())
 }
 
 /// What one event upserts and may delete.

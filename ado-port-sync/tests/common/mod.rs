@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ado_client::{AdoClient, ApiProfile, Credential, Organization, Pacing, RetryPolicy};
+use ado_client::{AdoClient, ApiProfile, Credential, Organization, Pacing, RetryPolicy, Service};
 use mapping_engine::{Mapping, Options};
 use port_client::{Credentials, PortClient};
 use serde_json::{Value, json};
@@ -70,6 +70,22 @@ pub fn ado_client(server: &MockServer, org: &str) -> AdoClient {
 /// A client for `/{org}` on the mock server with the given API profile, tiny retry delays.
 pub fn ado_client_with(server: &MockServer, org: &str, profile: ApiProfile) -> AdoClient {
     let organization = Organization::parse(&format!("{}/{org}", server.uri())).expect("valid url");
+    client_for(organization, profile)
+}
+
+/// A client for `/{org}` on the mock server whose release host (`vsrm`) is `/vsrm/{org}`.
+pub fn ado_client_with_release_host(server: &MockServer, org: &str) -> AdoClient {
+    let organization = Organization::parse(&format!("{}/{org}", server.uri()))
+        .expect("valid url")
+        .with_service_url(
+            Service::Release,
+            &format!("{}/vsrm/{{organization}}", server.uri()),
+        )
+        .expect("release host");
+    client_for(organization, ApiProfile::Cloud)
+}
+
+fn client_for(organization: Organization, profile: ApiProfile) -> AdoClient {
     AdoClient::builder(organization, Credential::pat("test-pat"))
         .api_profile(profile)
         .retry_policy(RetryPolicy::new(
