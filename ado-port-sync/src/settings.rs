@@ -173,6 +173,10 @@ pub struct AdoSettings {
     pub webhook_secret: Option<Secret>,
     /// Public URL of this integration (where service hooks are delivered).
     pub app_host: Option<String>,
+    /// Whether the service hooks `listen` creates are one per project not excluded by
+    /// `excludedTags` rather than one per organization (`isProjectsLimited`; unset: true, as
+    /// in Port's integration).
+    pub is_projects_limited: Option<bool>,
     /// Projects with any of these tags are not synced: a list, a JSON array or a comma list.
     #[serde(default, deserialize_with = "list")]
     pub excluded_tags: Vec<String>,
@@ -221,6 +225,7 @@ impl fmt::Debug for AdoSettings {
             .field("tenant_id", &self.tenant_id)
             .field("webhook_secret", &self.webhook_secret)
             .field("app_host", &self.app_host.as_deref().map(redact_url))
+            .field("is_projects_limited", &self.is_projects_limited)
             .field("excluded_tags", &self.excluded_tags)
             .field("api_profile", &self.api_profile)
             .field("service_urls", &templates)
@@ -379,6 +384,14 @@ impl Settings {
             var("WEBHOOK_SECRET").map(Var::secret),
         );
         set(&mut c.app_host, var("APP_HOST").map(Var::text));
+        if let Some(limited) = var("IS_PROJECTS_LIMITED") {
+            c.is_projects_limited = Some(limited.parse_with(|v| {
+                v.trim()
+                    .to_ascii_lowercase()
+                    .parse::<bool>()
+                    .map_err(|_| format!("expected true or false, got {v:?}"))
+            })?);
+        }
         if let Some(tags) = var("EXCLUDED_TAGS") {
             c.excluded_tags = tags.parse_with(parse_list)?;
         }

@@ -450,6 +450,7 @@ fn invalid_settings_fail_with_one_line_naming_the_variable() {
         ("API_PROFILE", "server-2017", "server-2022"),
         ("SERVICE_URLS", "vsrm=https://x", "JSON object"),
         ("SERVICE_URLS", r#"{"vsts": "https://x"}"#, "`vsts`"),
+        ("IS_PROJECTS_LIMITED", "maybe", "true or false"),
     ] {
         let variable = format!("OCEAN__INTEGRATION__CONFIG__{variable}");
         let mut env = organization.to_vec();

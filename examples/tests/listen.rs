@@ -742,12 +742,16 @@ async fn sigint_closes_idle_connections_at_once() {
 
 /// Starts `ado-port listen` with `APP_HOST` against `ado` (one cloud organization) and returns
 /// the first stderr line about service hooks.
-async fn start_with_app_host(ado: &MockServer) -> String {
+async fn start_with_app_host(ado: &MockServer, projects_limited: bool) -> String {
     let port = port_stand_in().await;
     let mut env = settings(ado, &port);
     env.push((
         "OCEAN__INTEGRATION__CONFIG__APP_HOST",
         "https://port.example/".into(),
+    ));
+    env.push((
+        "OCEAN__INTEGRATION__CONFIG__IS_PROJECTS_LIMITED",
+        projects_limited.to_string(),
     ));
     let server = listen(env, &[]).await;
     let line = server.line_with("service hooks").await;
@@ -769,13 +773,17 @@ async fn listen_with_app_host_creates_the_missing_service_hooks() {
         .expect(1)
         .mount(&ado)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/fabrikam/_apis/hooks/subscriptions"))
-        .and(query_param("publisherId", "pipelines"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})))
-        .expect(1)
-        .mount(&ado)
-        .await;
+    for publisher in ["pipelines", "rm", "advsec"] {
+        Mock::given(method("GET"))
+            .and(path("/fabrikam/_apis/hooks/subscriptions"))
+            .and(query_param("publisherId", publisher))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+            )
+            .expect(1)
+            .mount(&ado)
+            .await;
+    }
     Mock::given(method("POST"))
         .and(path("/fabrikam/_apis/hooks/subscriptions"))
         .and(body_partial_json(json!({"consumerInputs": {
@@ -787,13 +795,41 @@ async fn listen_with_app_host_creates_the_missing_service_hooks() {
             ResponseTemplate::new(200)
                 .set_body_json(json!({"id": "new", "publisherId": "tfs", "eventType": "git.push"})),
         )
-        .expect(10)
+        .expect(20)
         .mount(&ado)
         .await;
-    let line = start_with_app_host(&ado).await;
+    let line = start_with_app_host(&ado, false).await;
     assert_eq!(
         line,
-        "service hooks of fabrikam: 10 created, 1 kept, 0 disabled deleted"
+        "service hooks of fabrikam: 20 created, 1 kept, 0 disabled deleted"
+    );
+}
+
+#[tokio::test]
+async fn listen_creates_one_service_hook_per_project_and_event_when_projects_are_limited() {
+    let ado = ado_stand_in(Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})))
+        .mount(&ado)
+        .await;
+    // The stand-in has one project, `p1`: every subscription is limited to it.
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/_apis/hooks/subscriptions"))
+        .and(body_partial_json(
+            json!({"publisherInputs": {"projectId": "p1"}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "new", "publisherId": "tfs", "eventType": "git.push"})),
+        )
+        .expect(21)
+        .mount(&ado)
+        .await;
+    let line = start_with_app_host(&ado, true).await;
+    assert_eq!(
+        line,
+        "service hooks of fabrikam: 21 created, 0 kept, 0 disabled deleted"
     );
 }
 
@@ -805,7 +841,7 @@ async fn listen_reports_a_refused_credential_as_a_warning() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&ado)
         .await;
-    let line = start_with_app_host(&ado).await;
+    let line = start_with_app_host(&ado, false).await;
     assert!(line.contains("WARN"), "{line}");
     assert!(
         line.contains("service hooks of fabrikam not set up: Azure DevOps refused the credential"),

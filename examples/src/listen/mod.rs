@@ -114,7 +114,11 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
     };
     eprintln!("listening on http://{address}");
     if let Some(app_host) = &settings.integration.config.app_host {
+        let config = &settings.integration.config;
         let mut target = WebhookTarget::new(app_host);
+        if config.is_projects_limited.unwrap_or(true) {
+            target = target.limited_to_projects(config.excluded_tags.clone());
+        }
         if let Some(secret) = &secret {
             target = target.basic_auth_password(secret.expose());
         }
