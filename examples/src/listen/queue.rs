@@ -6,7 +6,7 @@
 //! of Azure DevOps or Port is retried with backoff; the final failure is logged and counted.
 
 use super::metrics::{EventStep, Metrics};
-use ado_port_sync::{LiveError, LiveEvents, SinkError};
+use ado_port_sync::{LiveError, LiveEvents};
 use serde_json::Value;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
@@ -163,7 +163,7 @@ async fn work(
 ) {
     while let Some(job) = jobs.recv().await {
         let event_type = job.event_type.as_str();
-        let result = with_retries(retry, is_transient, |attempt| {
+        let result = with_retries(retry, LiveError::is_retryable, |attempt| {
             if attempt > 0 {
                 metrics.event(event_type, EventStep::Retried);
             }
@@ -187,16 +187,6 @@ async fn work(
                 metrics.event(event_type, EventStep::Failed);
             }
         }
-    }
-}
-
-/// Whether trying the event again later may succeed: Azure DevOps or Port failed in a way
-/// their clients call retryable.
-fn is_transient(error: &LiveError) -> bool {
-    match error {
-        LiveError::AzureDevOps(error) => error.is_retryable(),
-        LiveError::Sink(SinkError::Port(error)) => error.is_retryable(),
-        _ => false,
     }
 }
 
