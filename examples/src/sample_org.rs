@@ -117,7 +117,33 @@ async fn serve_routes() -> Result<MockServer, Box<dyn Error + Send + Sync>> {
         }
     }
     serve_project_pull_requests(&server, routes).await;
+    serve_listed_items(&server, routes).await;
     Ok(server)
+}
+
+/// Serves each listed item with an `id` on its own (`{list}/{id}`), as Azure DevOps reads one
+/// item (live events read items this way).
+async fn serve_listed_items(server: &MockServer, routes: &[Value]) {
+    for route in routes {
+        let Some(list) = route["path"].as_str() else {
+            continue;
+        };
+        let listed = route["body"]["value"].as_array().into_iter().flatten();
+        let paged = route["pages"].as_array().into_iter().flatten();
+        for item in listed.chain(paged.flat_map(|page| page.as_array().into_iter().flatten())) {
+            let id = match &item["id"] {
+                Value::String(id) => id.clone(),
+                Value::Number(id) => id.to_string(),
+                _ => continue,
+            };
+            Mock::given(method("GET"))
+                .and(path(format!("/{NAME}{list}/{id}")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(item))
+                .with_priority(4)
+                .mount(server)
+                .await;
+        }
+    }
 }
 
 /// Serves each project's active pull requests, all repositories together, as Azure DevOps

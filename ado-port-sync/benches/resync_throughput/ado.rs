@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
+use crate::faults::Faults;
 use crate::org::{self, Endpoint, Org, Paging};
 use crate::stats::Stats;
 
@@ -22,6 +23,8 @@ pub struct AzureDevOps {
     pub latency: Duration,
     /// Where the requests are counted.
     pub stats: Arc<Stats>,
+    /// Faults answered instead of some requests (still counted).
+    pub faults: Faults,
 }
 
 impl Respond for AzureDevOps {
@@ -39,7 +42,9 @@ impl Respond for AzureDevOps {
         let response = match routed {
             Some((endpoint, items)) => {
                 self.stats.ado(endpoint.template().to_owned());
-                page(endpoint, items, &query)
+                self.faults
+                    .next()
+                    .unwrap_or_else(|| page(endpoint, items, &query))
             }
             None => {
                 self.stats.ado(format!("unserved {}", request.url.path()));

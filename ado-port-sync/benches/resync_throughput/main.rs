@@ -2,15 +2,19 @@
 //! simulated latency on both sides.
 //!
 //! `cargo bench -p ado-port-sync --bench resync_throughput -- [--projects N]
-//! [--ado-latency-ms MS] [--port-latency-ms MS]` resyncs N generated projects (default 8,
+//! [--ado-latency-ms MS] [--port-latency-ms MS] [--fault-every N]` resyncs N generated
+//! projects (default 8,
 //! 399 entities each) with the default mapping into Port, with default client settings, and
 //! prints the wall time of `Resync::run`, the Azure DevOps requests per endpoint next to the
 //! fewest the data needs, the Port requests per route, the entities per bulk upsert and the
 //! peak resident set. The stand-in Azure DevOps and Port answer every request after the given
 //! latency (default 50 and 40 ms); they run in a child process (this program with `--serve`),
-//! so their memory is not counted.
+//! so their memory is not counted. With `--fault-every N`, every N-th request of each
+//! stand-in is answered with a 503, a 429 asking to wait a second, or a body cut short (in
+//! turn); the resync must still complete.
 
 mod ado;
+mod faults;
 mod org;
 mod port;
 mod stats;
@@ -28,6 +32,7 @@ use port_client::{Credentials, PortClient};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Respond};
 
+use crate::faults::Faults;
 use crate::org::{Endpoint, Org};
 use crate::stats::{Counts, Stats};
 use crate::support::{StandIn, rss_mib};
@@ -39,6 +44,8 @@ struct Args {
     org: Org,
     ado_latency: Duration,
     port_latency: Duration,
+    /// Every n-th request of each stand-in gets a fault (0: none).
+    fault_every: u64,
 }
 
 impl Args {
@@ -48,6 +55,7 @@ impl Args {
             org: Org { projects: 8 },
             ado_latency: Duration::from_millis(50),
             port_latency: Duration::from_millis(40),
+            fault_every: 0,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -62,12 +70,13 @@ impl Args {
                 "--projects" => parsed.org.projects = number()? as usize,
                 "--ado-latency-ms" => parsed.ado_latency = Duration::from_millis(number()?),
                 "--port-latency-ms" => parsed.port_latency = Duration::from_millis(number()?),
+                "--fault-every" => parsed.fault_every = number()?,
                 // `cargo bench` passes this to every benchmark.
                 "--bench" => {}
                 other => {
                     return Err(format!(
                         "unknown argument `{other}`; expected --projects N, --ado-latency-ms MS, \
-                         --port-latency-ms MS"
+                         --port-latency-ms MS, --fault-every N"
                     ));
                 }
             }
@@ -85,6 +94,8 @@ impl Args {
             self.ado_latency.as_millis().to_string(),
             "--port-latency-ms".to_owned(),
             self.port_latency.as_millis().to_string(),
+            "--fault-every".to_owned(),
+            self.fault_every.to_string(),
         ]
     }
 }
@@ -113,11 +124,13 @@ async fn serve(args: Args) {
         org: args.org,
         latency: args.ado_latency,
         stats: Arc::clone(&stats),
+        faults: Faults::every(args.fault_every),
     })
     .await;
     let port = stand_in(port::Port {
         latency: args.port_latency,
         stats: Arc::clone(&stats),
+        faults: Faults::every(args.fault_every),
     })
     .await;
     println!("{}\n{}", ado.uri(), port.uri());
@@ -238,10 +251,12 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
         .map(|k| k.counts.upserted)
         .sum();
     println!(
-        "Resync of {} project(s), Azure DevOps latency {} ms, Port latency {} ms: {:.2} s",
+        "Resync of {} project(s), Azure DevOps latency {} ms, Port latency {} ms, a fault every \
+         {} requests: {:.2} s",
         args.org.projects,
         args.ado_latency.as_millis(),
         args.port_latency.as_millis(),
+        args.fault_every,
         measured.seconds
     );
     println!(

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
+use crate::faults::Faults;
 use crate::stats::Stats;
 
 const TOKEN: &str = "token";
@@ -30,6 +31,8 @@ pub struct Port {
     pub latency: Duration,
     /// Where the requests are counted.
     pub stats: Arc<Stats>,
+    /// Faults answered instead of some requests (still counted).
+    pub faults: Faults,
 }
 
 impl Respond for Port {
@@ -78,8 +81,9 @@ impl Respond for Port {
             }
         };
         self.stats.port(route.to_owned());
-        ResponseTemplate::new(200)
-            .set_body_json(answer)
+        self.faults
+            .next()
+            .unwrap_or_else(|| ResponseTemplate::new(200).set_body_json(answer))
             .set_delay(self.latency)
     }
 }
