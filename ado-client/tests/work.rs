@@ -45,6 +45,10 @@ async fn team_iterations_on_cloud_and_server_2019() {
     let cloud = collect(cloud_client(&server).team_iterations(PROJECT, TEAM)).await;
     let attributes = cloud[0].item.attributes.as_ref().expect("attributes");
     assert_eq!(attributes.time_frame.as_deref(), Some("past"));
+    assert_eq!(
+        attributes.start_date,
+        Some("2024-01-01T00:00:00Z".parse().expect("timestamp"))
+    );
 
     // Older servers name the array `values`.
     let client = server_client(&server, ApiProfile::Server2019);
@@ -56,7 +60,7 @@ async fn team_iterations_on_cloud_and_server_2019() {
             .item
             .attributes
             .as_ref()
-            .and_then(|a| a.start_date.clone()),
+            .and_then(|a| a.start_date),
         None
     );
 }

@@ -1,5 +1,6 @@
 //! Advanced Security alerts.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -19,9 +20,11 @@ pub struct AdvancedSecurityAlert {
     /// Title.
     pub title: Option<String>,
     /// When the alert was first seen.
-    pub introduced_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub introduced_date: Option<Timestamp>,
     /// When the alert was last seen.
-    pub last_seen_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_seen_date: Option<Timestamp>,
     /// The rule that raised it (kept as JSON).
     pub rule: Option<Value>,
     /// The repository URL.

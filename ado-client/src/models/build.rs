@@ -1,5 +1,6 @@
 //! Builds and build timelines.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,11 +22,14 @@ pub struct Build {
     /// Why it was queued.
     pub reason: Option<String>,
     /// Queue time.
-    pub queue_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub queue_time: Option<Timestamp>,
     /// Start time.
-    pub start_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub start_time: Option<Timestamp>,
     /// Finish time.
-    pub finish_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub finish_time: Option<Timestamp>,
     /// Source branch.
     pub source_branch: Option<String>,
     /// Source commit.
@@ -80,9 +84,11 @@ pub struct TimelineRecord {
     /// `succeeded`, `failed`, `skipped`, ... once completed.
     pub result: Option<String>,
     /// Start time.
-    pub start_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub start_time: Option<Timestamp>,
     /// Finish time.
-    pub finish_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub finish_time: Option<Timestamp>,
     /// Attempt number.
     pub attempt: Option<i64>,
     /// Error count.

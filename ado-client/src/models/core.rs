@@ -1,5 +1,6 @@
 //! Projects, teams and identities.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -23,7 +24,8 @@ pub struct Project {
     /// `private` or `public`.
     pub visibility: Option<String>,
     /// Time of the last update.
-    pub last_update_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_update_time: Option<Timestamp>,
 }
 
 /// One project as returned by `_apis/projects/{id}` (`TeamProject`), with its default team.
@@ -48,7 +50,8 @@ pub struct ProjectDetails {
     /// The project's default team.
     pub default_team: Option<TeamReference>,
     /// Time of the last update.
-    pub last_update_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_update_time: Option<Timestamp>,
 }
 
 /// A reference to a team (`WebApiTeamRef`).

@@ -1,5 +1,6 @@
 //! Git repositories, items, pull requests and branch policies.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -75,9 +76,11 @@ pub struct PullRequest {
     /// Author.
     pub created_by: Option<IdentityRef>,
     /// Creation time.
-    pub creation_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub creation_date: Option<Timestamp>,
     /// Closing time, for completed or abandoned pull requests.
-    pub closed_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub closed_date: Option<Timestamp>,
     /// Whether it is a draft.
     pub is_draft: Option<bool>,
     /// Merge status.
@@ -113,7 +116,8 @@ pub struct PolicyConfiguration {
     /// Author.
     pub created_by: Option<IdentityRef>,
     /// Creation time.
-    pub created_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub created_date: Option<Timestamp>,
     /// REST URL of the configuration.
     pub url: Option<String>,
 }

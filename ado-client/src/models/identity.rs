@@ -1,5 +1,6 @@
 //! Graph users, groups, memberships and user entitlements (Azure DevOps Services only).
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -40,7 +41,8 @@ pub struct UserEntitlement {
     /// The user's access level (license).
     pub access_level: Option<AccessLevel>,
     /// Last access time.
-    pub last_accessed_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_accessed_date: Option<Timestamp>,
     /// Creation time.
     pub date_created: Option<String>,
     /// Project entitlements (kept as JSON).

@@ -1,13 +1,14 @@
 //! Typed models of Azure DevOps resources.
 //!
 //! Every model is `#[non_exhaustive]`, reads camelCase JSON, ignores unknown fields, and makes
-//! optional every field some api-version may leave out. Dates are kept as sent (ISO 8601;
-//! `0001-01-01T00:00:00` means "unset"). The untouched JSON of each item is always available next
+//! optional every field some api-version may leave out. Dates are timestamps (`None` when
+//! missing, unreadable or Azure DevOps' "unset" `0001-01-01T00:00:00`). The untouched JSON of each item is always available next
 //! to the model through [`Listed::raw`](crate::Listed::raw).
 
 mod advsec;
 mod build;
 mod core;
+mod date;
 mod git;
 mod hook_events;
 mod hooks;

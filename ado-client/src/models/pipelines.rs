@@ -1,5 +1,6 @@
 //! YAML pipelines, runs and environments.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -55,9 +56,11 @@ pub struct PipelineRun {
     /// `succeeded`, `failed`, `canceled`, `unknown`, once completed.
     pub result: Option<String>,
     /// Creation time.
-    pub created_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub created_date: Option<Timestamp>,
     /// Finish time.
-    pub finished_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub finished_date: Option<Timestamp>,
     /// The pipeline.
     pub pipeline: Option<PipelineReference>,
     /// REST URL of the run.
@@ -78,11 +81,13 @@ pub struct Environment {
     /// Creator.
     pub created_by: Option<IdentityRef>,
     /// Creation time.
-    pub created_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub created_on: Option<Timestamp>,
     /// Last modifier.
     pub last_modified_by: Option<IdentityRef>,
     /// Last modification time.
-    pub last_modified_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_modified_on: Option<Timestamp>,
     /// The project.
     pub project: Option<ProjectReference>,
 }
@@ -107,11 +112,14 @@ pub struct EnvironmentDeploymentRecord {
     /// `succeeded`, `failed`, ...
     pub result: Option<String>,
     /// Queue time.
-    pub queue_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub queue_time: Option<Timestamp>,
     /// Start time.
-    pub start_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub start_time: Option<Timestamp>,
     /// Finish time.
-    pub finish_time: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub finish_time: Option<Timestamp>,
     /// The pipeline definition (kept as JSON).
     pub definition: Option<Value>,
     /// The run (kept as JSON).

@@ -1,5 +1,6 @@
 //! Classic releases and their deployments.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -17,9 +18,11 @@ pub struct Release {
     /// `draft`, `active`, `abandoned`, ...
     pub status: Option<String>,
     /// Creation time.
-    pub created_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub created_on: Option<Timestamp>,
     /// Last modification time.
-    pub modified_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub modified_on: Option<Timestamp>,
     /// Creator.
     pub created_by: Option<IdentityRef>,
     /// Description.
@@ -88,13 +91,17 @@ pub struct ReleaseDeployment {
     /// Who it was requested for.
     pub requested_for: Option<IdentityRef>,
     /// Queue time.
-    pub queued_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub queued_on: Option<Timestamp>,
     /// Start time.
-    pub started_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub started_on: Option<Timestamp>,
     /// Completion time.
-    pub completed_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub completed_on: Option<Timestamp>,
     /// Last modification time.
-    pub last_modified_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub last_modified_on: Option<Timestamp>,
 }
 
 /// A classic release definition (`ReleaseDefinition`).
@@ -117,11 +124,13 @@ pub struct ReleaseDefinition {
     /// Creator.
     pub created_by: Option<IdentityRef>,
     /// Creation time.
-    pub created_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub created_on: Option<Timestamp>,
     /// Last modifier.
     pub modified_by: Option<IdentityRef>,
     /// Last modification time.
-    pub modified_on: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub modified_on: Option<Timestamp>,
     /// Environments, when expanded (kept as JSON).
     pub environments: Option<Vec<Value>>,
     /// Tags, when expanded.

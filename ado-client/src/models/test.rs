@@ -1,5 +1,6 @@
 //! Test runs, their results and build code coverage.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -23,9 +24,11 @@ pub struct TestRun {
     /// Owner.
     pub owner: Option<IdentityRef>,
     /// Start time.
-    pub started_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub started_date: Option<Timestamp>,
     /// Completion time.
-    pub completed_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub completed_date: Option<Timestamp>,
     /// Number of tests.
     pub total_tests: Option<i64>,
     /// Number of passed tests.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -29,9 +30,11 @@ pub struct TeamSettingsIteration {
 #[non_exhaustive]
 pub struct IterationAttributes {
     /// Start date; `None` when unset.
-    pub start_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub start_date: Option<Timestamp>,
     /// Finish date; `None` when unset.
-    pub finish_date: Option<String>,
+    #[serde(default, deserialize_with = "super::date::timestamp")]
+    pub finish_date: Option<Timestamp>,
     /// `past`, `current` or `future`.
     pub time_frame: Option<String>,
 }

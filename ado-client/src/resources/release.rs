@@ -179,11 +179,7 @@ impl ReleaseQuery {
         });
         let tags = release.tags.as_deref().unwrap_or_default();
         let tagged = self.tags.iter().all(|wanted| tags.contains(wanted));
-        let created = release
-            .created_on
-            .as_deref()
-            .and_then(|date| date.parse::<Timestamp>().ok());
-        let window = match created {
+        let window = match release.created_on {
             Some(created) => {
                 self.min_created_time.is_none_or(|min| created >= min)
                     && self.max_created_time.is_none_or(|max| created < max)

@@ -27,7 +27,7 @@ impl Faults {
             return None;
         }
         let seen = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
-        if seen % self.every != 0 {
+        if !seen.is_multiple_of(self.every) {
             return None;
         }
         Some(match (seen / self.every) % 3 {

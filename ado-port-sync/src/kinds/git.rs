@@ -361,10 +361,7 @@ pub(super) fn pull_requests(
 /// Whether a pull request was closed before `since`; one without a readable `closedDate` is
 /// not.
 fn closed_before(pr: &PullRequest, since: Timestamp) -> bool {
-    pr.closed_date
-        .as_deref()
-        .and_then(|date| date.parse::<Timestamp>().ok())
-        .is_some_and(|closed| closed < since)
+    pr.closed_date.is_some_and(|closed| closed < since)
 }
 
 /// `advanced-security-alert`: the Advanced Security alerts of each healthy repository matching
