@@ -20,6 +20,22 @@
 //!
 //! The crate never reads environment variables, never prints and never installs a tracing
 //! subscriber.
+//!
+//! A resync into an in-memory catalog, with only this crate (and `tokio`):
+//!
+//! ```no_run
+//! use ado_port_sync::prelude::*;
+//!
+//! # async fn run(mapping_yaml: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let mapping = Mapping::from_yaml(mapping_yaml, MappingOptions::default())?;
+//! let organization = Organization::parse("https://dev.azure.com/fabrikam")?;
+//! let client = AdoClient::builder(organization, Credential::pat("my-pat")).build()?;
+//! let catalog = MemorySink::new();
+//! let report = Resync::new(mapping, vec![client])?.run(&catalog).await.into_result()?;
+//! println!("{} entities", report.totals().upserted);
+//! # Ok(())
+//! # }
+//! ```
 
 mod cancel;
 mod error;

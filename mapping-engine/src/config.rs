@@ -163,6 +163,19 @@ impl EntityMapping {
 
 impl Mapping {
     /// Loads and compiles a configuration from YAML (JSON is YAML too).
+    ///
+    /// ```
+    /// use mapping_engine::{Mapping, Options};
+    ///
+    /// let yaml = "resources:\n  - kind: project\n    port:\n      entity:\n        \
+    ///             mappings:\n          identifier: .id\n          blueprint: '\"project\"'\n";
+    /// let mapping = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    /// assert_eq!(mapping.resources[0].kind, "project");
+    /// assert_eq!(mapping.resources[0].constant_blueprint(), Some("project"));
+    /// // Errors name the resource and field.
+    /// let error = Mapping::from_yaml(&yaml.replace(".id", ".id |"), Options::default());
+    /// assert!(error.unwrap_err().to_string().contains("resources[0]"));
+    /// ```
     pub fn from_yaml(text: &str, options: Options) -> Result<Self, ConfigError> {
         let value: Value = serde_saphyr::from_str(text).map_err(|e| ConfigError::Syntax {
             message: e

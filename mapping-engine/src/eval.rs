@@ -34,6 +34,24 @@ impl Mapping {
     /// Returns one [`Mapped`] per item, in input order, or an error when the batch could not
     /// be mapped as a whole. It blocks until the batch is mapped: from async code, call it
     /// inside `spawn_blocking`.
+    ///
+    /// ```
+    /// use mapping_engine::{Mapping, Options, Outcome};
+    /// use serde_json::json;
+    ///
+    /// let yaml = "resources:\n  - kind: project\n    selector:\n      query: .state == \"wellFormed\"\n    \
+    ///             port:\n      entity:\n        mappings:\n          identifier: .id\n          \
+    ///             title: .name | ascii_upcase\n          blueprint: '\"project\"'\n";
+    /// let mapping = Mapping::from_yaml(yaml, Options::default()).unwrap();
+    /// let items = [
+    ///     json!({"id": "p1", "name": "web", "state": "wellFormed"}),
+    ///     json!({"id": "p2", "name": "old", "state": "deleting"}),
+    /// ];
+    /// let mapped = mapping.map_batch(&mapping.resources[0], &items).unwrap();
+    /// let Outcome::Entity(entity) = &mapped[0].outcomes[0] else { panic!() };
+    /// assert_eq!(entity.title, Some(json!("WEB")));
+    /// assert_eq!(mapped[1].outcomes, [Outcome::Filtered]);
+    /// ```
     pub fn map_batch(&self, resource: &Resource, items: &[Value]) -> Result<Vec<Mapped>, MapError> {
         self.map_items(resource, items, false)
     }

@@ -121,6 +121,20 @@ impl fmt::Debug for PortClient {
 
 impl PortClient {
     /// Starts building a client with the given credentials.
+    ///
+    /// ```no_run
+    /// use port_client::{Credentials, Entity, PortClient, UpsertOptions};
+    ///
+    /// # async fn run() -> port_client::Result<()> {
+    /// let port = PortClient::builder(Credentials::new("client-id", "client-secret"))
+    ///     .base_url("https://api.getport.io")
+    ///     .integration("azure-devops", "1.0.0", "my-azure-devops")
+    ///     .build()?;
+    /// let entity = Entity::new("azureDevopsProject", "p1").with_title("Fabrikam");
+    /// port.upsert_entities(&[entity], &UpsertOptions::default()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder(credentials: Credentials) -> PortClientBuilder {
         PortClientBuilder::new(credentials)
     }

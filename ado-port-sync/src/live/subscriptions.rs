@@ -271,6 +271,19 @@ fn hint(source: &ado_client::Error) -> &'static str {
 ///
 /// [`SubscriptionError`] on the first request that fails; the subscriptions created or deleted
 /// before it stay.
+///
+/// ```no_run
+/// use ado_port_sync::{WebhookTarget, ensure_subscriptions};
+///
+/// # async fn run(client: ado_port_sync::ado::AdoClient) -> Result<(), Box<dyn std::error::Error>> {
+/// let target = WebhookTarget::new("https://ado-port.example.com")
+///     .limited_to_projects(Vec::<String>::new())
+///     .basic_auth_password("webhook-secret");
+/// let report = ensure_subscriptions(&client, &target).await?;
+/// println!("{} created, {} kept", report.created, report.kept);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn ensure_subscriptions(
     client: &AdoClient,
     target: &WebhookTarget,
