@@ -29,10 +29,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ado_client::{AdoClient, ApiProfile, Credential, Organization, Service, ServicePrincipal};
+use mapping_engine::Mapping;
 use port_client::{Credentials, PortClient};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+use crate::Resync;
 
 /// Prefix of the Azure DevOps variables (`OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL`...).
 const CONFIG_PREFIX: &str = "OCEAN__INTEGRATION__CONFIG__";
@@ -294,6 +297,9 @@ pub enum SettingsError {
     /// The Port client settings are unusable.
     #[error("Port: {0}")]
     Port(#[source] port_client::Error),
+    /// The mapping does not fit the kinds (an unknown kind, an unusable selector option).
+    #[error(transparent)]
+    Mapping(#[from] crate::LoadError),
 }
 
 impl Settings {
@@ -509,6 +515,31 @@ impl Settings {
     pub fn require_port_client(&self) -> Result<PortClient, SettingsError> {
         self.port_client()?.ok_or(SettingsError::NoPortCredentials)
     }
+
+    /// A resync of the configured organizations with `mapping`, leaving out the projects
+    /// that carry an excluded tag.
+    ///
+    /// ```no_run
+    /// use ado_port_sync::{PortSink, Settings};
+    /// use ado_port_sync::mapping::{Mapping, Options};
+    ///
+    /// # async fn run(yaml: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let settings = Settings::load(None, |name| std::env::var(name).ok())?;
+    /// let resync = settings.resync(Mapping::from_yaml(yaml, Options::default())?)?;
+    /// let sink = PortSink::new(settings.require_port_client()?);
+    /// resync.run(&sink).await.into_result()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`SettingsError`] for unusable organizations or credentials, or a mapping whose
+    /// kinds or selector options do not load.
+    pub fn resync(&self, mapping: Mapping) -> Result<Resync, SettingsError> {
+        Ok(Resync::new(mapping, self.organizations()?)?
+            .excluded_tags(self.integration.config.excluded_tags.clone()))
+    }
 }
 
 /// A non-empty environment variable and its name, for messages.
@@ -662,6 +693,31 @@ mod tests {
 
     fn error(vars: &[(&str, &str)]) -> String {
         load_env(vars).expect_err("invalid settings").to_string()
+    }
+
+    #[test]
+    fn a_resync_of_the_configured_organizations_checks_the_mapping() {
+        let settings = load_env(&[
+            (
+                "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+                "https://dev.azure.com/fabrikam",
+            ),
+            ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+        ])
+        .expect("settings");
+        let mapping = |kind: &str| {
+            let yaml = format!(
+                "resources:\n  - kind: {kind}\n    port:\n      entity:\n        mappings:\n          \
+                 identifier: .id\n          blueprint: '\"b\"'\n"
+            );
+            Mapping::from_yaml(&yaml, mapping_engine::Options::default()).expect("mapping")
+        };
+        assert!(settings.resync(mapping("project")).is_ok());
+        let error = settings
+            .resync(mapping("widget"))
+            .expect_err("unknown kind");
+        assert!(matches!(error, SettingsError::Mapping(_)), "{error}");
+        assert!(error.to_string().contains("widget"), "{error}");
     }
 
     #[test]
