@@ -202,6 +202,17 @@ impl LiveEvents {
         &self.mapping
     }
 
+    /// Checks that `payload` is a service-hook envelope [`handle`](Self::handle) can read,
+    /// without reading anything from Azure DevOps, and returns its `eventType`: a server can
+    /// refuse a bad call at once and queue the others.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveError::Envelope`] saying what is wrong with the payload.
+    pub fn event_type(payload: &Value) -> Result<String, LiveError> {
+        Envelope::parse(payload).map(|envelope| envelope.event_type().to_owned())
+    }
+
     /// Handles one service-hook payload: every item it names is read again; entities that
     /// pass the selector are upserted; those that fail it, or whose item Azure DevOps confirms
     /// gone (not found), are deleted. A delete event for an item that still exists deletes

@@ -6,7 +6,7 @@
 
 use super::metrics::{EventStep, Metrics};
 use super::queue::{Queue, Refused};
-use ado_port_sync::Secret;
+use ado_port_sync::{LiveEvents, Secret};
 use base64::Engine as _;
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
@@ -125,13 +125,10 @@ impl App {
             Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
         };
         drop(bytes);
-        let event_type = match event_type(&payload) {
-            Ok(event_type) => event_type.to_owned(),
-            Err(message) => {
-                return reply(
-                    StatusCode::BAD_REQUEST,
-                    &format!("invalid event: {message}"),
-                );
+        let event_type = match LiveEvents::event_type(&payload) {
+            Ok(event_type) => event_type,
+            Err(error) => {
+                return reply(StatusCode::BAD_REQUEST, &format!("invalid event: {error}"));
             }
         };
         match self.queue.push(&event_type, payload, held) {
@@ -205,23 +202,6 @@ impl App {
         }
         Ok((bytes, held))
     }
-}
-
-/// The `eventType` of a service-hook envelope (`eventType`, `publisherId`, `resource`).
-fn event_type(payload: &Value) -> Result<&str, String> {
-    let text = |name: &str| {
-        payload
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("`{name}` is missing or not a string"))
-    };
-    let event_type = text("eventType")?;
-    text("publisherId")?;
-    if !payload.get("resource").is_some_and(Value::is_object) {
-        return Err("`resource` is missing or not an object".into());
-    }
-    Ok(event_type)
 }
 
 /// Compares without an early exit on the first differing byte.
