@@ -14,7 +14,11 @@ use std::process::ExitCode;
 
 /// Keeps a Port software catalog in sync with Azure DevOps.
 #[derive(Parser)]
-#[command(name = "ado-port", version, about)]
+#[command(
+    name = "ado-port",
+    version,
+    about = "Keeps a Port software catalog in sync with Azure DevOps"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
