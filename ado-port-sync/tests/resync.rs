@@ -254,6 +254,15 @@ async fn remove_first_repository(ado: &MockServer) {
     .await;
 }
 
+/// The synced sample organization whose first repository then vanished, with a Port that
+/// does not say what its entities hold (so every entity is written again).
+async fn synced_with_a_vanished_repository() -> Synced {
+    let synced = synced_sample_org().await;
+    remove_first_repository(&synced.ado).await;
+    synced.state.forget_contents();
+    synced
+}
+
 /// Answers every bulk upsert with a per-entity error for each entity (HTTP 207).
 struct RejectEach;
 
@@ -278,15 +287,13 @@ impl Respond for RejectEach {
 #[tokio::test]
 async fn entities_port_rejects_fail_their_kind_and_nothing_is_deleted() {
     let Synced {
-        ado,
+        ado: _ado,
         port,
         state,
         sink,
         resync,
         ..
-    } = synced_sample_org().await;
-    remove_first_repository(&ado).await;
-    state.forget_contents();
+    } = synced_with_a_vanished_repository().await;
     // The build blueprint does not exist in Port; every team is invalid.
     Mock::given(method("POST"))
         .and(path("/v1/blueprints/azureDevopsBuild/entities/bulk"))
@@ -341,15 +348,13 @@ async fn entities_port_rejects_fail_their_kind_and_nothing_is_deleted() {
 #[tokio::test]
 async fn port_refusing_the_credentials_stops_the_whole_resync() {
     let Synced {
-        ado,
+        ado: _ado,
         port,
         state,
         sink,
         resync,
         ..
-    } = synced_sample_org().await;
-    remove_first_repository(&ado).await;
-    state.forget_contents();
+    } = synced_with_a_vanished_repository().await;
     Mock::given(method("POST"))
         .and(path_regex(r"^/v1/blueprints/[^/]+/entities/bulk$"))
         .respond_with(ResponseTemplate::new(403).set_body_json(json!({
