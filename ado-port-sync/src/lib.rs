@@ -38,6 +38,7 @@
 //! ```
 
 mod cancel;
+mod cursor;
 mod error;
 mod fetch;
 pub mod kinds;
@@ -60,6 +61,7 @@ pub use mapping_engine as mapping;
 pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
+pub use crate::cursor::{CursorError, CursorStore, Cursors, FileCursors};
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
@@ -73,7 +75,9 @@ pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,
     ResyncFailed, ResyncOutcome, ResyncReport,
 };
-pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync};
+pub use crate::resync::{
+    CURSOR_OVERLAP, DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync,
+};
 pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
     EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,

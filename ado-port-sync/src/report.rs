@@ -208,6 +208,8 @@ pub struct ResyncReport {
     pub reconciliation: ReconcileReport,
     /// Failures to report the resync state or to flush the sink (the first [`MAX_MESSAGES`]).
     pub sink_errors: Vec<String>,
+    /// Why the cursors could not be loaded or saved, when the resync keeps cursors.
+    pub cursor_error: Option<String>,
 }
 
 impl ResyncReport {
@@ -230,7 +232,8 @@ impl ResyncReport {
 impl ResyncReport {
     /// Why the resync counts as failed, in one line naming the first failing kind, its
     /// organization and the first error; `None` when it succeeded (every resource succeeded or
-    /// is unsupported by the server, no entity was rejected, reconciliation did not fail). A
+    /// is unsupported by the server, no entity was rejected, reconciliation did not fail, the
+    /// cursors, when kept, were loaded and saved). A
     /// deletion refused by `entityDeletionThreshold` is not a failure.
     #[must_use]
     pub fn failure(&self) -> Option<String> {
@@ -263,7 +266,7 @@ impl ResyncReport {
                         .unwrap_or_else(|| "see the report".into())
                 ))
             }
-            ResyncOutcome::Completed => None,
+            ResyncOutcome::Completed => self.cursor_error.clone(),
         }
     }
 
