@@ -231,3 +231,91 @@ async fn an_incremental_run_deletes_nothing() {
     assert_eq!(saved["fabrikam"].len(), 2);
     std::fs::remove_file(&file).expect("cleanup");
 }
+
+#[tokio::test]
+async fn work_items_pull_requests_and_release_deployments_are_listed_since_the_cursor() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    Mock::given(method("POST"))
+        .and(path("/fabrikam/aaaa-1111/_apis/wit/wiql"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"queryType": "flat", "workItems": []})),
+        )
+        .mount(&ado)
+        .await;
+    let yaml = r#"
+resources:
+  - kind: work-item
+    selector:
+      query: 'true'
+      wiql: "[System.State] <> 'Closed'"
+    port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"workItem"'}}}
+  - kind: pull-request
+    selector: {query: 'true'}
+    port: {entity: {mappings: {identifier: .pullRequestId | tostring, blueprint: '"pr"'}}}
+  - kind: release-deployment
+    selector: {query: 'true'}
+    port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"deployment"'}}}
+"#;
+    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
+    // Within the pull requests' default window of 7 days, whenever the test runs.
+    let cursor = Timestamp::now()
+        .saturating_sub(jiff::SignedDuration::from_hours(1))
+        .and_then(|t| t.round(jiff::Unit::Second))
+        .expect("in range");
+    let since = cursor.saturating_sub(CURSOR_OVERLAP).expect("in range");
+    let file = state_file("queries");
+    let store = Arc::new(FileCursors::new(&file));
+    store
+        .save(&cursors(&[(0, cursor), (1, cursor), (2, cursor)]))
+        .expect("saved");
+
+    let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])
+        .expect("loads")
+        .incremental(store);
+    let report = resync.run(&ado_port_sync::MemorySink::new()).await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+
+    let requests = ado.received_requests().await.expect("recorded");
+    let query = |r: &wiremock::Request, name: &str| {
+        r.url
+            .query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let wiql: Vec<&wiremock::Request> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/wit/wiql"))
+        .collect();
+    assert_eq!(wiql.len(), 1);
+    assert_eq!(query(wiql[0], "timePrecision").as_deref(), Some("true"));
+    let body: Value = serde_json::from_slice(&wiql[0].body).expect("json");
+    let expected = format!(
+        "AND (([System.State] <> 'Closed') AND [System.ChangedDate] >= '{}')",
+        since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let text = body["query"].as_str().expect("query");
+    assert!(text.contains(&expected), "{text}");
+
+    for r in requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/pullrequests"))
+    {
+        let status = query(r, "searchCriteria.status");
+        let min_time = query(r, "searchCriteria.minTime");
+        match status.as_deref() {
+            Some("active") => assert_eq!(min_time, None),
+            _ => assert_eq!(min_time, Some(since.to_string()), "{}", r.url),
+        }
+    }
+    let deployments: Vec<&wiremock::Request> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/release/deployments"))
+        .collect();
+    assert_eq!(deployments.len(), 1);
+    assert_eq!(
+        query(deployments[0], "minModifiedTime"),
+        Some(since.to_string())
+    );
+    std::fs::remove_file(&file).expect("cleanup");
+}
