@@ -297,10 +297,12 @@ resources:
     let text = body["query"].as_str().expect("query");
     assert!(text.contains(&expected), "{text}");
 
-    for r in requests
+    let pull_requests: Vec<&wiremock::Request> = requests
         .iter()
         .filter(|r| r.url.path().ends_with("/pullrequests"))
-    {
+        .collect();
+    assert_eq!(pull_requests.len(), 3, "active, abandoned and completed");
+    for r in pull_requests {
         let status = query(r, "searchCriteria.status");
         let min_time = query(r, "searchCriteria.minTime");
         match status.as_deref() {
