@@ -42,6 +42,34 @@ resources:
     Mapping::from_yaml(yaml, Options::default()).expect("valid mapping")
 }
 
+/// The sample organization and a mock Port; the servers live as long as this.
+struct Sample {
+    ado: MockServer,
+    _port: MockServer,
+    sink: PortSink,
+    state: Arc<common::PortState>,
+}
+
+async fn sample() -> Sample {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    Sample {
+        ado,
+        _port: port,
+        sink: PortSink::new(port_client),
+        state,
+    }
+}
+
+impl Sample {
+    /// A resync of [`mapping`] over the sample organization.
+    fn resync(&self) -> Resync {
+        Resync::new(mapping(), vec![ado_client(&self.ado, "fabrikam")]).expect("loads")
+    }
+}
+
 /// A state file of this test alone, removed first.
 fn state_file(name: &str) -> PathBuf {
     let path =
@@ -89,16 +117,14 @@ fn identifiers(entities: &[Value], blueprint: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_overlap() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
+    let sample = sample().await;
+    let state = &sample.state;
     let cursor = at("2026-11-30T10:00:00Z");
     let since = cursor.saturating_sub(CURSOR_OVERLAP).expect("in range");
     assert_eq!(since, at("2026-11-30T09:55:00Z"));
     // 101 was queued since; 90 was queued before and finished since; 101 is in both lists.
     mount_changed_builds(
-        &ado,
+        &sample.ado,
         since,
         json!([{"id": 101, "queueTime": "2026-11-30T11:00:00Z"}]),
         json!([
@@ -111,10 +137,8 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     let store = Arc::new(FileCursors::new(&file));
     store.save(&cursors(&[(0, cursor)])).expect("saved");
 
-    let resync = Resync::new(mapping(), vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
-        .incremental(store.clone());
-    let report = resync.run(&PortSink::new(port_client)).await;
+    let resync = sample.resync().incremental(store.clone());
+    let report = resync.run(&sample.sink).await;
 
     assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
     assert_eq!(report.cursor_error, None);
@@ -139,17 +163,14 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
 
 #[tokio::test]
 async fn cursors_saved_by_a_full_run_survive_a_restart() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
-    let sink = PortSink::new(port_client);
+    let sample = sample().await;
+    let state = &sample.state;
     let file = state_file("restart");
 
-    let full = Resync::new(mapping(), vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
+    let full = sample
+        .resync()
         .save_cursors(Arc::new(FileCursors::new(&file)));
-    let first = full.run(&sink).await;
+    let first = full.run(&sample.sink).await;
     assert_eq!(first.status, ResyncOutcome::Completed, "{first:#?}");
     assert_eq!(identifiers(&state.upserted(), "build"), ["10"]);
     let started = at(&first.started_at);
@@ -161,12 +182,13 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
         cursors(&[(0, started), (1, started)])
     );
     let since = started.saturating_sub(CURSOR_OVERLAP).expect("in range");
-    mount_changed_builds(&ado, since, json!([{"id": 11}]), json!([])).await;
+    mount_changed_builds(&sample.ado, since, json!([{"id": 11}]), json!([])).await;
     state.clear_requests();
-    let incremental = Resync::new(mapping(), vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
-        .incremental(reopened);
-    let second = incremental.run(&sink).await;
+    let second = sample
+        .resync()
+        .incremental(reopened)
+        .run(&sample.sink)
+        .await;
 
     assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
     assert_eq!(identifiers(&state.upserted(), "build"), ["11"]);
@@ -175,26 +197,21 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
 
 #[tokio::test]
 async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
+    let sample = sample().await;
     override_route(
-        &ado,
+        &sample.ado,
         "fabrikam",
         "/aaaa-1111/_apis/build/builds",
         ResponseTemplate::new(500),
     )
     .await;
-    let port = MockServer::start().await;
-    let (port_client, _state) = mock_port(&port).await;
     let file = state_file("failed");
     let old = at("2026-11-30T10:00:00Z");
     let store = Arc::new(FileCursors::new(&file));
     store.save(&cursors(&[(0, old), (1, old)])).expect("saved");
 
-    let resync = Resync::new(mapping(), vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
-        .incremental(store.clone());
-    let report = resync.run(&PortSink::new(port_client)).await;
+    let resync = sample.resync().incremental(store.clone());
+    let report = resync.run(&sample.sink).await;
 
     assert_eq!(report.status, ResyncOutcome::Failed);
     assert_eq!(report.kinds[0].status, KindStatus::Failed);
@@ -209,18 +226,16 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
 
 #[tokio::test]
 async fn an_incremental_run_deletes_nothing() {
-    let ado = MockServer::start().await;
-    mount_sample_org(&ado, "fabrikam").await;
-    let port = MockServer::start().await;
-    let (port_client, state) = mock_port(&port).await;
+    let sample = sample().await;
+    let state = &sample.state;
     let stale = json!({"identifier": "stale", "blueprint": "build", "properties": {}});
     state.stored.lock().expect("lock").push(stale);
     let file = state_file("stale");
 
-    let resync = Resync::new(mapping(), vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
+    let resync = sample
+        .resync()
         .incremental(Arc::new(FileCursors::new(&file)));
-    let report = resync.run(&PortSink::new(port_client)).await;
+    let report = resync.run(&sample.sink).await;
 
     assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
     assert_eq!(report.reconciliation.status, ReconcileStatus::Skipped);
