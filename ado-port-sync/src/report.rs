@@ -208,7 +208,8 @@ pub struct ResyncReport {
     pub reconciliation: ReconcileReport,
     /// Failures to report the resync state or to flush the sink (the first [`MAX_MESSAGES`]).
     pub sink_errors: Vec<String>,
-    /// Why the cursors could not be loaded or saved, when the resync keeps cursors.
+    /// Why the cursors could not be loaded or saved, when the resync keeps cursors. Not a
+    /// failure of the resync: a resource without a usable cursor is listed fully next time.
     pub cursor_error: Option<String>,
 }
 
@@ -232,8 +233,7 @@ impl ResyncReport {
 impl ResyncReport {
     /// Why the resync counts as failed, in one line naming the first failing kind, its
     /// organization and the first error; `None` when it succeeded (every resource succeeded or
-    /// is unsupported by the server, no entity was rejected, reconciliation did not fail, the
-    /// cursors, when kept, were loaded and saved). A
+    /// is unsupported by the server, no entity was rejected, reconciliation did not fail). A
     /// deletion refused by `entityDeletionThreshold` is not a failure.
     #[must_use]
     pub fn failure(&self) -> Option<String> {
@@ -266,7 +266,7 @@ impl ResyncReport {
                         .unwrap_or_else(|| "see the report".into())
                 ))
             }
-            ResyncOutcome::Completed => self.cursor_error.clone(),
+            ResyncOutcome::Completed => None,
         }
     }
 

@@ -302,6 +302,9 @@ pub fn summary(report: &ResyncReport) -> String {
 /// Prints the summary on stderr and turns a failed or stopped resync into one clear line.
 pub fn conclude(report: &ResyncReport, shutdown: &Shutdown) -> Result<(), Failure> {
     eprint!("{}", summary(report));
+    if let Some(error) = &report.cursor_error {
+        eprintln!("warning: {error}");
+    }
     conclude_quietly(report, shutdown)
 }
 
