@@ -7,6 +7,8 @@
 //! - [`Resync`]: resources in mapping order, organizations concurrently, items streamed page by
 //!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
+//!   [`Resync::incremental`] lists only what changed since the cursors of a [`CursorStore`]
+//!   (such as [`FileCursors`]) where the kind allows it, and deletes nothing.
 //! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions), [`NdjsonSink`] (one entity
 //!   per line, never deletes) and [`MemorySink`] (a catalog in memory, merged as Port merges);
 //!   embedders implement [`EntitySink`] themselves.
