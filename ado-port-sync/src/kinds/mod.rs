@@ -177,7 +177,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::PullRequest,
         name: "pull-request",
         calls: &[
-            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
+            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays, or since the cursor when incremental and later (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
         ],
         enrichment: &[],
         options: &["minTimeInDays", "maxResults"],
@@ -185,7 +185,10 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::Build,
         name: "build",
-        calls: &["GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project"],
+        calls: &[
+            "GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project",
+            "incremental: GET {project}/_apis/build/builds?queryOrder=queueTimeDescending&minTime, then ?queryOrder=finishTimeDescending&minTime per project",
+        ],
         enrichment: &["__projectId", "__project"],
         options: &[],
     },
@@ -219,7 +222,9 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::ReleaseDeployment,
         name: "release-deployment",
-        calls: &["GET {vsrm}/{project}/_apis/release/deployments per project"],
+        calls: &[
+            "GET {vsrm}/{project}/_apis/release/deployments per project (incremental: &minModifiedTime)",
+        ],
         enrichment: &[],
         options: &[],
     },
@@ -303,7 +308,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::WorkItem,
         name: "work-item",
         calls: &[
-            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short",
+            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short (incremental: AND [System.ChangedDate] >= cursor, &timePrecision=true)",
             "POST {project}/_apis/wit/workitemsbatch per 200 ids, with $expand (default all) and no fields",
         ],
         enrichment: &["__projectId", "__project"],
