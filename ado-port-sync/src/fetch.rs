@@ -29,5 +29,5 @@ use crate::org::OrgScope;
 /// ```
 pub fn fetch(client: AdoClient, request: &KindRequest, excluded_tags: &[String]) -> ItemStream {
     let org = OrgScope::new(client, Arc::from(excluded_tags));
-    request.items(&org)
+    request.items(&org, None)
 }

@@ -7,6 +7,8 @@
 //! - [`Resync`]: resources in mapping order, organizations concurrently, items streamed page by
 //!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
+//!   [`Resync::incremental`] lists only what changed since the cursors of a [`CursorStore`]
+//!   (such as [`FileCursors`]) where the kind allows it, and deletes nothing.
 //! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions), [`NdjsonSink`] (one entity
 //!   per line, never deletes) and [`MemorySink`] (a catalog in memory, merged as Port merges);
 //!   embedders implement [`EntitySink`] themselves.
@@ -38,6 +40,7 @@
 //! ```
 
 mod cancel;
+mod cursor;
 mod error;
 mod fetch;
 pub mod kinds;
@@ -60,6 +63,7 @@ pub use mapping_engine as mapping;
 pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
+pub use crate::cursor::{CursorError, CursorStore, Cursors, FileCursors};
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
@@ -73,7 +77,9 @@ pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,
     ResyncFailed, ResyncOutcome, ResyncReport,
 };
-pub use crate::resync::{DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync};
+pub use crate::resync::{
+    CURSOR_OVERLAP, DEFAULT_ORG_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, Resync,
+};
 pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
     EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,

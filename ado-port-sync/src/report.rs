@@ -208,6 +208,9 @@ pub struct ResyncReport {
     pub reconciliation: ReconcileReport,
     /// Failures to report the resync state or to flush the sink (the first [`MAX_MESSAGES`]).
     pub sink_errors: Vec<String>,
+    /// Why the cursors could not be loaded or saved, when the resync keeps cursors. Not a
+    /// failure of the resync: a resource without a usable cursor is listed fully next time.
+    pub cursor_error: Option<String>,
 }
 
 impl ResyncReport {

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use ado_client::AdoClient;
 use futures::stream::FuturesUnordered;
 use futures::{StreamExt, stream};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use mapping_engine::{Entity, Mapped, Mapping, Outcome, Resource, SkipReason};
 use port_client::ResyncStatus;
 use serde_json::Value;
 
 use crate::cancel::{CancelHandle, Latch};
+use crate::cursor::{CursorStore, Cursors};
 use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
@@ -29,6 +30,10 @@ pub const DEFAULT_ORG_CONCURRENCY: usize = 3;
 
 /// Sink writes in flight at once unless configured otherwise.
 pub const DEFAULT_WRITE_CONCURRENCY: usize = 8;
+
+/// How far before its cursor an incremental resync lists a resource's changes, for clock
+/// skew between this machine and Azure DevOps and for changes saved while the last resync ran.
+pub const CURSOR_OVERLAP: SignedDuration = SignedDuration::from_mins(5);
 
 /// Most raw items mapped in one batch.
 const MAX_BATCH: usize = 1000;
@@ -65,6 +70,8 @@ pub struct Resync {
     skip_unchanged: bool,
     progress: Option<ProgressFn>,
     cancel: CancelHandle,
+    cursors: Option<Arc<dyn CursorStore>>,
+    incremental: bool,
 }
 
 impl std::fmt::Debug for Resync {
@@ -75,6 +82,7 @@ impl std::fmt::Debug for Resync {
             .field("excluded_tags", &self.excluded_tags)
             .field("org_concurrency", &self.org_concurrency)
             .field("write_concurrency", &self.write_concurrency)
+            .field("incremental", &self.incremental)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +115,8 @@ impl Resync {
             skip_unchanged: true,
             progress: None,
             cancel: CancelHandle::new(),
+            cursors: None,
+            incremental: false,
         })
     }
 
@@ -146,6 +156,27 @@ impl Resync {
         self
     }
 
+    /// Makes this an incremental resync keeping its cursors in `store`: a resource whose kind
+    /// [lists changes](crate::Kind::lists_changes) and that has a cursor lists only the items
+    /// changed since its cursor less [`CURSOR_OVERLAP`]; the others are listed fully.
+    /// Nothing is deleted. The resync state is reported to the sink as in a full resync,
+    /// and the cursors are saved as with [`save_cursors`](Self::save_cursors).
+    #[must_use]
+    pub fn incremental(mut self, store: Arc<dyn CursorStore>) -> Self {
+        self.cursors = Some(store);
+        self.incremental = true;
+        self
+    }
+
+    /// Saves cursors in `store` after the run: each resource of each organization that
+    /// succeeded gets the time this resync started, so that a later incremental resync
+    /// lists from there; a resource that failed, stopped or is unsupported keeps its cursor.
+    #[must_use]
+    pub fn save_cursors(mut self, store: Arc<dyn CursorStore>) -> Self {
+        self.cursors = Some(store);
+        self
+    }
+
     /// Receives progress events.
     #[must_use]
     pub fn on_progress(mut self, progress: ProgressFn) -> Self {
@@ -175,10 +206,16 @@ impl Resync {
 
     /// Runs one resync into `sink`: resources in mapping order, organizations concurrently;
     /// then, if every resource of every organization succeeded and the sink can delete,
-    /// deletes what the resync did not produce. Never panics on bad input: every failure
+    /// deletes what the resync did not produce (never in an
+    /// [incremental](Self::incremental) resync). Never panics on bad input: every failure
     /// ends up in the report.
     pub async fn run(&self, sink: &dyn EntitySink) -> ResyncReport {
         let started = Timestamp::now();
+        let loaded = self.cursors.as_ref().map(|store| store.load());
+        let since = match &loaded {
+            Some(Ok(cursors)) if self.incremental => cursors.clone(),
+            _ => Cursors::new(),
+        };
         let stop = Stop::default();
         let mut sink_errors = Vec::new();
         let mut state = SyncState {
@@ -211,6 +248,7 @@ impl Resync {
             stop,
             writes: Semaphore::new(self.write_concurrency),
             held: held.map(std::sync::Mutex::new),
+            since,
         };
         let stop = &shared.stop;
 
@@ -259,6 +297,10 @@ impl Resync {
                     None => format!("some resources failed: {}", failed.join(", ")),
                 },
             ),
+            _ if self.incremental => ReconcileReport::skipped(
+                ReconcileStatus::Skipped,
+                "an incremental resync deletes nothing",
+            ),
             (_, None, ..) | (_, _, _, None) => {
                 ReconcileReport::skipped(ReconcileStatus::Skipped, "the sink does not delete")
             }
@@ -283,6 +325,7 @@ impl Resync {
         };
         drop(produced);
         attribute_deletions(&mut kinds, &reconciliation);
+        let cursor_error = self.save(loaded, &kinds, started);
         self.emit(&ProgressEvent::ReconcileFinished(reconciliation.clone()));
 
         if let Err(error) = sink.flush().await {
@@ -309,7 +352,33 @@ impl Resync {
             kinds,
             reconciliation,
             sink_errors,
+            cursor_error,
         }
+    }
+
+    /// Advances the cursors of the resources that succeeded to `started` and saves them;
+    /// what went wrong, if anything. Cursors that could not be loaded are not overwritten.
+    fn save(
+        &self,
+        loaded: Option<Result<Cursors, crate::CursorError>>,
+        kinds: &[KindReport],
+        started: Timestamp,
+    ) -> Option<String> {
+        let store = self.cursors.as_ref()?;
+        let mut cursors = match loaded? {
+            Ok(cursors) => cursors,
+            Err(error) => return Some(format!("cannot load the cursors: {error}")),
+        };
+        for kind in kinds.iter().filter(|k| k.status == KindStatus::Succeeded) {
+            cursors
+                .entry(kind.organization.clone())
+                .or_default()
+                .insert(kind.resource_index, started);
+        }
+        store
+            .save(&cursors)
+            .err()
+            .map(|error| format!("cannot save the cursors: {error}"))
     }
 
     fn emit(&self, event: &ProgressEvent) {
@@ -385,6 +454,16 @@ impl Resync {
             kind: kind.clone(),
         });
         let mut report = KindReport::new(org.name(), position, kind);
+        let since = writer
+            .shared
+            .since
+            .get(org.name())
+            .and_then(|cursors| cursors.get(&position))
+            .map(|cursor| {
+                cursor
+                    .saturating_sub(CURSOR_OVERLAP)
+                    .unwrap_or(Timestamp::MIN)
+            });
         let mut produced = Produced::default();
         let mut work = ResourceRun {
             resync: self,
@@ -392,7 +471,7 @@ impl Resync {
             report: &mut report,
             produced: &mut produced,
         };
-        work.run(org, plan, writer).await;
+        work.run(org, plan, since, writer).await;
         self.emit(&ProgressEvent::KindFinished {
             organization: report.organization.clone(),
             resource_index: position,
@@ -434,6 +513,8 @@ struct RunShared {
     writes: Semaphore,
     /// What the store held when the resync started, when unchanged entities are skipped.
     held: Option<std::sync::Mutex<Held>>,
+    /// The cursors of an incremental resync; empty otherwise.
+    since: Cursors,
 }
 
 /// Stops every resource of every organization when the sink cannot work at all (Port
@@ -499,10 +580,16 @@ impl ResourceRun<'_> {
     /// Streams the kind's items page by page through the mapping into the sink: entities are
     /// buffered per blueprint into full batches, written with several writes in flight, and
     /// flushed when the resource ends, so failures stay attributable to it.
-    async fn run(&mut self, org: &Arc<OrgScope>, request: &KindRequest, writer: &Writer<'_>) {
+    async fn run(
+        &mut self,
+        org: &Arc<OrgScope>,
+        request: &KindRequest,
+        since: Option<Timestamp>,
+        writer: &Writer<'_>,
+    ) {
         let cancel = self.resync.cancel.clone();
         let shared = writer.shared;
-        let mut pages = request.items(org).ready_chunks(MAX_BATCH);
+        let mut pages = request.items(org, since).ready_chunks(MAX_BATCH);
         let mut batches = Batches::default();
         let mut writes = FuturesUnordered::new();
         let mut empty_identifiers = 0usize;

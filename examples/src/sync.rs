@@ -1,11 +1,14 @@
-//! `ado-port sync`: a full resync into Port (with reconciliation) or into a file.
+//! `ado-port sync`: a full resync into Port (with reconciliation) or into a file, or an
+//! incremental one (`--incremental`: changes since the cursors of the state file, no
+//! deletion).
 
 use crate::Failure;
 use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    EntitySink, KindStatus, NdjsonSink, PortSink, ProgressEvent, Resync, ResyncReport, Settings,
+    CursorStore, EntitySink, FileCursors, KindStatus, NdjsonSink, PortSink, ProgressEvent, Resync,
+    ResyncReport, Settings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use mapping_engine::Mapping;
@@ -25,6 +28,43 @@ pub struct SyncArgs {
     /// Write entities to this file (`-`: standard output) instead of Port; deletes nothing.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// List only what changed since the last resync (builds, pull requests, work items and
+    /// release deployments; other kinds fully) and delete nothing.
+    #[arg(long)]
+    incremental: bool,
+    /// The cursors of the resyncs (JSON), saved after every resync into Port [default:
+    /// ado-port-state.json]; with --output, kept only when given.
+    #[arg(long)]
+    state: Option<PathBuf>,
+}
+
+/// The state file used when `--state` is not given.
+const DEFAULT_STATE: &str = "ado-port-state.json";
+
+/// Where a resync keeps its cursors, and whether it lists only the changes since them.
+struct CursorPlan {
+    store: Arc<dyn CursorStore>,
+    incremental: bool,
+}
+
+impl SyncArgs {
+    /// The cursors of this sync: the state file's, for a sync into Port or with `--state`.
+    fn cursors(&self) -> Result<Option<CursorPlan>, Failure> {
+        let path = match (&self.state, &self.output) {
+            (Some(path), _) => path.clone(),
+            (None, None) => PathBuf::from(DEFAULT_STATE),
+            (None, Some(_)) if self.incremental => {
+                return Err(Failure::Message(
+                    "--incremental with --output needs --state FILE".into(),
+                ));
+            }
+            (None, Some(_)) => return Ok(None),
+        };
+        Ok(Some(CursorPlan {
+            store: Arc::new(FileCursors::new(path)),
+            incremental: self.incremental,
+        }))
+    }
 }
 
 pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
@@ -32,13 +72,14 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
     let organizations = settings.organizations()?;
     let excluded = settings.integration.config.excluded_tags.clone();
     let flag = args.mapping.as_deref();
+    let cursors = args.cursors()?;
     let report = match &args.output {
         Some(path) => {
             let mapping = shutdown
                 .interruptible(mapping_source::mapping(flag, &settings))
                 .await?;
             let sink = ndjson_sink(path)?;
-            resync(mapping, organizations, excluded, &sink, shutdown).await
+            resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
         None => {
             let port = settings.require_port_client()?;
@@ -48,7 +89,7 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
                 ))
                 .await?;
             let sink = PortSink::new(port);
-            resync(mapping, organizations, excluded, &sink, shutdown).await
+            resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
     }?;
     conclude(&report, shutdown)
@@ -73,12 +114,32 @@ pub async fn resync(
     sink: &dyn EntitySink,
     shutdown: &Shutdown,
 ) -> Result<ResyncReport, Failure> {
+    resync_keeping(mapping, organizations, excluded_tags, None, sink, shutdown).await
+}
+
+/// [`resync`], keeping cursors when `cursors` says where.
+async fn resync_keeping(
+    mapping: Mapping,
+    organizations: Vec<AdoClient>,
+    excluded_tags: Vec<String>,
+    cursors: Option<CursorPlan>,
+    sink: &dyn EntitySink,
+    shutdown: &Shutdown,
+) -> Result<ResyncReport, Failure> {
     let display = Arc::new(Progress::new());
     let events = Arc::clone(&display);
-    let resync = Resync::new(mapping, organizations)
+    let mut resync = Resync::new(mapping, organizations)
         .map_err(|e| Failure::Message(e.to_string()))?
         .excluded_tags(excluded_tags)
         .on_progress(Arc::new(move |event: &ProgressEvent| events.show(event)));
+    resync = match cursors {
+        Some(CursorPlan {
+            store,
+            incremental: true,
+        }) => resync.incremental(store),
+        Some(CursorPlan { store, .. }) => resync.save_cursors(store),
+        None => resync,
+    };
     let cancel = resync.cancel_handle();
     let signals = shutdown.clone();
     let stop = tokio::spawn(async move {
@@ -241,6 +302,9 @@ pub fn summary(report: &ResyncReport) -> String {
 /// Prints the summary on stderr and turns a failed or stopped resync into one clear line.
 pub fn conclude(report: &ResyncReport, shutdown: &Shutdown) -> Result<(), Failure> {
     eprint!("{}", summary(report));
+    if let Some(error) = &report.cursor_error {
+        eprintln!("warning: {error}");
+    }
     conclude_quietly(report, shutdown)
 }
 

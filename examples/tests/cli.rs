@@ -13,10 +13,14 @@ use std::time::{Duration, Instant};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// `ado-port` with these arguments and only these `OCEAN__*` variables.
+/// `ado-port` with these arguments and only these `OCEAN__*` variables, in a temporary
+/// working directory (where `sync` keeps `ado-port-state.json`).
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ado-port"));
-    command.args(args).env_remove("RUST_LOG");
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .current_dir(work_dir());
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OCEAN__")) {
         command.env_remove(key);
     }
@@ -41,10 +45,14 @@ fn lines(text: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-fn temp(name: &str) -> PathBuf {
+fn work_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ado-port-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    dir
+}
+
+fn temp(name: &str) -> PathBuf {
+    work_dir().join(name)
 }
 
 #[test]
@@ -713,4 +721,75 @@ async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
         common::states(&port).await.last().map(String::as_str),
         Some("failed")
     );
+}
+
+#[tokio::test]
+async fn sync_keeps_cursors_in_the_state_file_for_incremental_syncs() {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
+                {"id": "p1", "name": "One", "state": "wellFormed"}
+            ]})),
+        )
+        .mount(&ado)
+        .await;
+    let mapping = temp("incremental-projects.yaml");
+    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
+    let (state, output) = (temp("incremental-state.json"), temp("incremental.ndjson"));
+    let _ = std::fs::remove_file(&state);
+    let ado_url = format!("{}/fabrikam", ado.uri());
+    let run = move |args: &[&str]| {
+        let mut all = vec!["sync", "--mapping", mapping.to_str().unwrap()];
+        all.extend_from_slice(args);
+        ado_port(
+            &all,
+            &[
+                (
+                    "OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL",
+                    ado_url.as_str(),
+                ),
+                ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+            ],
+        )
+    };
+    let (state_arg, output_arg) = (
+        state.to_str().unwrap().to_owned(),
+        output.to_str().unwrap().to_owned(),
+    );
+    let (refused, full, incremental) = tokio::task::spawn_blocking(move || {
+        (
+            run(&["--incremental", "--output", "-"]),
+            run(&["--output", &output_arg, "--state", &state_arg]),
+            run(&[
+                "--incremental",
+                "--output",
+                &output_arg,
+                "--state",
+                &state_arg,
+            ]),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        one_line(&refused).contains("--incremental with --output needs --state FILE"),
+        "{}",
+        one_line(&refused)
+    );
+    for out in [&full, &incremental] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let cursor = saved["fabrikam"]["0"]
+        .as_str()
+        .expect("a cursor of resources[0]");
+    assert!(cursor.starts_with("20") && cursor.ends_with('Z'), "{saved}");
+    assert_eq!(lines(&std::fs::read(&output).unwrap()).len(), 1);
 }

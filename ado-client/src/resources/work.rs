@@ -3,6 +3,7 @@
 
 use futures::StreamExt as _;
 use futures::stream::{self, BoxStream};
+use jiff::Timestamp;
 use serde_json::json;
 
 use crate::client::AdoClient;
@@ -65,12 +66,25 @@ impl AdoClient {
         wiql: &str,
         top: u32,
     ) -> Result<Listed<WorkItemQueryResult>> {
+        self.run_wiql(project, wiql, top, false).await
+    }
+
+    /// [`query_work_items`](Self::query_work_items), with `timePrecision=true` when the
+    /// query compares dates with times.
+    async fn run_wiql(
+        &self,
+        project: &str,
+        wiql: &str,
+        top: u32,
+        time_precision: bool,
+    ) -> Result<Listed<WorkItemQueryResult>> {
         let request = Request::new(
             Service::Core,
             Operation::QueryWiql,
             [project, "_apis", "wit", "wiql"],
         )
         .query("$top", top)
+        .query_opt("timePrecision", time_precision.then_some(true))
         .json_body(json!({ "query": wiql }));
         self.get_listed(&request).await
     }
@@ -86,9 +100,38 @@ impl AdoClient {
         project: &str,
         condition: Option<&str>,
     ) -> BoxStream<'static, Result<Vec<i64>>> {
+        self.id_pages(project, condition.map(str::to_owned), false)
+    }
+
+    /// [`work_item_ids`](Self::work_item_ids) of the work items also changed at or after
+    /// `since` (`[System.ChangedDate] >= 'since'`, compared to the second with
+    /// `timePrecision=true`).
+    pub fn work_item_ids_changed_since(
+        &self,
+        project: &str,
+        condition: Option<&str>,
+        since: Timestamp,
+    ) -> BoxStream<'static, Result<Vec<i64>>> {
+        let changed = format!(
+            "[System.ChangedDate] >= '{}'",
+            since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        );
+        let condition = match condition {
+            Some(condition) => format!("({condition}) AND {changed}"),
+            None => changed,
+        };
+        self.id_pages(project, Some(condition), true)
+    }
+
+    /// The id pages of [`work_item_ids`](Self::work_item_ids).
+    fn id_pages(
+        &self,
+        project: &str,
+        condition: Option<String>,
+        time_precision: bool,
+    ) -> BoxStream<'static, Result<Vec<i64>>> {
         let client = self.clone();
         let project = project.to_owned();
-        let condition = condition.map(str::to_owned);
         stream::try_unfold(Some(0_i64), move |after| {
             let client = client.clone();
             let project = project.clone();
@@ -98,7 +141,7 @@ impl AdoClient {
                     return Ok(None);
                 };
                 let result = client
-                    .query_work_items(&project, &query, pager::WIQL_IDS)
+                    .run_wiql(&project, &query, pager::WIQL_IDS, time_precision)
                     .await?;
                 let ids: Vec<i64> = result
                     .item

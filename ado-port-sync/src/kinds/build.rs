@@ -6,6 +6,7 @@ use ado_client::models::Build;
 use ado_client::{AdoClient, BuildQuery, BuildQueryOrder, Listed};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
@@ -24,12 +25,34 @@ fn project_builds(
     listed_once(org, SharedList::Builds, &project.id, builds)
 }
 
-/// `build`: every project's builds, newest first, with `__projectId` and `__project`.
-pub(super) fn builds(org: &Arc<OrgScope>) -> ItemStream {
+/// `build`: every project's builds, newest first, with `__projectId` and `__project`. With
+/// `since`, only the builds queued at or after it, then those finished at or after it that
+/// were queued before (the others were in the first listing).
+pub(super) fn builds(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        project_builds(&scope, &project).map_ok(move |build| build_item(build.raw, &project))
+        let builds = match since {
+            None => project_builds(&scope, &project),
+            Some(since) => changed_builds(&scope.client, &project.id, since),
+        };
+        builds.map_ok(move |build| build_item(build.raw, &project))
     })
+}
+
+/// A project's builds queued at or after `since`, then those finished at or after it and
+/// queued before.
+fn changed_builds(
+    client: &AdoClient,
+    project: &str,
+    since: Timestamp,
+) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
+    let listing = |order| client.builds(project, &BuildQuery::new().order(order).min_time(since));
+    let queued = listing(BuildQueryOrder::QueueTimeDescending);
+    let finished = listing(BuildQueryOrder::FinishTimeDescending).try_filter(move |build| {
+        let queued_before = build.item.queue_time.is_none_or(|queued| queued < since);
+        std::future::ready(queued_before)
+    });
+    queued.chain(finished).boxed()
 }
 
 /// A `build` item: the build with `__projectId` and `__project`.

@@ -316,11 +316,15 @@ pub(super) fn pull_requests(
     org: &Arc<OrgScope>,
     min_time_in_days: u32,
     max_results: usize,
+    changed_since: Option<Timestamp>,
 ) -> ItemStream {
     let scope = Arc::clone(org);
-    let since = Timestamp::now()
+    let window = Timestamp::now()
         .saturating_sub(SignedDuration::from_hours(24 * i64::from(min_time_in_days)))
         .unwrap_or(Timestamp::MIN);
+    // An incremental resync lists the pull requests closed since its cursor; the active ones
+    // are always listed, as they change without a time to filter on.
+    let since = changed_since.map_or(window, |changed| changed.max(window));
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
         let client = scope.client.clone();
         let time_filters = client

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 pub(crate) use self::item::{ItemKey, Lookup};
@@ -176,7 +177,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::PullRequest,
         name: "pull-request",
         calls: &[
-            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
+            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays, or since the cursor when incremental and later (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
         ],
         enrichment: &[],
         options: &["minTimeInDays", "maxResults"],
@@ -184,7 +185,10 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::Build,
         name: "build",
-        calls: &["GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project"],
+        calls: &[
+            "GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project",
+            "incremental: GET {project}/_apis/build/builds?queryOrder=queueTimeDescending&minTime, then ?queryOrder=finishTimeDescending&minTime per project",
+        ],
         enrichment: &["__projectId", "__project"],
         options: &[],
     },
@@ -218,7 +222,9 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::ReleaseDeployment,
         name: "release-deployment",
-        calls: &["GET {vsrm}/{project}/_apis/release/deployments per project"],
+        calls: &[
+            "GET {vsrm}/{project}/_apis/release/deployments per project (incremental: &minModifiedTime)",
+        ],
         enrichment: &[],
         options: &[],
     },
@@ -302,7 +308,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::WorkItem,
         name: "work-item",
         calls: &[
-            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short",
+            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short (incremental: AND [System.ChangedDate] >= cursor, &timePrecision=true)",
             "POST {project}/_apis/wit/workitemsbatch per 200 ids, with $expand (default all) and no fields",
         ],
         enrichment: &["__projectId", "__project"],
@@ -408,6 +414,19 @@ impl Kind {
             .unwrap_or(&KINDS[0])
     }
 
+    /// Whether an incremental resync can list only this kind's items changed since a time:
+    /// `build` (queued or finished since), `pull-request` (closed since; active ones are
+    /// always listed), `work-item` (changed since) and `release-deployment` (modified since).
+    /// Every other kind is listed fully; `release` too, as its only time filter is the
+    /// creation time and would miss updated releases.
+    #[must_use]
+    pub fn lists_changes(self) -> bool {
+        matches!(
+            self,
+            Self::Build | Self::PullRequest | Self::WorkItem | Self::ReleaseDeployment
+        )
+    }
+
     /// The kind's name in a mapping (`pull-request`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -466,8 +485,9 @@ impl KindRequest {
         self.options.kind()
     }
 
-    /// Streams the enriched raw items of this kind for one organization.
-    pub(crate) fn items(&self, org: &Arc<OrgScope>) -> ItemStream {
+    /// Streams the enriched raw items of this kind for one organization; with `since`, a kind
+    /// that [lists changes](Kind::lists_changes) lists only the items changed at or after it.
+    pub(crate) fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
         let items = match &self.options {
             KindOptions::Project { default_team } => core::projects(org, *default_team),
             KindOptions::Team { include_members } => core::teams(org, *include_members),
@@ -490,13 +510,13 @@ impl KindRequest {
             KindOptions::PullRequest {
                 min_time_in_days,
                 max_results,
-            } => git::pull_requests(org, *min_time_in_days, *max_results),
-            KindOptions::Build => build::builds(org),
+            } => git::pull_requests(org, *min_time_in_days, *max_results, since),
+            KindOptions::Build => build::builds(org, since),
             KindOptions::PipelineStage => build::stages(org),
             KindOptions::PipelineRun => pipelines::runs(org),
             KindOptions::Environment => pipelines::environments(org),
             KindOptions::PipelineDeployment => pipelines::deployments(org),
-            KindOptions::ReleaseDeployment => pipelines::release_deployments(org),
+            KindOptions::ReleaseDeployment => pipelines::release_deployments(org, since),
             KindOptions::Pipeline => pipelines::pipelines(org),
             KindOptions::Release(query) => pipelines::releases(org, query.clone()),
             KindOptions::ReleaseDefinition(query) => {
@@ -507,7 +527,7 @@ impl KindRequest {
             KindOptions::Iteration => work::iterations(org),
             KindOptions::AreaPath { depth } => work::area_paths(org, *depth),
             KindOptions::WorkItem { condition, expand } => {
-                work::work_items(org, condition.clone(), *expand)
+                work::work_items(org, condition.clone(), *expand, since)
             }
             KindOptions::Board => work::boards(org),
             KindOptions::Column => work::columns(org),

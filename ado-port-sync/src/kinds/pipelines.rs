@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ado_client::{ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
 use futures::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
@@ -75,12 +76,16 @@ pub(super) fn deployments(org: &Arc<OrgScope>) -> ItemStream {
 }
 
 /// `release-deployment`: every project's classic release deployments (release host).
-pub(super) fn release_deployments(org: &Arc<OrgScope>) -> ItemStream {
+pub(super) fn release_deployments(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
     let scope = Arc::clone(org);
+    let query = match since {
+        Some(since) => ReleaseDeploymentQuery::new().min_modified_time(since),
+        None => ReleaseDeploymentQuery::new(),
+    };
     for_each(projects_of(org), move |project| {
         scope
             .client
-            .release_deployments(&project.id, &ReleaseDeploymentQuery::new())
+            .release_deployments(&project.id, &query)
             .map_ok(|deployment| deployment.raw)
     })
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ado_client::pager::WORK_ITEMS_BATCH;
 use ado_client::{AdoClient, WorkItemExpand};
 use futures::{StreamExt, TryStreamExt, stream};
+use jiff::Timestamp;
 use serde_json::Value;
 
 use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
@@ -17,29 +18,37 @@ pub(super) fn work_items(
     org: &Arc<OrgScope>,
     condition: Option<String>,
     expand: WorkItemExpand,
+    since: Option<Timestamp>,
 ) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
         let client = scope.client.clone();
         let project = Arc::new(project);
-        scope
-            .client
-            .work_item_ids(&project.id, condition.as_deref())
-            .map_ok(move |ids| {
-                let client = client.clone();
-                let project = Arc::clone(&project);
-                let batches: Vec<Vec<i64>> =
-                    ids.chunks(WORK_ITEMS_BATCH).map(<[i64]>::to_vec).collect();
-                stream::iter(batches)
-                    .map(move |batch| {
-                        let project = Arc::clone(&project);
-                        client
-                            .work_items(&project.id, &batch, Some(expand))
-                            .map_ok(move |item| work_item(item.raw, &project))
-                    })
-                    .flatten_unordered(FAN_OUT)
-            })
-            .try_flatten()
+        let ids = match since {
+            Some(since) => {
+                scope
+                    .client
+                    .work_item_ids_changed_since(&project.id, condition.as_deref(), since)
+            }
+            None => scope
+                .client
+                .work_item_ids(&project.id, condition.as_deref()),
+        };
+        ids.map_ok(move |ids| {
+            let client = client.clone();
+            let project = Arc::clone(&project);
+            let batches: Vec<Vec<i64>> =
+                ids.chunks(WORK_ITEMS_BATCH).map(<[i64]>::to_vec).collect();
+            stream::iter(batches)
+                .map(move |batch| {
+                    let project = Arc::clone(&project);
+                    client
+                        .work_items(&project.id, &batch, Some(expand))
+                        .map_ok(move |item| work_item(item.raw, &project))
+                })
+                .flatten_unordered(FAN_OUT)
+        })
+        .try_flatten()
     })
 }
 

@@ -1,0 +1,136 @@
+//! Cursors of incremental resyncs: for each organization and resource, when its last
+//! successful resync started.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+/// Cursors by organization name, then resource index in the mapping.
+pub type Cursors = BTreeMap<String, BTreeMap<usize, Timestamp>>;
+
+/// A cursor store failed to load or save.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct CursorError {
+    /// Where the store is.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Where a resync keeps its cursors between runs.
+pub trait CursorStore: Send + Sync {
+    /// The stored cursors; none when nothing was saved yet.
+    ///
+    /// # Errors
+    ///
+    /// [`CursorError`] when the store cannot be read or holds something else.
+    fn load(&self) -> Result<Cursors, CursorError>;
+
+    /// Replaces the stored cursors with `cursors`.
+    ///
+    /// # Errors
+    ///
+    /// [`CursorError`] when the store cannot be written.
+    fn save(&self, cursors: &Cursors) -> Result<(), CursorError>;
+}
+
+/// Cursors in a JSON file, `{"<organization>": {"<resource index>": "<RFC 3339 time>"}}`,
+/// written atomically (a temporary file beside it, then renamed over it).
+#[derive(Debug, Clone)]
+pub struct FileCursors {
+    path: PathBuf,
+}
+
+impl FileCursors {
+    /// The store in the file at `path` (created at the first save).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, message: impl std::fmt::Display) -> CursorError {
+        CursorError {
+            path: self.path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl CursorStore for FileCursors {
+    fn load(&self) -> Result<Cursors, CursorError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Cursors::new());
+            }
+            Err(error) => return Err(self.error(error)),
+        };
+        let stored: BTreeMap<String, BTreeMap<usize, String>> =
+            serde_json::from_str(&text).map_err(|error| self.error(error))?;
+        stored
+            .into_iter()
+            .map(|(organization, resources)| {
+                let resources = resources
+                    .into_iter()
+                    .map(|(index, time)| {
+                        time.parse::<Timestamp>()
+                            .map(|time| (index, time))
+                            .map_err(|error| {
+                                self.error(format!("{organization}.{index}: `{time}`: {error}"))
+                            })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok((organization, resources))
+            })
+            .collect()
+    }
+
+    fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
+        let stored: BTreeMap<&str, BTreeMap<usize, String>> = cursors
+            .iter()
+            .map(|(organization, resources)| {
+                let resources = resources
+                    .iter()
+                    .map(|(index, time)| (*index, time.to_string()))
+                    .collect();
+                (organization.as_str(), resources)
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&stored).map_err(|error| self.error(error))?;
+        let mut temporary = self.path.clone().into_os_string();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        std::fs::write(&temporary, text + "\n").map_err(|error| self.error(error))?;
+        std::fs::rename(&temporary, &self.path).map_err(|error| {
+            let _ = std::fs::remove_file(&temporary);
+            self.error(error)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_has_no_cursors_and_a_bad_one_names_the_entry() {
+        let dir = std::env::temp_dir().join(format!("cursors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = FileCursors::new(dir.join("missing.json"));
+        assert_eq!(store.load().expect("empty"), Cursors::new());
+
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, r#"{"fabrikam": {"0": "yesterday"}}"#).expect("write");
+        let error = FileCursors::new(&bad).load().unwrap_err().to_string();
+        assert!(error.contains("bad.json"), "{error}");
+        assert!(error.contains("fabrikam.0"), "{error}");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}
