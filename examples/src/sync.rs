@@ -32,8 +32,8 @@ pub struct SyncArgs {
     /// release deployments; other kinds fully) and delete nothing.
     #[arg(long)]
     incremental: bool,
-    /// The cursors of the resyncs (JSON), saved after every resync into Port [default:
-    /// ado-port-state.json]; with --output, kept only when given.
+    /// The cursors of the resyncs (JSON), saved after each resync when given; an incremental
+    /// resync into Port without it uses ado-port-state.json.
     #[arg(long)]
     state: Option<PathBuf>,
 }
@@ -48,17 +48,18 @@ struct CursorPlan {
 }
 
 impl SyncArgs {
-    /// The cursors of this sync: the state file's, for a sync into Port or with `--state`.
+    /// The cursors of this sync: those of `--state`, or of the default file for an
+    /// incremental sync into Port; none for a full sync without `--state`.
     fn cursors(&self) -> Result<Option<CursorPlan>, Failure> {
-        let path = match (&self.state, &self.output) {
-            (Some(path), _) => path.clone(),
-            (None, None) => PathBuf::from(DEFAULT_STATE),
-            (None, Some(_)) if self.incremental => {
+        let path = match (&self.state, self.incremental, &self.output) {
+            (Some(path), _, _) => path.clone(),
+            (None, true, None) => PathBuf::from(DEFAULT_STATE),
+            (None, true, Some(_)) => {
                 return Err(Failure::Message(
                     "--incremental with --output needs --state FILE".into(),
                 ));
             }
-            (None, Some(_)) => return Ok(None),
+            (None, false, _) => return Ok(None),
         };
         Ok(Some(CursorPlan {
             store: Arc::new(FileCursors::new(path)),

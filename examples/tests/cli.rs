@@ -14,7 +14,7 @@ use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// `ado-port` with these arguments and only these `OCEAN__*` variables, in a temporary
-/// working directory (where `sync` keeps `ado-port-state.json`).
+/// working directory (where `sync --incremental` keeps `ado-port-state.json`).
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ado-port"));
     command
@@ -337,6 +337,8 @@ async fn sync_upserts_into_port_and_deletes_what_disappeared() {
         "{stderr}"
     );
     port.verify().await;
+    // A full sync without --state keeps no cursors, so it writes no file.
+    assert!(!work_dir().join("ado-port-state.json").exists());
 }
 
 #[tokio::test]
