@@ -6,8 +6,15 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-/// Cursors by organization name, then resource index in the mapping.
-pub type Cursors = BTreeMap<String, BTreeMap<usize, Timestamp>>;
+/// Cursors by organization name, then resource ([`resource_key`]).
+pub type Cursors = BTreeMap<String, BTreeMap<String, Timestamp>>;
+
+/// The key of a resource's cursor: its position in the mapping and its kind (`3:build`), so
+/// that a cursor never serves another kind after the mapping changes.
+#[must_use]
+pub fn resource_key(index: usize, kind: &str) -> String {
+    format!("{index}:{kind}")
+}
 
 /// A cursor store failed to load or save.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +43,7 @@ pub trait CursorStore: Send + Sync {
     fn save(&self, cursors: &Cursors) -> Result<(), CursorError>;
 }
 
-/// Cursors in a JSON file, `{"<organization>": {"<resource index>": "<RFC 3339 time>"}}`,
+/// Cursors in a JSON file, `{"<organization>": {"<index>:<kind>": "<RFC 3339 time>"}}`,
 /// written atomically (a temporary file beside it, then renamed over it).
 #[derive(Debug, Clone)]
 pub struct FileCursors {
@@ -72,18 +79,18 @@ impl CursorStore for FileCursors {
             }
             Err(error) => return Err(self.error(error)),
         };
-        let stored: BTreeMap<String, BTreeMap<usize, String>> =
+        let stored: BTreeMap<String, BTreeMap<String, String>> =
             serde_json::from_str(&text).map_err(|error| self.error(error))?;
         stored
             .into_iter()
             .map(|(organization, resources)| {
                 let resources = resources
                     .into_iter()
-                    .map(|(index, time)| {
+                    .map(|(resource, time)| {
                         time.parse::<Timestamp>()
-                            .map(|time| (index, time))
+                            .map(|parsed| (resource.clone(), parsed))
                             .map_err(|error| {
-                                self.error(format!("{organization}.{index}: `{time}`: {error}"))
+                                self.error(format!("{organization}.{resource}: `{time}`: {error}"))
                             })
                     })
                     .collect::<Result<_, _>>()?;
@@ -93,12 +100,12 @@ impl CursorStore for FileCursors {
     }
 
     fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
-        let stored: BTreeMap<&str, BTreeMap<usize, String>> = cursors
+        let stored: BTreeMap<&str, BTreeMap<&str, String>> = cursors
             .iter()
             .map(|(organization, resources)| {
                 let resources = resources
                     .iter()
-                    .map(|(index, time)| (*index, time.to_string()))
+                    .map(|(resource, time)| (resource.as_str(), time.to_string()))
                     .collect();
                 (organization.as_str(), resources)
             })
@@ -127,10 +134,10 @@ mod tests {
         assert_eq!(store.load().expect("empty"), Cursors::new());
 
         let bad = dir.join("bad.json");
-        std::fs::write(&bad, r#"{"fabrikam": {"0": "yesterday"}}"#).expect("write");
+        std::fs::write(&bad, r#"{"fabrikam": {"0:project": "yesterday"}}"#).expect("write");
         let error = FileCursors::new(&bad).load().unwrap_err().to_string();
         assert!(error.contains("bad.json"), "{error}");
-        assert!(error.contains("fabrikam.0"), "{error}");
+        assert!(error.contains("fabrikam.0:project"), "{error}");
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -11,7 +11,7 @@ use port_client::ResyncStatus;
 use serde_json::Value;
 
 use crate::cancel::{CancelHandle, Latch};
-use crate::cursor::{CursorStore, Cursors};
+use crate::cursor::{CursorStore, Cursors, resource_key};
 use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
@@ -373,7 +373,7 @@ impl Resync {
             cursors
                 .entry(kind.organization.clone())
                 .or_default()
-                .insert(kind.resource_index, started);
+                .insert(resource_key(kind.resource_index, &kind.kind), started);
         }
         store
             .save(&cursors)
@@ -458,7 +458,7 @@ impl Resync {
             .shared
             .since
             .get(org.name())
-            .and_then(|cursors| cursors.get(&position))
+            .and_then(|cursors| cursors.get(&resource_key(position, kind)))
             .map(|cursor| {
                 cursor
                     .saturating_sub(CURSOR_OVERLAP)

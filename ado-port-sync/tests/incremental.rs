@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ado_port_sync::{
     CURSOR_OVERLAP, CursorStore, Cursors, FileCursors, KindStatus, PortSink, ReconcileStatus,
-    Resync, ResyncOutcome,
+    Resync, ResyncOutcome, resource_key,
 };
 use common::{ado_client, mock_port, mount_sample_org, override_route};
 use jiff::Timestamp;
@@ -78,9 +78,13 @@ fn state_file(name: &str) -> PathBuf {
     path
 }
 
-/// Cursors of `fabrikam` for the given resources.
-fn cursors(entries: &[(usize, Timestamp)]) -> Cursors {
-    Cursors::from([("fabrikam".to_owned(), entries.iter().copied().collect())])
+/// Cursors of `fabrikam` for the given resources (position and kind).
+fn cursors(entries: &[(usize, &str, Timestamp)]) -> Cursors {
+    let resources = entries
+        .iter()
+        .map(|(index, kind, time)| (resource_key(*index, kind), *time))
+        .collect();
+    Cursors::from([("fabrikam".to_owned(), resources)])
 }
 
 fn at(time: &str) -> Timestamp {
@@ -135,7 +139,9 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     .await;
     let file = state_file("builds");
     let store = Arc::new(FileCursors::new(&file));
-    store.save(&cursors(&[(0, cursor)])).expect("saved");
+    store
+        .save(&cursors(&[(0, "build", cursor)]))
+        .expect("saved");
 
     let resync = sample.resync().incremental(store.clone());
     let report = resync.run(&sample.sink).await;
@@ -154,7 +160,7 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     let started = at(&report.started_at);
     assert_eq!(
         store.load().expect("loads"),
-        cursors(&[(0, started), (1, started)])
+        cursors(&[(0, "build", started), (1, "project", started)])
     );
     let states = state.states.lock().expect("lock").clone();
     assert_eq!(states, ["running", "completed"]);
@@ -179,7 +185,7 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
     let reopened = Arc::new(FileCursors::new(&file));
     assert_eq!(
         reopened.load().expect("loads"),
-        cursors(&[(0, started), (1, started)])
+        cursors(&[(0, "build", started), (1, "project", started)])
     );
     let since = started.saturating_sub(CURSOR_OVERLAP).expect("in range");
     mount_changed_builds(&sample.ado, since, json!([{"id": 11}]), json!([])).await;
@@ -208,7 +214,9 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     let file = state_file("failed");
     let old = at("2026-11-30T10:00:00Z");
     let store = Arc::new(FileCursors::new(&file));
-    store.save(&cursors(&[(0, old), (1, old)])).expect("saved");
+    store
+        .save(&cursors(&[(0, "build", old), (1, "project", old)]))
+        .expect("saved");
 
     let resync = sample.resync().incremental(store.clone());
     let report = resync.run(&sample.sink).await;
@@ -219,7 +227,7 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     let started = at(&report.started_at);
     assert_eq!(
         FileCursors::new(&file).load().expect("loads"),
-        cursors(&[(0, old), (1, started)])
+        cursors(&[(0, "build", old), (1, "project", started)])
     );
     std::fs::remove_file(&file).expect("cleanup");
 }
@@ -244,6 +252,34 @@ async fn an_incremental_run_deletes_nothing() {
     assert_eq!(identifiers(&state.upserted(), "build"), ["10"]);
     let saved = FileCursors::new(&file).load().expect("loads");
     assert_eq!(saved["fabrikam"].len(), 2);
+    std::fs::remove_file(&file).expect("cleanup");
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_kind_at_the_same_position_is_not_used() {
+    let sample = sample().await;
+    let file = state_file("moved");
+    // The mapping used to have a project resource first; now a build resource is first.
+    let store = FileCursors::new(&file);
+    store
+        .save(&cursors(&[(0, "project", at("2026-11-30T10:00:00Z"))]))
+        .expect("saved");
+    let report = sample
+        .resync()
+        .incremental(Arc::new(store))
+        .run(&sample.sink)
+        .await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    // The builds were listed fully, not since the project's cursor.
+    assert_eq!(identifiers(&sample.state.upserted(), "build"), ["10"]);
+    let builds = sample.ado.received_requests().await.expect("recorded");
+    assert!(
+        builds
+            .iter()
+            .filter(|r| r.url.path().ends_with("/_apis/build/builds"))
+            .all(|r| !r.url.query().unwrap_or_default().contains("minTime")),
+        "a build listing was filtered by time"
+    );
     std::fs::remove_file(&file).expect("cleanup");
 }
 
@@ -282,7 +318,11 @@ resources:
     let file = state_file("queries");
     let store = Arc::new(FileCursors::new(&file));
     store
-        .save(&cursors(&[(0, cursor), (1, cursor), (2, cursor)]))
+        .save(&cursors(&[
+            (0, "work-item", cursor),
+            (1, "pull-request", cursor),
+            (2, "release-deployment", cursor),
+        ]))
         .expect("saved");
 
     let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])

@@ -789,7 +789,7 @@ async fn sync_keeps_cursors_in_the_state_file_for_incremental_syncs() {
         );
     }
     let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    let cursor = saved["fabrikam"]["0"]
+    let cursor = saved["fabrikam"]["0:project"]
         .as_str()
         .expect("a cursor of resources[0]");
     assert!(cursor.starts_with("20") && cursor.ends_with('Z'), "{saved}");
