@@ -388,8 +388,8 @@ impl Resync {
     }
 
     /// Every resource for one organization: resources run concurrently, except that a
-    /// resource writes only once the earlier resources writing one of its blueprints are
-    /// done, so the catalog ends as a resync in mapping order leaves it.
+    /// resource starts once the earlier resources writing one of its blueprints are done, so
+    /// the catalog ends as a resync in mapping order leaves it.
     async fn run_org(
         &self,
         client: AdoClient,
@@ -402,14 +402,18 @@ impl Resync {
         let resources = self.plans.iter().enumerate().map(|(position, plan)| {
             let (org, done) = (&org, &done);
             async move {
-                let earlier = self.waits_for[position].iter().map(|&i| &done[i]).collect();
+                // A resource starts once the earlier resources of its blueprints are done: were
+                // it to list while its writes wait, its idle requests would hold the
+                // organization's request budget that those resources need to finish.
+                for &earlier in &self.waits_for[position] {
+                    done[earlier].wait().await;
+                }
                 let outcome = if self.cancel.is_cancelled() || shared.stop.is_stopped() {
                     None
                 } else {
                     let writer = Writer {
                         sink,
                         shared,
-                        earlier,
                         options: self.write_options(),
                     };
                     Some(self.run_resource(org, position, plan, &writer).await)
@@ -840,20 +844,14 @@ fn label(entity: &Entity) -> String {
 struct Writer<'a> {
     sink: &'a dyn EntitySink,
     shared: &'a RunShared,
-    /// The earlier resources writing one of this resource's blueprints: its writes wait for
-    /// them, its fetching does not.
-    earlier: Vec<&'a Latch>,
     options: WriteOptions,
 }
 
 impl Writer<'_> {
-    /// Writes one batch once the earlier resources of its blueprints are done and a write
-    /// slot of the resync is free, leaving out the entities the store already holds as they
-    /// would be written; `None` when the resync stopped meanwhile.
+    /// Writes one batch once a write slot of the resync is free, leaving out the entities
+    /// the store already holds as they would be written; `None` when the resync stopped
+    /// meanwhile.
     async fn write(&self, batch: Vec<Entity>) -> Option<Written> {
-        for earlier in &self.earlier {
-            earlier.wait().await;
-        }
         let before = batch.len();
         let entities = self.changed(batch);
         let unchanged = before - entities.len();

@@ -930,3 +930,34 @@ async fn only_entities_that_changed_are_sent_again() {
     assert_eq!(sent[0]["properties"]["state"], "deleting");
     assert!(state.deleted().is_empty());
 }
+
+#[tokio::test]
+async fn a_resync_with_one_request_and_one_write_at_a_time_completes() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let organization = ado_port_sync::ado::Organization::parse(&format!("{}/fabrikam", ado.uri()))
+        .expect("valid url");
+    let client = ado_port_sync::ado::AdoClient::builder(
+        organization,
+        ado_port_sync::ado::Credential::pat("test-pat"),
+    )
+    .api_profile(ado_port_sync::ado::ApiProfile::Cloud)
+    .max_in_flight(1)
+    .build()
+    .expect("client");
+    let port = MockServer::start().await;
+    let (port_client, state) = mock_port(&port).await;
+    let resync = Resync::new(mapping("default-mapping.yaml", ""), vec![client])
+        .expect("loads")
+        .write_concurrency(1);
+    // With the smallest budgets, resources sharing a blueprint or a list still finish
+    // (bounded, not timed).
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        resync.run(&PortSink::new(port_client)),
+    )
+    .await
+    .expect("the resync finished");
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    assert!(!state.upserted().is_empty());
+}
