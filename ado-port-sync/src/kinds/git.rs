@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::glob::PathPattern;
 use super::item::Lookup;
 use super::options::FolderQuery;
-use super::{FAN_OUT, ItemStream, enrich, for_each, healthy_repositories_of};
+use super::{FAN_OUT, ItemStream, enrich, for_each, for_each_at, healthy_repositories_of};
 use crate::org::{OrgScope, RepoEntry, SharedList, listed_once, repo_entry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
@@ -27,7 +27,8 @@ pub(super) fn repositories(org: &Arc<OrgScope>, included_files: Vec<String>) -> 
         async move { org.repositories().await }
     };
     let files: Arc<[String]> = included_files.into();
-    for_each(list, move |repo: RepoEntry| {
+    // One request (or none) per repository: as many at once as the budget allows.
+    for_each_at(FAN_OUT, list, move |repo: RepoEntry| {
         let org = Arc::clone(&scope);
         let files = Arc::clone(&files);
         stream::once(async move { repository_item(&org, repo, &files).await })
@@ -266,18 +267,24 @@ pub(super) async fn changed_folders(
 /// `__repository`; listed once when several resources read them.
 pub(super) fn policies(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
-    for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
-        let Some(branch) = repo.default_branch.clone() else {
-            return stream::empty().boxed();
-        };
-        let repository = repo.raw;
-        let listed = scope
-            .client
-            .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
-        listed_once(&scope, SharedList::Policies, &repo.id, listed)
-            .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
-            .boxed()
-    })
+    // A repository has few policy configurations: one small page each.
+    for_each_at(
+        FAN_OUT,
+        healthy_repositories_of(org),
+        move |repo: RepoEntry| {
+            let Some(branch) = repo.default_branch.clone() else {
+                return stream::empty().boxed();
+            };
+            let repository = repo.raw;
+            let listed =
+                scope
+                    .client
+                    .policy_configurations(&repo.project_id, &repo.id, Some(&branch));
+            listed_once(&scope, SharedList::Policies, &repo.id, listed)
+                .map_ok(move |policy| enrich(policy.raw, [("__repository", repository.clone())]))
+                .boxed()
+        },
+    )
 }
 
 /// `branch`: the branches of each healthy repository, as

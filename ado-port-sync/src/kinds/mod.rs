@@ -582,13 +582,25 @@ where
     F: Fn(T) -> S + Send + Sync + 'static,
     S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
 {
+    for_each_at(LISTS_AT_ONCE, list, per_entry)
+}
+
+/// [`for_each`] with `at_once` inner streams at a time, for entries whose streams hold little
+/// (one small request each) and can all run within the request budget.
+pub(crate) fn for_each_at<T, L, F, S>(at_once: usize, list: L, per_entry: F) -> ItemStream
+where
+    T: Clone + Send + Sync + 'static,
+    L: Future<Output = ado_client::Result<Arc<[T]>>> + Send + 'static,
+    F: Fn(T) -> S + Send + Sync + 'static,
+    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
+{
     let per_entry = Arc::new(per_entry);
     stream::once(list)
         .map_ok(move |entries| {
             let per_entry = Arc::clone(&per_entry);
             stream::iter(entries.to_vec())
                 .map(move |entry| per_entry(entry).boxed())
-                .flatten_unordered(LISTS_AT_ONCE)
+                .flatten_unordered(at_once)
         })
         .try_flatten()
         .boxed()
