@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use async_trait::async_trait;
+use futures::future::try_join_all;
 use jiff::Timestamp;
+use port_client::PortClient;
 
 /// Cursors by organization name, then resource ([`resource_key`]).
 pub type Cursors = BTreeMap<String, BTreeMap<String, Timestamp>>;
@@ -27,20 +30,21 @@ pub struct CursorError {
 }
 
 /// Where a resync keeps its cursors between runs.
+#[async_trait]
 pub trait CursorStore: Send + Sync {
     /// The stored cursors; none when nothing was saved yet.
     ///
     /// # Errors
     ///
     /// [`CursorError`] when the store cannot be read or holds something else.
-    fn load(&self) -> Result<Cursors, CursorError>;
+    async fn load(&self) -> Result<Cursors, CursorError>;
 
     /// Replaces the stored cursors with `cursors`.
     ///
     /// # Errors
     ///
     /// [`CursorError`] when the store cannot be written.
-    fn save(&self, cursors: &Cursors) -> Result<(), CursorError>;
+    async fn save(&self, cursors: &Cursors) -> Result<(), CursorError>;
 }
 
 /// Cursors in a JSON file, `{"<organization>": {"<index>:<kind>": "<RFC 3339 time>"}}`,
@@ -70,8 +74,9 @@ impl FileCursors {
     }
 }
 
+#[async_trait]
 impl CursorStore for FileCursors {
-    fn load(&self) -> Result<Cursors, CursorError> {
+    async fn load(&self) -> Result<Cursors, CursorError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -99,7 +104,7 @@ impl CursorStore for FileCursors {
             .collect()
     }
 
-    fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
+    async fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
         let stored: BTreeMap<&str, BTreeMap<&str, String>> = cursors
             .iter()
             .map(|(organization, resources)| {
@@ -122,20 +127,106 @@ impl CursorStore for FileCursors {
     }
 }
 
+/// Cursors in Port's integration state (`/v1/integration/{id}/cursor?kind&index`), one per
+/// resource of the mapping. Port keeps one cursor per resource for the whole integration, so
+/// with several organizations a resource's cursor is the earliest of theirs, and none is
+/// stored while an organization has none (it would skip that organization's history).
+#[derive(Clone)]
+pub struct PortCursors {
+    client: PortClient,
+    resources: Vec<(usize, String)>,
+    organizations: Vec<String>,
+}
+
+impl PortCursors {
+    /// The cursors of the `resources` (position in the mapping, kind) of `organizations`.
+    pub fn new(
+        client: PortClient,
+        resources: impl IntoIterator<Item = (usize, String)>,
+        organizations: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Self {
+            client,
+            resources: resources.into_iter().collect(),
+            organizations: organizations.into_iter().collect(),
+        }
+    }
+
+    fn error(&self, kind: &str, index: usize, error: impl std::fmt::Display) -> CursorError {
+        CursorError {
+            path: format!(
+                "Port integration {} cursor {kind}#{index}",
+                self.client.identity().identifier
+            ),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for PortCursors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortCursors")
+            .field("integration", &self.client.identity().identifier)
+            .field("resources", &self.resources)
+            .field("organizations", &self.organizations)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl CursorStore for PortCursors {
+    async fn load(&self) -> Result<Cursors, CursorError> {
+        let read = self.resources.iter().map(|(index, kind)| async move {
+            self.client
+                .resync_cursor(kind, *index)
+                .await
+                .map(|cursor| cursor.map(|at| (resource_key(*index, kind), at)))
+                .map_err(|error| self.error(kind, *index, error))
+        });
+        let stored: Vec<(String, Timestamp)> =
+            try_join_all(read).await?.into_iter().flatten().collect();
+        Ok(self
+            .organizations
+            .iter()
+            .map(|organization| (organization.clone(), stored.iter().cloned().collect()))
+            .collect())
+    }
+
+    async fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
+        let write = self.resources.iter().filter_map(|(index, kind)| {
+            let key = resource_key(*index, kind);
+            let earliest = self
+                .organizations
+                .iter()
+                .map(|organization| cursors.get(organization)?.get(&key).copied())
+                .collect::<Option<Vec<Timestamp>>>()?
+                .into_iter()
+                .min()?;
+            Some(async move {
+                self.client
+                    .set_resync_cursor(kind, *index, earliest)
+                    .await
+                    .map_err(|error| self.error(kind, *index, error))
+            })
+        });
+        try_join_all(write).await.map(drop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_missing_file_has_no_cursors_and_a_bad_one_names_the_entry() {
+    #[tokio::test]
+    async fn a_missing_file_has_no_cursors_and_a_bad_one_names_the_entry() {
         let dir = std::env::temp_dir().join(format!("cursors-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let store = FileCursors::new(dir.join("missing.json"));
-        assert_eq!(store.load().expect("empty"), Cursors::new());
+        assert_eq!(store.load().await.expect("empty"), Cursors::new());
 
         let bad = dir.join("bad.json");
         std::fs::write(&bad, r#"{"fabrikam": {"0:project": "yesterday"}}"#).expect("write");
-        let error = FileCursors::new(&bad).load().unwrap_err().to_string();
+        let error = FileCursors::new(&bad).load().await.unwrap_err().to_string();
         assert!(error.contains("bad.json"), "{error}");
         assert!(error.contains("fabrikam.0:project"), "{error}");
         std::fs::remove_dir_all(&dir).expect("cleanup");

@@ -63,7 +63,9 @@ pub use mapping_engine as mapping;
 pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
-pub use crate::cursor::{CursorError, CursorStore, Cursors, FileCursors, resource_key};
+pub use crate::cursor::{
+    CursorError, CursorStore, Cursors, FileCursors, PortCursors, resource_key,
+};
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};

@@ -211,7 +211,10 @@ impl Resync {
     /// ends up in the report.
     pub async fn run(&self, sink: &dyn EntitySink) -> ResyncReport {
         let started = Timestamp::now();
-        let loaded = self.cursors.as_ref().map(|store| store.load());
+        let loaded = match &self.cursors {
+            Some(store) => Some(store.load().await),
+            None => None,
+        };
         let since = match &loaded {
             Some(Ok(cursors)) if self.incremental => cursors.clone(),
             _ => Cursors::new(),
@@ -325,7 +328,7 @@ impl Resync {
         };
         drop(produced);
         attribute_deletions(&mut kinds, &reconciliation);
-        let cursor_error = self.save(loaded, &kinds, started);
+        let cursor_error = self.save(loaded, &kinds, started).await;
         self.emit(&ProgressEvent::ReconcileFinished(reconciliation.clone()));
 
         if let Err(error) = sink.flush().await {
@@ -358,7 +361,7 @@ impl Resync {
 
     /// Advances the cursors of the resources that succeeded to `started` and saves them;
     /// what went wrong, if anything. Cursors that could not be loaded are not overwritten.
-    fn save(
+    async fn save(
         &self,
         loaded: Option<Result<Cursors, crate::CursorError>>,
         kinds: &[KindReport],
@@ -377,6 +380,7 @@ impl Resync {
         }
         store
             .save(&cursors)
+            .await
             .err()
             .map(|error| format!("cannot save the cursors: {error}"))
     }

@@ -9,7 +9,7 @@ use ado_port_sync::{
     CURSOR_OVERLAP, CursorStore, Cursors, FileCursors, KindStatus, PortSink, ReconcileStatus,
     Resync, ResyncOutcome, resource_key,
 };
-use common::{ado_client, mock_port, mount_sample_org, override_route};
+use common::{ado_client, builds_and_projects, mock_port, mount_sample_org, override_route};
 use jiff::Timestamp;
 use mapping_engine::{Mapping, Options};
 use serde_json::{Value, json};
@@ -17,30 +17,6 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BUILDS: &str = "/fabrikam/aaaa-1111/_apis/build/builds";
-
-/// `build` (resources[0]) and `project` (resources[1]), identified by id.
-fn mapping() -> Mapping {
-    let yaml = r#"
-resources:
-  - kind: build
-    selector:
-      query: 'true'
-    port:
-      entity:
-        mappings:
-          identifier: .id | tostring
-          blueprint: '"build"'
-  - kind: project
-    selector:
-      query: 'true'
-    port:
-      entity:
-        mappings:
-          identifier: .id
-          blueprint: '"project"'
-"#;
-    Mapping::from_yaml(yaml, Options::default()).expect("valid mapping")
-}
 
 /// The sample organization and a mock Port; the servers live as long as this.
 struct Sample {
@@ -66,7 +42,11 @@ async fn sample() -> Sample {
 impl Sample {
     /// A resync of [`mapping`] over the sample organization.
     fn resync(&self) -> Resync {
-        Resync::new(mapping(), vec![ado_client(&self.ado, "fabrikam")]).expect("loads")
+        Resync::new(
+            builds_and_projects(),
+            vec![ado_client(&self.ado, "fabrikam")],
+        )
+        .expect("loads")
     }
 }
 
@@ -141,6 +121,7 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     let store = Arc::new(FileCursors::new(&file));
     store
         .save(&cursors(&[(0, "build", cursor)]))
+        .await
         .expect("saved");
 
     let resync = sample.resync().incremental(store.clone());
@@ -159,7 +140,7 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     assert_eq!(identifiers(&upserted, "project"), ["aaaa-1111"]);
     let started = at(&report.started_at);
     assert_eq!(
-        store.load().expect("loads"),
+        store.load().await.expect("loads"),
         cursors(&[(0, "build", started), (1, "project", started)])
     );
     let states = state.states.lock().expect("lock").clone();
@@ -184,7 +165,7 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
     // A new store on the same file, as after a restart.
     let reopened = Arc::new(FileCursors::new(&file));
     assert_eq!(
-        reopened.load().expect("loads"),
+        reopened.load().await.expect("loads"),
         cursors(&[(0, "build", started), (1, "project", started)])
     );
     let since = started.saturating_sub(CURSOR_OVERLAP).expect("in range");
@@ -216,6 +197,7 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     let store = Arc::new(FileCursors::new(&file));
     store
         .save(&cursors(&[(0, "build", old), (1, "project", old)]))
+        .await
         .expect("saved");
 
     let resync = sample.resync().incremental(store.clone());
@@ -226,7 +208,7 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     assert_eq!(report.kinds[1].status, KindStatus::Succeeded);
     let started = at(&report.started_at);
     assert_eq!(
-        FileCursors::new(&file).load().expect("loads"),
+        FileCursors::new(&file).load().await.expect("loads"),
         cursors(&[(0, "build", old), (1, "project", started)])
     );
     std::fs::remove_file(&file).expect("cleanup");
@@ -250,7 +232,7 @@ async fn an_incremental_run_deletes_nothing() {
     assert_eq!(state.deleted(), Vec::<(String, String)>::new());
     // Without cursors everything was listed fully, and now has a cursor.
     assert_eq!(identifiers(&state.upserted(), "build"), ["10"]);
-    let saved = FileCursors::new(&file).load().expect("loads");
+    let saved = FileCursors::new(&file).load().await.expect("loads");
     assert_eq!(saved["fabrikam"].len(), 2);
     std::fs::remove_file(&file).expect("cleanup");
 }
@@ -263,6 +245,7 @@ async fn a_cursor_of_another_kind_at_the_same_position_is_not_used() {
     let store = FileCursors::new(&file);
     store
         .save(&cursors(&[(0, "project", at("2026-11-30T10:00:00Z"))]))
+        .await
         .expect("saved");
     let report = sample
         .resync()
@@ -323,6 +306,7 @@ resources:
             (1, "pull-request", cursor),
             (2, "release-deployment", cursor),
         ]))
+        .await
         .expect("saved");
 
     let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])

@@ -7,11 +7,12 @@ use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    CursorStore, EntitySink, FileCursors, KindStatus, NdjsonSink, PortSink, ProgressEvent, Resync,
-    ResyncReport, Settings,
+    CursorStore, EntitySink, FileCursors, KindStatus, NdjsonSink, PortCursors, PortSink,
+    ProgressEvent, Resync, ResyncReport, Settings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use mapping_engine::Mapping;
+use port_client::PortClient;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,7 +33,8 @@ pub struct SyncArgs {
     /// release deployments; other kinds fully) and delete nothing.
     #[arg(long)]
     incremental: bool,
-    /// The cursors of the resyncs (JSON), saved after each resync when given; an incremental
+    /// Where the cursors of the resyncs are kept: a JSON file, or `port` for the
+    /// integration's state in Port. Saved after each resync when given; an incremental
     /// resync into Port without it uses ado-port-state.json.
     #[arg(long)]
     state: Option<PathBuf>,
@@ -41,19 +43,29 @@ pub struct SyncArgs {
 /// The state file used when `--state` is not given.
 const DEFAULT_STATE: &str = "ado-port-state.json";
 
+/// `--state` naming Port's integration state rather than a file.
+const PORT_STATE: &str = "port";
+
 /// Where a resync keeps its cursors, and whether it lists only the changes since them.
 struct CursorPlan {
-    store: Arc<dyn CursorStore>,
+    location: StateLocation,
     incremental: bool,
+}
+
+/// Where cursors are kept.
+enum StateLocation {
+    File(PathBuf),
+    Port,
 }
 
 impl SyncArgs {
     /// The cursors of this sync: those of `--state`, or of the default file for an
     /// incremental sync into Port; none for a full sync without `--state`.
     fn cursors(&self) -> Result<Option<CursorPlan>, Failure> {
-        let path = match (&self.state, self.incremental, &self.output) {
-            (Some(path), _, _) => path.clone(),
-            (None, true, None) => PathBuf::from(DEFAULT_STATE),
+        let location = match (&self.state, self.incremental, &self.output) {
+            (Some(path), _, _) if path.as_os_str() == PORT_STATE => StateLocation::Port,
+            (Some(path), _, _) => StateLocation::File(path.clone()),
+            (None, true, None) => StateLocation::File(PathBuf::from(DEFAULT_STATE)),
             (None, true, Some(_)) => {
                 return Err(Failure::Message(
                     "--incremental with --output needs --state FILE".into(),
@@ -62,10 +74,50 @@ impl SyncArgs {
             (None, false, _) => return Ok(None),
         };
         Ok(Some(CursorPlan {
-            store: Arc::new(FileCursors::new(path)),
+            location,
             incremental: self.incremental,
         }))
     }
+}
+
+impl CursorPlan {
+    /// The store: the file, or Port's cursors of `mapping`'s resources for `organizations`
+    /// (through `port`, else a client of `settings`).
+    fn open(
+        self,
+        port: Option<&PortClient>,
+        settings: &Settings,
+        mapping: &Mapping,
+        organizations: &[AdoClient],
+    ) -> Result<KeptCursors, Failure> {
+        let store: Arc<dyn CursorStore> = match self.location {
+            StateLocation::File(path) => Arc::new(FileCursors::new(path)),
+            StateLocation::Port => Arc::new(PortCursors::new(
+                match port {
+                    Some(port) => port.clone(),
+                    None => settings.require_port_client()?,
+                },
+                mapping
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .map(|(index, resource)| (index, resource.kind.clone())),
+                organizations
+                    .iter()
+                    .map(|client| client.organization().name().to_owned()),
+            )),
+        };
+        Ok(KeptCursors {
+            store,
+            incremental: self.incremental,
+        })
+    }
+}
+
+/// An opened [`CursorPlan`].
+struct KeptCursors {
+    store: Arc<dyn CursorStore>,
+    incremental: bool,
 }
 
 pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
@@ -79,6 +131,9 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
             let mapping = shutdown
                 .interruptible(mapping_source::mapping(flag, &settings))
                 .await?;
+            let cursors = cursors
+                .map(|plan| plan.open(None, &settings, &mapping, &organizations))
+                .transpose()?;
             let sink = ndjson_sink(path)?;
             resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
@@ -89,6 +144,9 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
                     flag, &settings, &port,
                 ))
                 .await?;
+            let cursors = cursors
+                .map(|plan| plan.open(Some(&port), &settings, &mapping, &organizations))
+                .transpose()?;
             let sink = PortSink::new(port);
             resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
@@ -123,7 +181,7 @@ async fn resync_keeping(
     mapping: Mapping,
     organizations: Vec<AdoClient>,
     excluded_tags: Vec<String>,
-    cursors: Option<CursorPlan>,
+    cursors: Option<KeptCursors>,
     sink: &dyn EntitySink,
     shutdown: &Shutdown,
 ) -> Result<ResyncReport, Failure> {
@@ -134,11 +192,11 @@ async fn resync_keeping(
         .excluded_tags(excluded_tags)
         .on_progress(Arc::new(move |event: &ProgressEvent| events.show(event)));
     resync = match cursors {
-        Some(CursorPlan {
+        Some(KeptCursors {
             store,
             incremental: true,
         }) => resync.incremental(store),
-        Some(CursorPlan { store, .. }) => resync.save_cursors(store),
+        Some(KeptCursors { store, .. }) => resync.save_cursors(store),
         None => resync,
     };
     let cancel = resync.cancel_handle();

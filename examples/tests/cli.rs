@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// `ado-port` with these arguments and only these `OCEAN__*` variables, in a temporary
@@ -495,6 +495,20 @@ fn map_names_the_kinds_a_mapping_has_when_asked_for_another() {
     );
 }
 
+/// Organization `fabrikam` with one project, `p1`.
+async fn one_project_org() -> MockServer {
+    let ado = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fabrikam/_apis/projects"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 1, "value": [{"id": "p1", "name": "One", "state": "wellFormed"}]}),
+        ))
+        .mount(&ado)
+        .await;
+    ado
+}
+
+/// A mapping of projects to `azureDevopsProject` entities.
 fn projects_mapping() -> PathBuf {
     let mapping = temp("signal-projects.yaml");
     std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
@@ -667,14 +681,7 @@ async fn sigterm_stops_fetch_with_143() {
 
 #[tokio::test]
 async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
-    let ado = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/fabrikam/_apis/projects"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"count": 1, "value": [{"id": "p1", "name": "One", "state": "wellFormed"}]}),
-        ))
-        .mount(&ado)
-        .await;
+    let ado = one_project_org().await;
     let port = MockServer::start().await;
     common::port_token(&port, 200).await;
     Mock::given(method("POST"))
@@ -727,18 +734,8 @@ async fn entities_port_rejects_fail_the_sync_and_nothing_is_deleted() {
 
 #[tokio::test]
 async fn sync_keeps_cursors_in_the_state_file_for_incremental_syncs() {
-    let ado = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/fabrikam/_apis/projects"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": [
-                {"id": "p1", "name": "One", "state": "wellFormed"}
-            ]})),
-        )
-        .mount(&ado)
-        .await;
-    let mapping = temp("incremental-projects.yaml");
-    std::fs::write(&mapping, "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"azureDevopsProject\"'\n").unwrap();
+    let ado = one_project_org().await;
+    let mapping = projects_mapping();
     let (state, output) = (temp("incremental-state.json"), temp("incremental.ndjson"));
     let _ = std::fs::remove_file(&state);
     let ado_url = format!("{}/fabrikam", ado.uri());
@@ -794,4 +791,65 @@ async fn sync_keeps_cursors_in_the_state_file_for_incremental_syncs() {
         .expect("a cursor of resources[0]");
     assert!(cursor.starts_with("20") && cursor.ends_with('Z'), "{saved}");
     assert_eq!(lines(&std::fs::read(&output).unwrap()).len(), 1);
+}
+
+#[tokio::test]
+async fn sync_keeps_cursors_in_ports_integration_state_with_state_port() {
+    let ado = one_project_org().await;
+    let port = MockServer::start().await;
+    common::port_token(&port, 200).await;
+    // No cursor yet: read (none), replace (nothing to replace), create.
+    for (verb, status) in [("GET", 404), ("PUT", 404), ("POST", 200)] {
+        Mock::given(method(verb))
+            .and(path("/v1/integration/my-ado/cursor"))
+            .and(query_param("kind", "project"))
+            .and(query_param("index", "0"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"ok": status == 200})))
+            .expect(1)
+            .mount(&port)
+            .await;
+    }
+    let mapping = projects_mapping();
+    let output = temp("port-state.ndjson");
+    let (ado_url, port_url) = (format!("{}/fabrikam", ado.uri()), port.uri());
+    let out = tokio::task::spawn_blocking(move || {
+        ado_port(
+            &[
+                "sync",
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--output",
+                output.to_str().unwrap(),
+                "--state",
+                "port",
+            ],
+            &[
+                ("OCEAN__PORT__CLIENT_ID", "port-id"),
+                ("OCEAN__PORT__CLIENT_SECRET", "port-secret"),
+                ("OCEAN__PORT__BASE_URL", &port_url),
+                ("OCEAN__INTEGRATION__IDENTIFIER", "my-ado"),
+                ("OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL", &ado_url),
+                ("OCEAN__INTEGRATION__CONFIG__PERSONAL_ACCESS_TOKEN", "pat"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    port.verify().await;
+    let posted = port.received_requests().await.unwrap_or_default();
+    let stored = posted
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/cursor"))
+        .expect("the cursor was created");
+    let body: Value = serde_json::from_slice(&stored.body).unwrap();
+    let primary = body["primary"].as_str().expect("a time");
+    assert!(
+        primary.starts_with("20") && primary.ends_with('Z'),
+        "{body}"
+    );
 }

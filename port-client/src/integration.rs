@@ -1,4 +1,5 @@
-//! The integration's own record in Port: mapping config, resync state, kind examples.
+//! The integration's own record in Port: mapping config, resync state, incremental cursors,
+//! kind examples.
 
 use jiff::Timestamp;
 use reqwest::Method;
@@ -6,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::PortClient;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::transport::{ApiRequest, ApiResponse};
 
 /// Status of a resync as reported to Port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +111,46 @@ impl PortClient {
         self.send(&request, |_| Ok(())).await
     }
 
+    /// The cursor of an incremental resync for the resource at `index` of kind `kind`
+    /// (`GET /v1/integration/{id}/cursor?kind&index`); `None` when Port holds none.
+    pub async fn resync_cursor(&self, kind: &str, index: usize) -> Result<Option<Timestamp>> {
+        let request = self.cursor_request(Method::GET, kind, index)?;
+        let read = |r: &ApiResponse| r.json::<CursorAnswer>("get cursor")?.primary();
+        match self.send(&request, read).await {
+            Ok(cursor) => Ok(cursor),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Stores the cursor of the resource at `index` of kind `kind`: `PUT`, then `POST` when
+    /// Port has no cursor to replace (404). Both are retried: storing a time twice stores it
+    /// once.
+    pub async fn set_resync_cursor(&self, kind: &str, index: usize, at: Timestamp) -> Result<()> {
+        let body = CursorBody {
+            primary: at.to_string(),
+        };
+        let put = self.cursor_request(Method::PUT, kind, index)?.json(&body)?;
+        match self.send(&put, |_| Ok(())).await {
+            Err(error) if error.is_not_found() => {
+                let post = self
+                    .cursor_request(Method::POST, kind, index)?
+                    .json(&body)?
+                    .retryable(true);
+                self.send(&post, |_| Ok(())).await
+            }
+            other => other,
+        }
+    }
+
+    fn cursor_request(&self, method: Method, kind: &str, index: usize) -> Result<ApiRequest> {
+        let identifier = &self.identity().identifier;
+        Ok(self
+            .request(method, &["integration", identifier, "cursor"])?
+            .query("kind", kind)
+            .query("index", index.to_string()))
+    }
+
     /// Posts example raw items of a kind, shown in Port's mapping editor. Not retried.
     pub async fn post_kind_examples(&self, kind: &str, examples: &[Value]) -> Result<()> {
         let identifier = &self.identity().identifier;
@@ -119,6 +161,40 @@ impl PortClient {
             )?
             .json(&serde_json::json!({ "examples": examples }))?;
         self.send(&request, |_| Ok(())).await
+    }
+}
+
+/// The body Port stores as a cursor.
+#[derive(Serialize)]
+struct CursorBody {
+    primary: String,
+}
+
+/// Port's answer to a cursor read: the cursor, bare or under `cursor`.
+#[derive(Deserialize)]
+struct CursorAnswer {
+    cursor: Option<CursorValue>,
+    primary: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CursorValue {
+    primary: Option<String>,
+}
+
+impl CursorAnswer {
+    /// The stored time; an error when it is not one.
+    fn primary(self) -> Result<Option<Timestamp>> {
+        let primary = self.cursor.and_then(|c| c.primary).or(self.primary);
+        primary
+            .map(|time| {
+                time.parse().map_err(|error| {
+                    Error::decode("get cursor")(serde::de::Error::custom(format!(
+                        "cursor `{time}`: {error}"
+                    )))
+                })
+            })
+            .transpose()
     }
 }
 

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +27,30 @@ pub fn mapping(name: &str, prefix: &str) -> Mapping {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let yaml = format!("{prefix}{text}");
     Mapping::from_yaml(&yaml, Options::default()).expect("valid mapping")
+}
+
+/// A mapping of `build` (resources[0]) and `project` (resources[1]), identified by id.
+pub fn builds_and_projects() -> Mapping {
+    let yaml = r#"
+resources:
+  - kind: build
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: .id | tostring
+          blueprint: '"build"'
+  - kind: project
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: .id
+          blueprint: '"project"'
+"#;
+    Mapping::from_yaml(yaml, Options::default()).expect("valid mapping")
 }
 
 /// Serves the sample organization (`tests/fixtures/sample-org.json`) under `/{org}`.
@@ -152,6 +176,8 @@ pub struct PortState {
     pub deleted: Mutex<BTreeSet<(String, String)>>,
     /// Resync states reported.
     pub states: Mutex<Vec<String>>,
+    /// Incremental cursors stored in the integration, by (kind, index).
+    pub cursors: Mutex<BTreeMap<(String, String), String>>,
 }
 
 impl PortState {
@@ -307,7 +333,41 @@ impl Respond for States {
     }
 }
 
-/// A mock Port API recording upserts, deletions and resync states.
+struct CursorRoute(Arc<PortState>);
+
+impl Respond for CursorRoute {
+    /// Port's cursor route: GET answers the stored cursor or 404, PUT replaces one (404 when
+    /// there is none), POST creates one.
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let param = |name: &str| {
+            request
+                .url
+                .query_pairs()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default()
+        };
+        let key = (param("kind"), param("index"));
+        let mut cursors = self.0.cursors.lock().expect("lock");
+        let missing = ResponseTemplate::new(404).set_body_json(json!({"ok": false}));
+        match request.method.as_str() {
+            "GET" => match cursors.get(&key) {
+                Some(primary) => ResponseTemplate::new(200)
+                    .set_body_json(json!({"ok": true, "cursor": {"primary": primary}})),
+                None => missing,
+            },
+            "PUT" if !cursors.contains_key(&key) => missing,
+            _ => {
+                let body: Value = serde_json::from_slice(&request.body).expect("json body");
+                let primary = body["primary"].as_str().expect("a time").to_owned();
+                cursors.insert(key, primary);
+                ResponseTemplate::new(200).set_body_json(json!({"ok": true}))
+            }
+        }
+    }
+}
+
+/// A mock Port API recording upserts, deletions, resync states and cursors.
 pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
     let state = Arc::new(PortState::default());
     Mock::given(method("POST"))
@@ -335,6 +395,10 @@ pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
     Mock::given(method("PATCH"))
         .and(path("/v1/integration/ado-test/resync-state"))
         .respond_with(States(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    Mock::given(path("/v1/integration/ado-test/cursor"))
+        .respond_with(CursorRoute(Arc::clone(&state)))
         .mount(server)
         .await;
     let client = PortClient::builder(Credentials::new("id", "secret"))

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use port_client::{ResyncState, ResyncStatus};
 use serde_json::json;
-use wiremock::matchers::{body_json, method, path};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::common;
@@ -72,4 +72,89 @@ async fn reports_resync_state_and_kind_examples() {
     port.post_kind_examples("pull-request", &[json!({"pullRequestId": 1})])
         .await
         .expect("examples posted");
+}
+
+#[tokio::test]
+async fn reads_and_stores_incremental_cursors() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    let cursor_of = |kind: &str, index: &str| {
+        Mock::given(path("/v1/integration/ado-test/cursor"))
+            .and(query_param("kind", kind))
+            .and(query_param("index", index))
+    };
+    cursor_of("build", "0")
+        .and(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "cursor": {"primary": "2025-01-02T03:04:05Z"}
+        })))
+        .mount(&server)
+        .await;
+    cursor_of("work-item", "3")
+        .and(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"ok": false})))
+        .mount(&server)
+        .await;
+    // No cursor yet: the PUT finds nothing to replace and the cursor is created.
+    cursor_of("work-item", "3")
+        .and(method("PUT"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"ok": false})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    cursor_of("work-item", "3")
+        .and(method("POST"))
+        .and(body_json(json!({"primary": "2025-02-01T00:00:00Z"})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // An existing cursor is replaced, and nothing is created.
+    cursor_of("build", "0")
+        .and(method("PUT"))
+        .and(body_json(json!({"primary": "2025-02-01T00:00:00Z"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    cursor_of("build", "0")
+        .and(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+
+    let port = common::client(&server);
+    let at = |text: &str| text.parse::<Timestamp>().expect("timestamp");
+    assert_eq!(
+        port.resync_cursor("build", 0).await.expect("read"),
+        Some(at("2025-01-02T03:04:05Z"))
+    );
+    assert_eq!(
+        port.resync_cursor("work-item", 3).await.expect("read"),
+        None
+    );
+    port.set_resync_cursor("work-item", 3, at("2025-02-01T00:00:00Z"))
+        .await
+        .expect("created");
+    port.set_resync_cursor("build", 0, at("2025-02-01T00:00:00Z"))
+        .await
+        .expect("replaced");
+}
+
+#[tokio::test]
+async fn a_cursor_that_is_not_a_time_is_an_error_naming_it() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/integration/ado-test/cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"primary": "last tuesday"})))
+        .mount(&server)
+        .await;
+    let error = common::client(&server)
+        .resync_cursor("build", 0)
+        .await
+        .expect_err("not a time")
+        .to_string();
+    assert!(error.contains("last tuesday"), "{error}");
 }
