@@ -10,6 +10,8 @@
 //! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
 //!   bounded concurrency, pacing from rate-limit headers, a timeout per attempt,
 //!   [`RetryPolicy`], error classification. Each attempt is a `debug` tracing span.
+//! * [`count_requests`] counts the requests a piece of work sends (for reports of what a
+//!   sync cost).
 //! * [`Error`] says what went wrong and where (organization and endpoint): a transport
 //!   failure carries its [`TransportCause`] (certificate not trusted, name not resolved,
 //!   connection refused...); [`Error::is_definitive`], [`Error::is_not_found`] and
@@ -44,6 +46,7 @@
 
 mod cause;
 mod client;
+mod counting;
 pub mod credential;
 pub mod error;
 pub mod models;
@@ -58,6 +61,7 @@ pub use crate::client::{
     AdoClient, AdoClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_REQUEST_TIMEOUT,
 };
+pub use crate::counting::count_requests;
 pub use crate::credential::{Credential, CredentialKind};
 #[cfg(feature = "service-principal")]
 pub use crate::credential::{ServicePrincipal, ServicePrincipalBuilder};

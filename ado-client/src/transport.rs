@@ -217,6 +217,7 @@ impl ClientInner {
             .credential
             .authorization(self.organization.name())
             .await?;
+        crate::counting::note_request();
         let span = tracing::debug_span!(
             "ado_request",
             http.method = %request.method(),

@@ -1,5 +1,5 @@
 //! Cursors of incremental resyncs: for each organization and resource, when its last
-//! successful resync started.
+//! successful resync started, and what its last full resync cost.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,28 @@ use jiff::Timestamp;
 use port_client::PortClient;
 
 /// Cursors by organization name, then resource ([`resource_key`]).
-pub type Cursors = BTreeMap<String, BTreeMap<String, Timestamp>>;
+pub type Cursors = BTreeMap<String, BTreeMap<String, Cursor>>;
+
+/// Where a resource's next incremental resync starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// When the resource's last successful resync started.
+    pub at: Timestamp,
+    /// The Azure DevOps requests of its last successful full resync, when known: what an
+    /// incremental resync is compared with.
+    pub full_requests: Option<u64>,
+}
+
+impl Cursor {
+    /// A cursor at `at` with no known cost.
+    #[must_use]
+    pub fn at(at: Timestamp) -> Self {
+        Self {
+            at,
+            full_requests: None,
+        }
+    }
+}
 
 /// The key of a resource's cursor: its position in the mapping and its kind (`3:build`), so
 /// that a cursor never serves another kind after the mapping changes.
@@ -47,7 +68,8 @@ pub trait CursorStore: Send + Sync {
     async fn save(&self, cursors: &Cursors) -> Result<(), CursorError>;
 }
 
-/// Cursors in a JSON file, `{"<organization>": {"<index>:<kind>": "<RFC 3339 time>"}}`,
+/// Cursors in a JSON file, `{"<organization>": {"<index>:<kind>": {"at": "<RFC 3339 time>",
+/// "fullRequests": <count>}}}` (a bare time string is read as a cursor of unknown cost),
 /// written atomically (a temporary file beside it, then renamed over it).
 #[derive(Debug, Clone)]
 pub struct FileCursors {
@@ -84,19 +106,22 @@ impl CursorStore for FileCursors {
             }
             Err(error) => return Err(self.error(error)),
         };
-        let stored: BTreeMap<String, BTreeMap<String, String>> =
+        let stored: BTreeMap<String, BTreeMap<String, StoredCursor>> =
             serde_json::from_str(&text).map_err(|error| self.error(error))?;
         stored
             .into_iter()
             .map(|(organization, resources)| {
                 let resources = resources
                     .into_iter()
-                    .map(|(resource, time)| {
-                        time.parse::<Timestamp>()
-                            .map(|parsed| (resource.clone(), parsed))
-                            .map_err(|error| {
-                                self.error(format!("{organization}.{resource}: `{time}`: {error}"))
-                            })
+                    .map(|(resource, stored)| {
+                        let (time, full_requests) = match stored {
+                            StoredCursor::Time(time) => (time, None),
+                            StoredCursor::Costed { at, full_requests } => (at, full_requests),
+                        };
+                        let at = time.parse::<Timestamp>().map_err(|error| {
+                            self.error(format!("{organization}.{resource}: `{time}`: {error}"))
+                        })?;
+                        Ok((resource, Cursor { at, full_requests }))
                     })
                     .collect::<Result<_, _>>()?;
                 Ok((organization, resources))
@@ -105,12 +130,18 @@ impl CursorStore for FileCursors {
     }
 
     async fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
-        let stored: BTreeMap<&str, BTreeMap<&str, String>> = cursors
+        let stored: BTreeMap<&str, BTreeMap<&str, StoredCursor>> = cursors
             .iter()
             .map(|(organization, resources)| {
                 let resources = resources
                     .iter()
-                    .map(|(resource, time)| (resource.as_str(), time.to_string()))
+                    .map(|(resource, cursor)| {
+                        let stored = StoredCursor::Costed {
+                            at: cursor.at.to_string(),
+                            full_requests: cursor.full_requests,
+                        };
+                        (resource.as_str(), stored)
+                    })
                     .collect();
                 (organization.as_str(), resources)
             })
@@ -127,10 +158,23 @@ impl CursorStore for FileCursors {
     }
 }
 
+/// A cursor as [`FileCursors`] writes it.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum StoredCursor {
+    Time(String),
+    Costed {
+        at: String,
+        #[serde(rename = "fullRequests", skip_serializing_if = "Option::is_none")]
+        full_requests: Option<u64>,
+    },
+}
+
 /// Cursors in Port's integration state (`/v1/integration/{id}/cursor?kind&index`), one per
 /// resource of the mapping. Port keeps one cursor per resource for the whole integration, so
 /// with several organizations a resource's cursor is the earliest of theirs, and none is
-/// stored while an organization has none (it would skip that organization's history).
+/// stored while an organization has none (it would skip that organization's history). Port
+/// keeps only the time, so an incremental resync's saving is not known.
 #[derive(Clone)]
 pub struct PortCursors {
     client: PortClient,
@@ -180,10 +224,10 @@ impl CursorStore for PortCursors {
             self.client
                 .resync_cursor(kind, *index)
                 .await
-                .map(|cursor| cursor.map(|at| (resource_key(*index, kind), at)))
+                .map(|cursor| cursor.map(|at| (resource_key(*index, kind), Cursor::at(at))))
                 .map_err(|error| self.error(kind, *index, error))
         });
-        let stored: Vec<(String, Timestamp)> =
+        let stored: Vec<(String, Cursor)> =
             try_join_all(read).await?.into_iter().flatten().collect();
         Ok(self
             .organizations
@@ -198,7 +242,7 @@ impl CursorStore for PortCursors {
             let earliest = self
                 .organizations
                 .iter()
-                .map(|organization| cursors.get(organization)?.get(&key).copied())
+                .map(|organization| Some(cursors.get(organization)?.get(&key)?.at))
                 .collect::<Option<Vec<Timestamp>>>()?
                 .into_iter()
                 .min()?;
@@ -229,6 +273,24 @@ mod tests {
         let error = FileCursors::new(&bad).load().await.unwrap_err().to_string();
         assert!(error.contains("bad.json"), "{error}");
         assert!(error.contains("fabrikam.0:project"), "{error}");
+
+        // A bare time (an older file) is a cursor of unknown cost; saving adds the cost.
+        let old = dir.join("old.json");
+        std::fs::write(&old, r#"{"fabrikam": {"0:build": "2026-11-30T10:00:00Z"}}"#)
+            .expect("write");
+        let store = FileCursors::new(&old);
+        let mut cursors = store.load().await.expect("loads");
+        let at: Timestamp = "2026-11-30T10:00:00Z".parse().expect("a time");
+        assert_eq!(cursors["fabrikam"]["0:build"], Cursor::at(at));
+        cursors.get_mut("fabrikam").expect("org").insert(
+            "1:project".into(),
+            Cursor {
+                at,
+                full_requests: Some(3),
+            },
+        );
+        store.save(&cursors).await.expect("saved");
+        assert_eq!(store.load().await.expect("loads"), cursors);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

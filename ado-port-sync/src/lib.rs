@@ -64,7 +64,7 @@ pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
 pub use crate::cursor::{
-    CursorError, CursorStore, Cursors, FileCursors, PortCursors, resource_key,
+    Cursor, CursorError, CursorStore, Cursors, FileCursors, PortCursors, resource_key,
 };
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;

@@ -53,6 +53,12 @@ pub struct KindCounts {
     pub deleted: usize,
     /// Selected items that produced no entity (see `skip_reasons`).
     pub skipped: usize,
+    /// Azure DevOps requests sent, retries included (a listing several resources share
+    /// counts for the one that read it).
+    pub requests: u64,
+    /// In an incremental resync, the requests this resource's last full resync sent less
+    /// those it sent now; `None` when it was listed fully or that cost is not known.
+    pub requests_saved: Option<u64>,
 }
 
 /// What one resource did for one organization.
@@ -78,6 +84,9 @@ pub struct KindReport {
     pub mapping_warnings: usize,
     /// Blueprints of the entities produced.
     pub blueprints: BTreeSet<String>,
+    /// In an incremental resync, the time from which this resource listed changes; `None`
+    /// when it was listed fully.
+    pub listed_since: Option<String>,
 }
 
 impl KindReport {
@@ -93,6 +102,7 @@ impl KindReport {
             rejected: Vec::new(),
             mapping_warnings: 0,
             blueprints: BTreeSet::new(),
+            listed_since: None,
         }
     }
 
@@ -225,6 +235,11 @@ impl ResyncReport {
             sum.failed += k.counts.failed;
             sum.deleted += k.counts.deleted;
             sum.skipped += k.counts.skipped;
+            sum.requests += k.counts.requests;
+            sum.requests_saved = match (sum.requests_saved, k.counts.requests_saved) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
             sum
         })
     }

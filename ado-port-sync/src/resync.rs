@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ado_client::AdoClient;
+use ado_client::{AdoClient, count_requests};
 use futures::stream::FuturesUnordered;
 use futures::{StreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
@@ -11,7 +11,7 @@ use port_client::ResyncStatus;
 use serde_json::Value;
 
 use crate::cancel::{CancelHandle, Latch};
-use crate::cursor::{CursorStore, Cursors, resource_key};
+use crate::cursor::{Cursor, CursorStore, Cursors, resource_key};
 use crate::error::LoadError;
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
@@ -373,10 +373,20 @@ impl Resync {
             Err(error) => return Some(format!("cannot load the cursors: {error}")),
         };
         for kind in kinds.iter().filter(|k| k.status == KindStatus::Succeeded) {
-            cursors
-                .entry(kind.organization.clone())
-                .or_default()
-                .insert(resource_key(kind.resource_index, &kind.kind), started);
+            let resources = cursors.entry(kind.organization.clone()).or_default();
+            let key = resource_key(kind.resource_index, &kind.kind);
+            // A resource listed fully sets the cost its incremental resyncs are compared with.
+            let full_requests = match kind.listed_since {
+                None => Some(kind.counts.requests),
+                Some(_) => resources.get(&key).and_then(|c| c.full_requests),
+            };
+            resources.insert(
+                key,
+                Cursor {
+                    at: started,
+                    full_requests,
+                },
+            );
         }
         store
             .save(&cursors)
@@ -462,16 +472,21 @@ impl Resync {
             kind: kind.clone(),
         });
         let mut report = KindReport::new(org.name(), position, kind);
-        let since = writer
+        let cursor = writer
             .shared
             .since
             .get(org.name())
             .and_then(|cursors| cursors.get(&resource_key(position, kind)))
+            .copied();
+        let since = cursor
+            .filter(|_| plan.kind().lists_changes())
             .map(|cursor| {
                 cursor
+                    .at
                     .saturating_sub(CURSOR_OVERLAP)
                     .unwrap_or(Timestamp::MIN)
             });
+        report.listed_since = since.map(|since| since.to_string());
         let mut produced = Produced::default();
         let mut work = ResourceRun {
             resync: self,
@@ -479,7 +494,11 @@ impl Resync {
             report: &mut report,
             produced: &mut produced,
         };
-        work.run(org, plan, since, writer).await;
+        let ((), requests) = count_requests(work.run(org, plan, since, writer)).await;
+        report.counts.requests = requests;
+        report.counts.requests_saved = since
+            .and(cursor.and_then(|cursor| cursor.full_requests))
+            .map(|full| full.saturating_sub(requests));
         self.emit(&ProgressEvent::KindFinished {
             organization: report.organization.clone(),
             resource_index: position,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ado_port_sync::{
-    CURSOR_OVERLAP, CursorStore, Cursors, FileCursors, KindStatus, PortSink, ReconcileStatus,
-    Resync, ResyncOutcome, resource_key,
+    CURSOR_OVERLAP, Cursor, CursorStore, Cursors, FileCursors, KindStatus, PortSink,
+    ReconcileStatus, Resync, ResyncOutcome, resource_key,
 };
 use common::{ado_client, builds_and_projects, mock_port, mount_sample_org, override_route};
 use jiff::Timestamp;
@@ -62,9 +62,17 @@ fn state_file(name: &str) -> PathBuf {
 fn cursors(entries: &[(usize, &str, Timestamp)]) -> Cursors {
     let resources = entries
         .iter()
-        .map(|(index, kind, time)| (resource_key(*index, kind), *time))
+        .map(|(index, kind, time)| (resource_key(*index, kind), Cursor::at(*time)))
         .collect();
     Cursors::from([("fabrikam".to_owned(), resources)])
+}
+
+/// The times of `fabrikam`'s cursors, by resource.
+fn times(cursors: &Cursors) -> Vec<(String, Timestamp)> {
+    cursors["fabrikam"]
+        .iter()
+        .map(|(resource, cursor)| (resource.clone(), cursor.at))
+        .collect()
 }
 
 fn at(time: &str) -> Timestamp {
@@ -140,8 +148,8 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     assert_eq!(identifiers(&upserted, "project"), ["aaaa-1111"]);
     let started = at(&report.started_at);
     assert_eq!(
-        store.load().await.expect("loads"),
-        cursors(&[(0, "build", started), (1, "project", started)])
+        times(&store.load().await.expect("loads")),
+        times(&cursors(&[(0, "build", started), (1, "project", started)]))
     );
     let states = state.states.lock().expect("lock").clone();
     assert_eq!(states, ["running", "completed"]);
@@ -165,8 +173,8 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
     // A new store on the same file, as after a restart.
     let reopened = Arc::new(FileCursors::new(&file));
     assert_eq!(
-        reopened.load().await.expect("loads"),
-        cursors(&[(0, "build", started), (1, "project", started)])
+        times(&reopened.load().await.expect("loads")),
+        times(&cursors(&[(0, "build", started), (1, "project", started)]))
     );
     let since = started.saturating_sub(CURSOR_OVERLAP).expect("in range");
     mount_changed_builds(&sample.ado, since, json!([{"id": 11}]), json!([])).await;
@@ -179,6 +187,39 @@ async fn cursors_saved_by_a_full_run_survive_a_restart() {
 
     assert_eq!(second.status, ResyncOutcome::Completed, "{second:#?}");
     assert_eq!(identifiers(&state.upserted(), "build"), ["11"]);
+
+    // Every request is counted once, and the builds' saving is against the full run.
+    let sent = sample
+        .ado
+        .received_requests()
+        .await
+        .expect("recorded")
+        .len() as u64;
+    let counted = |report: &ado_port_sync::ResyncReport| -> u64 {
+        report.kinds.iter().map(|k| k.counts.requests).sum()
+    };
+    assert_eq!(counted(&first) + counted(&second), sent);
+    let (full, incremental) = (&first.kinds[0], &second.kinds[0]);
+    assert_eq!(full.listed_since, None);
+    assert_eq!(full.counts.requests_saved, None);
+    assert_eq!(incremental.listed_since, Some(since.to_string()));
+    assert_eq!(
+        incremental.counts.requests_saved,
+        Some(
+            full.counts
+                .requests
+                .saturating_sub(incremental.counts.requests)
+        )
+    );
+    // The project kind cannot list changes: listed fully, nothing saved.
+    assert_eq!(second.kinds[1].listed_since, None);
+    assert_eq!(second.kinds[1].counts.requests_saved, None);
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("file")).expect("json");
+    assert_eq!(
+        stored["fabrikam"]["0:build"]["fullRequests"],
+        json!(full.counts.requests)
+    );
     std::fs::remove_file(&file).expect("cleanup");
 }
 
@@ -208,8 +249,8 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     assert_eq!(report.kinds[1].status, KindStatus::Succeeded);
     let started = at(&report.started_at);
     assert_eq!(
-        FileCursors::new(&file).load().await.expect("loads"),
-        cursors(&[(0, "build", old), (1, "project", started)])
+        times(&FileCursors::new(&file).load().await.expect("loads")),
+        times(&cursors(&[(0, "build", old), (1, "project", started)]))
     );
     std::fs::remove_file(&file).expect("cleanup");
 }

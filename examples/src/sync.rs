@@ -269,8 +269,15 @@ impl Progress {
                 self.running(|running| running.retain(|r| *r != name));
                 let state = if *failed { "FAILED" } else { "done" };
                 self.line(format!(
-                    "{name}: {state}: fetched {}, selected {}, upserted {}, failed {}, skipped {}",
-                    counts.fetched, counts.selected, counts.upserted, counts.failed, counts.skipped
+                    "{name}: {state}: fetched {}, selected {}, upserted {}, unchanged {}, failed {}, skipped {}, requests {} (saved {})",
+                    counts.fetched,
+                    counts.selected,
+                    counts.upserted,
+                    counts.unchanged,
+                    counts.failed,
+                    counts.skipped,
+                    counts.requests,
+                    saved(counts.requests_saved)
                 ));
             }
             ProgressEvent::ReconcileStarted => self.line("reconciling".into()),
@@ -300,15 +307,20 @@ impl Progress {
     }
 }
 
+/// Requests saved against a full resync, `-` when not known.
+fn saved(requests: Option<u64>) -> String {
+    requests.map_or_else(|| "-".to_owned(), |n| n.to_string())
+}
+
 /// A table of the counts per kind and organization, with skip reasons and errors.
 pub fn summary(report: &ResyncReport) -> String {
     let mut out = String::from(
-        "kind                     organization          fetched  selected  upserted  unchanged  failed  deleted  skipped  status\n",
+        "kind                     organization          fetched  selected  upserted  unchanged  failed  deleted  skipped  requests  saved  status\n",
     );
     for k in &report.kinds {
         let c = &k.counts;
         out.push_str(&format!(
-            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>9}  {:>6}  {:>7}  {:>7}  {}\n",
+            "{:<24} {:<21} {:>7}  {:>8}  {:>8}  {:>9}  {:>6}  {:>7}  {:>7}  {:>8}  {:>5}  {}\n",
             format!("{}#{}", k.kind, k.resource_index),
             k.organization,
             c.fetched,
@@ -318,6 +330,8 @@ pub fn summary(report: &ResyncReport) -> String {
             c.failed,
             c.deleted,
             c.skipped,
+            c.requests,
+            saved(c.requests_saved),
             match k.status {
                 KindStatus::Succeeded => "ok",
                 KindStatus::Unsupported => "unsupported",
@@ -337,14 +351,16 @@ pub fn summary(report: &ResyncReport) -> String {
     }
     let t = report.totals();
     out.push_str(&format!(
-        "total: fetched {}, selected {}, upserted {}, unchanged {}, failed {}, deleted {}, skipped {}\n",
+        "total: fetched {}, selected {}, upserted {}, unchanged {}, failed {}, deleted {}, skipped {}, requests {}, saved {}\n",
         t.fetched,
         t.selected,
         t.upserted,
         t.unchanged,
         t.failed,
         report.reconciliation.deleted,
-        t.skipped
+        t.skipped,
+        t.requests,
+        saved(t.requests_saved)
     ));
     let r = &report.reconciliation;
     out.push_str(&format!(
