@@ -158,6 +158,32 @@ impl CursorStore for FileCursors {
     }
 }
 
+/// Cursors held in memory, for a long-running process that runs incremental resyncs between
+/// full ones (a restart starts from a full resync).
+#[derive(Debug, Default)]
+pub struct MemoryCursors {
+    cursors: std::sync::Mutex<Cursors>,
+}
+
+#[async_trait]
+impl CursorStore for MemoryCursors {
+    async fn load(&self) -> Result<Cursors, CursorError> {
+        Ok(self
+            .cursors
+            .lock()
+            .map_or_else(|e| e.into_inner().clone(), |c| c.clone()))
+    }
+
+    async fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
+        let mut held = self
+            .cursors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.clone_from(cursors);
+        Ok(())
+    }
+}
+
 /// A cursor as [`FileCursors`] writes it.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]

@@ -8,7 +8,8 @@
 //!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
 //!   [`Resync::incremental`] lists only what changed since the cursors of a [`CursorStore`]
-//!   (such as [`FileCursors`]) where the kind allows it, and deletes nothing.
+//!   ([`FileCursors`], [`PortCursors`] or [`MemoryCursors`]) where the kind allows it, and
+//!   deletes nothing.
 //! - Sinks: [`PortSink`] (bulk upserts, resync state, deletions), [`NdjsonSink`] (one entity
 //!   per line, never deletes) and [`MemorySink`] (a catalog in memory, merged as Port merges);
 //!   embedders implement [`EntitySink`] themselves.
@@ -64,7 +65,8 @@ pub use port_client as port;
 
 pub use crate::cancel::CancelHandle;
 pub use crate::cursor::{
-    Cursor, CursorError, CursorStore, Cursors, FileCursors, PortCursors, resource_key,
+    Cursor, CursorError, CursorStore, Cursors, FileCursors, MemoryCursors, PortCursors,
+    resource_key,
 };
 pub use crate::error::LoadError;
 pub use crate::fetch::fetch;

@@ -123,6 +123,11 @@ pub struct Settings {
     /// resyncs, given in minutes (fractions allowed); unset: no scheduled resync.
     #[serde(default, deserialize_with = "minutes")]
     pub scheduled_resync_interval: Option<Duration>,
+    /// `incrementalResyncInterval`, `OCEAN__INCREMENTAL_RESYNC_INTERVAL`: time between the
+    /// incremental resyncs a long-running process runs between full ones, in minutes
+    /// (fractions allowed); unset: none.
+    #[serde(default, deserialize_with = "minutes")]
+    pub incremental_resync_interval: Option<Duration>,
 }
 
 /// `port:` of the settings file.
@@ -353,13 +358,23 @@ impl Settings {
             &mut self.integration.identifier,
             env("OCEAN__INTEGRATION__IDENTIFIER"),
         );
-        let interval = "OCEAN__SCHEDULED_RESYNC_INTERVAL";
-        if let Some(value) = env(interval).filter(|value| !value.is_empty()) {
-            let minutes = Var {
-                variable: interval.to_owned(),
-                value,
-            };
-            self.scheduled_resync_interval = Some(minutes.parse_with(parse_minutes)?);
+        for (variable, interval) in [
+            (
+                "OCEAN__SCHEDULED_RESYNC_INTERVAL",
+                &mut self.scheduled_resync_interval,
+            ),
+            (
+                "OCEAN__INCREMENTAL_RESYNC_INTERVAL",
+                &mut self.incremental_resync_interval,
+            ),
+        ] {
+            if let Some(value) = env(variable).filter(|value| !value.is_empty()) {
+                let minutes = Var {
+                    variable: variable.to_owned(),
+                    value,
+                };
+                *interval = Some(minutes.parse_with(parse_minutes)?);
+            }
         }
         let var = |field: &str| {
             let variable = format!("{CONFIG_PREFIX}{field}");
@@ -743,6 +758,7 @@ mod tests {
             ("OCEAN__INTEGRATION__CONFIG__CLIENT_SECRET", "sp-secret"),
             ("OCEAN__INTEGRATION__CONFIG__ACCOUNT_MODE", ""),
             ("OCEAN__SCHEDULED_RESYNC_INTERVAL", "1.5"),
+            ("OCEAN__INCREMENTAL_RESYNC_INTERVAL", "0.25"),
         ];
         let s = Settings::load(Some(&file), env(&vars)).expect("valid settings");
         assert_eq!(s.port.client_id.as_deref(), Some("from-env"));
@@ -759,6 +775,7 @@ mod tests {
         assert_eq!(s.integration.config.account_mode, AccountMode::Multiple);
         assert_eq!(s.mapping, Some(dir.join("mapping.yaml")));
         assert_eq!(s.scheduled_resync_interval, Some(Duration::from_secs(90)));
+        assert_eq!(s.incremental_resync_interval, Some(Duration::from_secs(15)));
         let debug = format!("{s:?}");
         assert!(
             !debug.contains("pat-value") && !debug.contains("sp-secret"),

@@ -31,6 +31,7 @@ pub async fn run(args: &DemoArgs, shutdown: &Shutdown) -> Result<(), Failure> {
         mapping,
         vec![client],
         Vec::new(),
+        None,
         &sync::ndjson_sink(&args.output)?,
         shutdown,
     )

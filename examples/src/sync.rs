@@ -114,10 +114,12 @@ impl CursorPlan {
     }
 }
 
-/// An opened [`CursorPlan`].
-struct KeptCursors {
-    store: Arc<dyn CursorStore>,
-    incremental: bool,
+/// Where a resync keeps its cursors, and whether it lists only the changes since them.
+pub struct KeptCursors {
+    /// The store.
+    pub store: Arc<dyn CursorStore>,
+    /// Whether the resync is incremental (else it only saves cursors).
+    pub incremental: bool,
 }
 
 pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
@@ -135,7 +137,7 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
                 .map(|plan| plan.open(None, &settings, &mapping, &organizations))
                 .transpose()?;
             let sink = ndjson_sink(path)?;
-            resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
+            resync(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
         None => {
             let port = settings.require_port_client()?;
@@ -148,7 +150,7 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
                 .map(|plan| plan.open(Some(&port), &settings, &mapping, &organizations))
                 .transpose()?;
             let sink = PortSink::new(port);
-            resync_keeping(mapping, organizations, excluded, cursors, &sink, shutdown).await
+            resync(mapping, organizations, excluded, cursors, &sink, shutdown).await
         }
     }?;
     conclude(&report, shutdown)
@@ -165,19 +167,10 @@ pub fn ndjson_sink(path: &std::path::Path) -> Result<NdjsonSink, Failure> {
 }
 
 /// Runs one resync, printing progress on stderr; SIGINT or SIGTERM stops it cleanly: nothing
-/// deleted, the resync state (when the sink reports one) not left running.
+/// deleted, the resync state (when the sink reports one) not left running. With `cursors`,
+/// the resync keeps its cursors there, and lists only the changes since them when
+/// incremental.
 pub async fn resync(
-    mapping: Mapping,
-    organizations: Vec<AdoClient>,
-    excluded_tags: Vec<String>,
-    sink: &dyn EntitySink,
-    shutdown: &Shutdown,
-) -> Result<ResyncReport, Failure> {
-    resync_keeping(mapping, organizations, excluded_tags, None, sink, shutdown).await
-}
-
-/// [`resync`], keeping cursors when `cursors` says where.
-async fn resync_keeping(
     mapping: Mapping,
     organizations: Vec<AdoClient>,
     excluded_tags: Vec<String>,

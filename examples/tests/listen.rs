@@ -648,6 +648,22 @@ async fn scheduled_resyncs_never_overlap() {
 }
 
 #[tokio::test]
+async fn incremental_resyncs_run_between_full_ones() {
+    let (ado, port) = (ado_stand_in(Duration::ZERO).await, port_stand_in().await);
+    let mut env = settings(&ado, &port);
+    env.push(("OCEAN__INCREMENTAL_RESYNC_INTERVAL", "0.005".into()));
+    let server = listen(env, &[]).await;
+    server.line_with("resync completed").await;
+    let line = server.line_with("incremental resync completed").await;
+    assert!(line.starts_with("incremental resync completed in"), "{line}");
+    // Each resync, full or incremental, reports its state to Port.
+    let states = wait_for_states(&port, 4).await;
+    assert_eq!(states[..4], ["running", "completed", "running", "completed"]);
+    let (code, _) = server.stop("-TERM").await;
+    assert_eq!(code, Some(143));
+}
+
+#[tokio::test]
 async fn sigterm_during_a_resync_exits_143_with_the_resync_failed_in_port() {
     let (ado, port) = (
         ado_stand_in(Duration::from_secs(60)).await,

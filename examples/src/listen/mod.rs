@@ -3,7 +3,8 @@
 //! `POST /integration/webhook` (or `/webhook`) takes an Azure DevOps service-hook payload:
 //! checked (Basic password = `WEBHOOK_SECRET`, size, JSON, envelope), queued and answered at
 //! once; workers then upsert or delete the entities it concerns in Port (see [`queue`]).
-//! A full resync runs at start and every `OCEAN__SCHEDULED_RESYNC_INTERVAL` minutes (see
+//! A full resync runs at start and every `OCEAN__SCHEDULED_RESYNC_INTERVAL` minutes, and an
+//! incremental one every `OCEAN__INCREMENTAL_RESYNC_INTERVAL` minutes in between (see
 //! [`scheduler`]); `GET /healthz`, `/readyz` and `/metrics` report on all of it.
 //!
 //! With `APP_HOST` set, starting creates the service hook subscriptions that deliver the
@@ -111,6 +112,7 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         excluded_tags: excluded,
         sink: PortSink::new(port),
         interval: settings.scheduled_resync_interval,
+        incremental_interval: settings.incremental_resync_interval,
     };
     eprintln!("listening on http://{address}");
     if let Some(app_host) = &settings.integration.config.app_host {

@@ -1,13 +1,15 @@
-//! Full resyncs while serving: one at start, then one every interval, never two at once (a
-//! resync that overruns its interval skips the ticks it missed). A failure is logged and
-//! shown in readiness and metrics; a stop signal cancels the resync in progress.
+//! Resyncs while serving: a full one at start, then one every interval, and incremental ones
+//! in between when configured (changes since the last resync of each resource, cursors held
+//! in memory, nothing deleted); never two at once (a resync that overruns its interval skips
+//! the ticks it missed). A failure is logged and shown in readiness and metrics; a stop
+//! signal cancels the resync in progress.
 
 use super::metrics::Metrics;
 use crate::Failure;
 use crate::signals::Shutdown;
-use crate::sync;
+use crate::sync::{self, KeptCursors};
 use ado_client::AdoClient;
-use ado_port_sync::PortSink;
+use ado_port_sync::{CursorStore, MemoryCursors, PortSink};
 use mapping_engine::{Mapping, Options};
 use serde_json::Value;
 use std::sync::Arc;
@@ -24,33 +26,62 @@ pub struct Schedule {
     pub excluded_tags: Vec<String>,
     /// Port, reporting the resync state.
     pub sink: PortSink,
-    /// Time between resyncs; `None`: only the one at start.
+    /// Time between full resyncs; `None`: only the one at start.
     pub interval: Option<Duration>,
+    /// Time between incremental resyncs; `None`: none.
+    pub incremental_interval: Option<Duration>,
 }
 
 /// Runs resyncs until the schedule ends or a stop signal arrives.
 pub async fn run(schedule: Schedule, metrics: Arc<Metrics>, shutdown: &Shutdown) {
-    let mut ticks = schedule.interval.map(|interval| {
+    let every = |interval: Duration| {
         let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         ticks
-    });
+    };
+    let mut full = schedule.interval.map(every);
+    let mut incremental = schedule.incremental_interval.map(every);
+    let cursors: Arc<dyn CursorStore> = Arc::new(MemoryCursors::default());
+    let mut next_is_incremental = false;
     loop {
-        resync_once(&schedule, &metrics, shutdown).await;
-        let Some(ticks) = &mut ticks else {
-            return;
+        let kept = KeptCursors {
+            store: Arc::clone(&cursors),
+            incremental: next_is_incremental,
         };
-        tokio::select! {
-            _ = shutdown.requested() => return,
-            _ = ticks.tick() => {}
+        resync_once(&schedule, kept, &metrics, shutdown).await;
+        if full.is_none() && incremental.is_none() {
+            return;
         }
+        next_is_incremental = tokio::select! {
+            _ = shutdown.requested() => return,
+            Some(_) = tick(&mut full) => false,
+            Some(_) = tick(&mut incremental) => true,
+        };
     }
 }
 
-async fn resync_once(schedule: &Schedule, metrics: &Metrics, shutdown: &Shutdown) {
+/// The next tick of `ticks`; never, without ticks.
+async fn tick(ticks: &mut Option<tokio::time::Interval>) -> Option<Instant> {
+    match ticks {
+        Some(ticks) => Some(ticks.tick().await),
+        None => std::future::pending().await,
+    }
+}
+
+async fn resync_once(
+    schedule: &Schedule,
+    cursors: KeptCursors,
+    metrics: &Metrics,
+    shutdown: &Shutdown,
+) {
     if shutdown.received().is_some() {
         return;
     }
+    let what = if cursors.incremental {
+        "incremental resync"
+    } else {
+        "resync"
+    };
     metrics.resync_started();
     let started = std::time::Instant::now();
     let report = match Mapping::from_value(&schedule.config, Options::default()) {
@@ -58,6 +89,7 @@ async fn resync_once(schedule: &Schedule, metrics: &Metrics, shutdown: &Shutdown
             mapping,
             schedule.organizations.clone(),
             schedule.excluded_tags.clone(),
+            Some(cursors),
             &schedule.sink,
             shutdown,
         )
@@ -73,11 +105,11 @@ async fn resync_once(schedule: &Schedule, metrics: &Metrics, shutdown: &Shutdown
         Ok(report) => {
             eprint!("{}", sync::summary(report));
             match report.failure() {
-                Some(failure) => tracing::error!("resync: {failure}"),
-                None => eprintln!("resync completed in {:.1}s", elapsed.as_secs_f64()),
+                Some(failure) => tracing::error!("{what}: {failure}"),
+                None => eprintln!("{what} completed in {:.1}s", elapsed.as_secs_f64()),
             }
         }
-        Err(failure) => tracing::error!("resync: {failure}"),
+        Err(failure) => tracing::error!("{what}: {failure}"),
     }
     metrics.resync_finished(report.as_ref().map_err(Clone::clone), elapsed);
 }

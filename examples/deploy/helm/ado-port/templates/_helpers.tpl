@@ -89,6 +89,7 @@ map) as JSON. */}}
 {{- include "ado-port.envVar" (list "OCEAN__INTEGRATION__CONFIG__API_PROFILE" $c.apiProfile) }}
 {{- include "ado-port.envVar" (list "OCEAN__INTEGRATION__CONFIG__SERVICE_URLS" $c.serviceUrls) }}
 {{- include "ado-port.envVar" (list "OCEAN__SCHEDULED_RESYNC_INTERVAL" .Values.scheduledResyncInterval) }}
+{{- include "ado-port.envVar" (list "OCEAN__INCREMENTAL_RESYNC_INTERVAL" .Values.incrementalResyncInterval) }}
 {{- include "ado-port.envVar" (list "RUST_LOG" .Values.logLevel) }}
 {{- if .Values.extraCaCertsConfigMap }}
 - name: SSL_CERT_FILE
