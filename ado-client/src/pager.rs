@@ -24,6 +24,7 @@
 //! | teams, team members | `$top`/`$skip` | [`TEAMS`] (documented default; no documented maximum) |
 //! | pull requests | `$top`/`$skip` | [`PULL_REQUESTS`] (server maximum) |
 //! | test runs | `$top`/`$skip` | [`TEST_RUNS`] (the query form's maximum) |
+//! | test runs updated in a window (the query form) | header token + `$top` | [`TEST_RUNS`] (its maximum) |
 //! | test results | `$top`/`$skip` | [`TEST_RESULTS`] (server maximum without details) |
 //! | policy configurations, builds, pipelines, environments, environment deployment records | header token + `$top` (`top`) | [`TOKEN_PAGED`] |
 //! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |

@@ -675,6 +675,31 @@ async fn releases_on_vsrm_follow_the_integer_header_token() {
 }
 
 #[tokio::test]
+async fn releases_by_id_keep_the_other_filters() {
+    let server = server().await;
+    get(
+        &format!("/vsrm/fabrikam/{PROJECT}/_apis/release/releases"),
+        "7.1",
+    )
+    .and(query_param("releaseIdFilter", "17,16"))
+    .and(query_param("statusFilter", "active"))
+    .and(query_param("$expand", "environments"))
+    .and(query_param("$top", "100"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(list_body(
+        &fixture_items("release/7.1/releases_list.json")[1..3],
+    )))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let query = ReleaseQuery::new()
+        .status("active")
+        .expand("environments")
+        .ids([17, 16]);
+    let listed = collect(cloud_client(&server).releases(PROJECT, &query)).await;
+    assert_eq!(listed.len(), 2);
+}
+
+#[tokio::test]
 async fn release_deployments_on_cloud_vsrm_and_on_the_server_collection() {
     let server = server().await;
     get(
@@ -911,6 +936,10 @@ async fn advanced_security_alerts_on_advsec_follow_the_header_token() {
         .and(query_param("criteria.states", "active,dismissed"))
         .and(query_param("criteria.severities", "high"))
         .and(query_param("criteria.alertType", "secret"))
+        .and(query_param(
+            "criteria.modifiedSince",
+            "2026-11-30T09:55:00Z",
+        ))
         .and(query_param_is_missing("continuationToken"))
         .respond_with(
             ResponseTemplate::new(200)
@@ -926,10 +955,12 @@ async fn advanced_security_alerts_on_advsec_follow_the_header_token() {
         .expect(1)
         .mount(&server)
         .await;
+    let since = "2026-11-30T09:55:00Z".parse().expect("a time");
     let query = AlertQuery::new()
         .states(["active", "dismissed"])
         .severities(["high"])
-        .alert_type("secret");
+        .alert_type("secret")
+        .modified_since(since);
     let listed =
         collect(cloud_client(&server).advanced_security_alerts(PROJECT, "r1", &query)).await;
     let ids: Vec<i64> = listed.iter().map(|a| a.item.alert_id).collect();

@@ -86,3 +86,44 @@ async fn test_runs_results_and_coverage_on_server_2019() {
     assert_eq!(coverage[0].item.state.as_deref(), Some("Completed"));
     assert_eq!(coverage[0].item.modules.as_ref().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn updated_test_runs_follow_the_header_token_within_their_window() {
+    let server = server().await;
+    // The query form's run: `buildConfiguration` and no `build` (no example from Microsoft).
+    let run = |id: i64| {
+        json!({
+            "id": id, "name": "web tests", "state": "Completed", "totalTests": 3,
+            "buildConfiguration": {"id": 10, "number": "20261130.1"},
+            "lastUpdatedDate": "2026-11-30T10:00:00Z"
+        })
+    };
+    let runs = format!("/fabrikam/{PROJECT}/_apis/test/runs");
+    two_token_pages(
+        &server,
+        get(&runs, "7.1")
+            .and(query_param("minLastUpdatedDate", "2026-11-23T10:00:00Z"))
+            .and(query_param("maxLastUpdatedDate", "2026-11-30T10:00:00Z"))
+            .and(query_param("$top", "100"))
+            .and(query_param_is_missing("includeRunDetails"))
+            .and(query_param_is_missing("$skip")),
+        get(&runs, "7.1")
+            .and(query_param("minLastUpdatedDate", "2026-11-23T10:00:00Z"))
+            .and(query_param("maxLastUpdatedDate", "2026-11-30T10:00:00Z")),
+        "2026-11-30T10:00:00.0000000Z",
+        &[run(1), run(2), run(3)],
+        2,
+    )
+    .await;
+    let at = |time: &str| time.parse::<jiff::Timestamp>().expect("a time");
+    let listed = collect(cloud_client(&server).updated_test_runs(
+        PROJECT,
+        at("2026-11-23T10:00:00Z"),
+        at("2026-11-30T10:00:00Z"),
+    ))
+    .await;
+    let ids: Vec<i64> = listed.iter().map(|run| run.item.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(listed[0].item.build, None);
+    assert_eq!(listed[0].raw["buildConfiguration"]["id"], 10);
+}

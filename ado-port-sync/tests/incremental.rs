@@ -13,7 +13,7 @@ use common::{ado_client, builds_and_projects, mock_port, mount_sample_org, overr
 use jiff::Timestamp;
 use mapping_engine::{Mapping, Options};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path, path_regex, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BUILDS: &str = "/fabrikam/aaaa-1111/_apis/build/builds";
@@ -95,6 +95,15 @@ async fn mount_changed_builds(ado: &MockServer, since: Timestamp, queued: Value,
             .mount(ado)
             .await;
     }
+}
+
+/// The value of query parameter `name` of a request.
+fn query(request: &wiremock::Request, name: &str) -> Option<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn identifiers(entities: &[Value], blueprint: &str) -> Vec<String> {
@@ -334,11 +343,7 @@ resources:
 "#;
     let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
     // Within the pull requests' default window of 7 days, whenever the test runs.
-    let cursor = Timestamp::now()
-        .saturating_sub(jiff::SignedDuration::from_hours(1))
-        .and_then(|t| t.round(jiff::Unit::Second))
-        .expect("in range");
-    let since = cursor.saturating_sub(CURSOR_OVERLAP).expect("in range");
+    let (cursor, since) = cursor_ago(1);
     let file = state_file("queries");
     let store = Arc::new(FileCursors::new(&file));
     store
@@ -357,12 +362,6 @@ resources:
     assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
 
     let requests = ado.received_requests().await.expect("recorded");
-    let query = |r: &wiremock::Request, name: &str| {
-        r.url
-            .query_pairs()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.into_owned())
-    };
     let wiql: Vec<&wiremock::Request> = requests
         .iter()
         .filter(|r| r.url.path().ends_with("/wit/wiql"))
@@ -400,4 +399,482 @@ resources:
         Some(since.to_string())
     );
     std::fs::remove_file(&file).expect("cleanup");
+}
+
+/// One resource of `kind` with these extra selector options (flow YAML, `, name: value`...),
+/// written to blueprint `item` with the raw item as its `item` property.
+fn one_resource(kind: &str, selector: &str) -> Mapping {
+    let yaml = format!(
+        r#"
+resources:
+  - kind: {kind}
+    selector: {{query: 'true'{selector}}}
+    port:
+      entity:
+        mappings:
+          identifier: (.id // .alertId) | tostring
+          blueprint: '"item"'
+          properties: {{item: .}}
+"#
+    );
+    Mapping::from_yaml(&yaml, Options::default()).expect("valid mapping")
+}
+
+/// A cursor `hours` ago (whole seconds), and the time changes are listed from.
+fn cursor_ago(hours: i64) -> (Timestamp, Timestamp) {
+    let cursor = Timestamp::now()
+        .saturating_sub(jiff::SignedDuration::from_hours(hours))
+        .and_then(|t| t.round(jiff::Unit::Second))
+        .expect("in range");
+    (
+        cursor,
+        cursor.saturating_sub(CURSOR_OVERLAP).expect("in range"),
+    )
+}
+
+/// What one resync of `mapping` (a single resource of `kind`) wrote and asked Azure DevOps:
+/// incremental from `cursor` when given (the state file named after `kind`), else full.
+async fn resync_once(
+    ado: &MockServer,
+    mapping: Mapping,
+    kind: &str,
+    cursor: Option<Timestamp>,
+) -> (Vec<Value>, Vec<wiremock::Request>) {
+    let before = ado.received_requests().await.expect("recorded").len();
+    let resync = Resync::new(mapping, vec![ado_client(ado, "fabrikam")]).expect("loads");
+    let file = state_file(kind);
+    let resync = match cursor {
+        Some(cursor) => {
+            let store = Arc::new(FileCursors::new(&file));
+            store.save(&cursors(&[(0, kind, cursor)])).expect("saved");
+            resync.incremental(store)
+        }
+        None => resync,
+    };
+    let sink = ado_port_sync::MemorySink::new();
+    let report = resync.run(&sink).await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    let _ = std::fs::remove_file(&file);
+    let entities = sink
+        .entities()
+        .into_iter()
+        .map(|entity| serde_json::to_value(entity).expect("json"))
+        .collect();
+    let requests = ado.received_requests().await.expect("recorded");
+    (entities, requests[before..].to_vec())
+}
+
+/// The requests whose path ends with `suffix`.
+fn to<'a>(requests: &'a [wiremock::Request], suffix: &str) -> Vec<&'a wiremock::Request> {
+    requests
+        .iter()
+        .filter(|r| r.url.path().ends_with(suffix))
+        .collect()
+}
+
+async fn mount_json(ado: &MockServer, mock: wiremock::MockBuilder, body: Value) {
+    mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .with_priority(1)
+        .mount(ado)
+        .await;
+}
+
+const PROJECT: &str = "/fabrikam/aaaa-1111/_apis";
+
+#[tokio::test]
+async fn test_runs_are_queried_in_windows_of_seven_days_from_the_cursor() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let runs = format!("{PROJECT}/test/runs");
+    // Ten days ago: two windows.
+    let (cursor, since) = cursor_ago(240);
+    let second = since
+        .checked_add(jiff::SignedDuration::from_hours(7 * 24))
+        .expect("in range");
+    // The query form's runs: the build only in `buildConfiguration`. Run 1 comes again at
+    // the page boundary and run 2 again in the next window.
+    let run =
+        |id: i64| json!({"id": id, "name": "web tests", "buildConfiguration": {"id": id * 10}});
+    let window = |start: Timestamp| {
+        Mock::given(method("GET"))
+            .and(path(runs.as_str()))
+            .and(query_param(
+                "minLastUpdatedDate",
+                start.to_string().as_str(),
+            ))
+    };
+    window(since)
+        .and(query_param_is_missing("continuationToken"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-continuationtoken", "page-2")
+                .set_body_json(json!({"value": [run(1)]})),
+        )
+        .with_priority(1)
+        .mount(&ado)
+        .await;
+    mount_json(
+        &ado,
+        window(since).and(query_param("continuationToken", "page-2")),
+        json!({"value": [run(1), run(2)]}),
+    )
+    .await;
+    mount_json(&ado, window(second), json!({"value": [run(2), run(3)]})).await;
+    mount_json(
+        &ado,
+        Mock::given(method("GET"))
+            .and(path(runs.as_str()))
+            .and(query_param("includeRunDetails", "true")),
+        json!({"value": [
+            {"id": 1, "build": {"id": "10"}}, {"id": 2}, {"id": 3}, {"id": 4}
+        ]}),
+    )
+    .await;
+    mount_json(
+        &ado,
+        Mock::given(method("GET")).and(path_regex(r"/test/runs/\d+/results$")),
+        json!({"value": []}),
+    )
+    .await;
+    mount_json(
+        &ado,
+        Mock::given(method("GET")).and(path(format!("{PROJECT}/test/codecoverage"))),
+        json!({"value": [{"state": "Completed"}]}),
+    )
+    .await;
+    let mapping = || one_resource("test-run", ", codeCoverage: {flags: 1}");
+
+    let (entities, requests) = resync_once(&ado, mapping(), "test-run", Some(cursor)).await;
+    assert_eq!(identifiers(&entities, "item"), ["1", "2", "3"]);
+    let queried = to(&requests, "/test/runs");
+    assert_eq!(
+        queried.len(),
+        3,
+        "two pages of the first window, one of the second"
+    );
+    for (r, (min, max)) in queried.iter().zip([(since, second), (since, second)]) {
+        assert_eq!(
+            query(r, "minLastUpdatedDate"),
+            Some(min.to_string()),
+            "{}",
+            r.url
+        );
+        assert_eq!(
+            query(r, "maxLastUpdatedDate"),
+            Some(max.to_string()),
+            "{}",
+            r.url
+        );
+    }
+    let last = queried[2];
+    assert_eq!(query(last, "minLastUpdatedDate"), Some(second.to_string()));
+    let until: Timestamp = query(last, "maxLastUpdatedDate")
+        .expect("max")
+        .parse()
+        .expect("time");
+    assert!(until > second && until <= Timestamp::now(), "{until}");
+    for r in &queried {
+        assert_eq!(query(r, "$top").as_deref(), Some("100"), "{}", r.url);
+        assert_eq!(query(r, "includeRunDetails"), None, "{}", r.url);
+    }
+    assert_eq!(to(&requests, "/results").len(), 3, "each run enriched once");
+    let mut builds: Vec<String> = to(&requests, "/test/codecoverage")
+        .iter()
+        .filter_map(|r| query(r, "buildId"))
+        .collect();
+    builds.sort();
+    assert_eq!(builds, ["10", "20", "30"]);
+
+    let (entities, requests) = resync_once(&ado, mapping(), "test-run", None).await;
+    assert_eq!(identifiers(&entities, "item"), ["1", "2", "3", "4"]);
+    let listed = to(&requests, "/test/runs");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        query(listed[0], "includeRunDetails").as_deref(),
+        Some("true")
+    );
+    assert_eq!(query(listed[0], "minLastUpdatedDate"), None);
+    assert_eq!(
+        to(&requests, "/test/codecoverage").len(),
+        1,
+        "run 1 has a build"
+    );
+}
+
+#[tokio::test]
+async fn advanced_security_alerts_modified_since_the_cursor_keep_the_selector_criteria() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_json(
+        &ado,
+        Mock::given(method("GET")).and(path(
+            "/fabrikam/aaaa-1111/_apis/alert/repositories/r-web/alerts",
+        )),
+        json!({"value": [{"alertId": 12, "state": "active"}]}),
+    )
+    .await;
+    let mapping = || {
+        one_resource(
+            "advanced-security-alert",
+            ", criteria: {states: [active], severities: [high]}",
+        )
+    };
+    let (cursor, since) = cursor_ago(1);
+
+    for cursor in [Some(cursor), None] {
+        let kind = "advanced-security-alert";
+        let (entities, requests) = resync_once(&ado, mapping(), kind, cursor).await;
+        assert_eq!(identifiers(&entities, "item"), ["12"]);
+        let listed = to(&requests, "/alerts");
+        assert_eq!(listed.len(), 1, "the disabled repository is skipped");
+        let r = listed[0];
+        assert_eq!(query(r, "criteria.states").as_deref(), Some("active"));
+        assert_eq!(query(r, "criteria.severities").as_deref(), Some("high"));
+        let modified_since = cursor.map(|_| since.to_string());
+        assert_eq!(
+            query(r, "criteria.modifiedSince"),
+            modified_since,
+            "{}",
+            r.url
+        );
+    }
+}
+
+#[tokio::test]
+async fn releases_created_or_deployed_since_the_cursor_are_listed_once_with_the_selector_filters() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let releases = format!("{PROJECT}/release/releases");
+    let (cursor, since) = cursor_ago(1);
+    let release = |id: i64, created: Timestamp| {
+        let created = created.to_string();
+        json!({"id": id, "status": "active", "createdOn": created})
+    };
+    let minute = jiff::SignedDuration::from_mins(1);
+    // 71 was created since the cursor; 72 within the overlap, before the selector's own
+    // minCreatedTime (the cursor).
+    mount_json(
+        &ado,
+        Mock::given(method("GET"))
+            .and(path(releases.as_str()))
+            .and(query_param("minCreatedTime", since.to_string().as_str())),
+        json!({"value": [
+            release(71, cursor.checked_add(minute).expect("time")),
+            release(72, since.checked_add(minute).expect("time"))
+        ]}),
+    )
+    .await;
+    // Deployments modified since: of 71 (listed already), 72 (left out by the selector) and
+    // 101 older releases, one of them twice.
+    let deployed: Vec<Value> = [71, 72, 201]
+        .into_iter()
+        .chain(201..=301)
+        .enumerate()
+        .map(|(id, release)| json!({"id": id, "release": {"id": release}}))
+        .collect();
+    mount_json(
+        &ado,
+        Mock::given(method("GET"))
+            .and(path(format!("{PROJECT}/release/deployments")))
+            .and(query_param("minModifiedTime", since.to_string().as_str())),
+        json!({ "value": deployed }),
+    )
+    .await;
+    let old = Timestamp::UNIX_EPOCH;
+    for ids in [201..=300, 301..=301] {
+        let filter: Vec<String> = ids.clone().map(|id| id.to_string()).collect();
+        mount_json(
+            &ado,
+            Mock::given(method("GET"))
+                .and(path(releases.as_str()))
+                .and(query_param("releaseIdFilter", filter.join(",").as_str())),
+            json!({"value": ids.map(|id| release(id, old)).collect::<Vec<_>>()}),
+        )
+        .await;
+    }
+    let mapping = || {
+        one_resource(
+            "release",
+            &format!(", statusFilter: active, expand: environments, minCreatedTime: '{cursor}'"),
+        )
+    };
+
+    let (entities, requests) = resync_once(&ado, mapping(), "release", Some(cursor)).await;
+    let mut expected: Vec<String> = (201..=301).chain([71]).map(|id| id.to_string()).collect();
+    expected.sort();
+    assert_eq!(identifiers(&entities, "item"), expected);
+    let listed = to(&requests, "/release/releases");
+    assert_eq!(listed.len(), 3, "created since, then two requests by id");
+    for r in &listed {
+        assert_eq!(
+            query(r, "statusFilter").as_deref(),
+            Some("active"),
+            "{}",
+            r.url
+        );
+        assert_eq!(
+            query(r, "$expand").as_deref(),
+            Some("environments"),
+            "{}",
+            r.url
+        );
+    }
+    assert_eq!(query(listed[0], "minCreatedTime"), Some(since.to_string()));
+    assert_eq!(query(listed[0], "releaseIdFilter"), None);
+    for r in &listed[1..] {
+        assert_eq!(
+            query(r, "minCreatedTime"),
+            Some(cursor.to_string()),
+            "{}",
+            r.url
+        );
+    }
+    let by_id: Vec<usize> = listed[1..]
+        .iter()
+        .map(|r| query(r, "releaseIdFilter").expect("ids").split(',').count())
+        .collect();
+    assert_eq!(by_id, [100, 1]);
+    let deployments = to(&requests, "/release/deployments");
+    assert_eq!(deployments.len(), 1);
+    assert_eq!(
+        query(deployments[0], "minModifiedTime"),
+        Some(since.to_string())
+    );
+    assert_eq!(
+        query(deployments[0], "deploymentStatus").as_deref(),
+        Some("all")
+    );
+
+    let (entities, requests) = resync_once(&ado, mapping(), "release", None).await;
+    assert_eq!(identifiers(&entities, "item"), ["70"]);
+    let listed = to(&requests, "/release/releases");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(query(listed[0], "minCreatedTime"), Some(cursor.to_string()));
+    assert_eq!(query(listed[0], "statusFilter").as_deref(), Some("active"));
+    assert!(to(&requests, "/release/deployments").is_empty());
+}
+
+/// The sample organization with builds changed since a cursor an hour ago: `queued` queued
+/// since, `finished` finished since and queued before. Returns the server, the cursor and the
+/// time changes are listed from.
+async fn org_with_changed_builds(
+    queued: Value,
+    finished: Vec<Value>,
+) -> (MockServer, Timestamp, Timestamp) {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let (cursor, since) = cursor_ago(1);
+    let before = since
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .expect("time");
+    let finished: Vec<Value> = finished
+        .into_iter()
+        .map(|mut build| {
+            build["queueTime"] = json!(before.to_string());
+            build
+        })
+        .collect();
+    mount_changed_builds(&ado, since, queued, json!(finished)).await;
+    (ado, cursor, since)
+}
+
+/// Builds were listed only as queued and as finished since `since`.
+fn assert_changed_builds_listed(requests: &[wiremock::Request], since: Timestamp) {
+    let builds = to(requests, "/build/builds");
+    assert_eq!(builds.len(), 2, "queued and finished since the cursor");
+    for r in builds {
+        assert_eq!(query(r, "minTime"), Some(since.to_string()), "{}", r.url);
+    }
+}
+
+#[tokio::test]
+async fn pipeline_runs_are_read_for_the_builds_changed_since_the_cursor() {
+    // 101 was queued since; 90 finished since; 95 is of a definition that is not a listed
+    // pipeline.
+    let (ado, cursor, since) = org_with_changed_builds(
+        json!([{"id": 101, "definition": {"id": 5}}]),
+        vec![
+            json!({"id": 90, "definition": {"id": 5}}),
+            json!({"id": 95, "definition": {"id": 8}}),
+        ],
+    )
+    .await;
+    for run in [101, 90] {
+        mount_json(
+            &ado,
+            Mock::given(method("GET")).and(path(format!("{PROJECT}/pipelines/5/runs/{run}"))),
+            json!({"id": run, "state": "completed"}),
+        )
+        .await;
+    }
+
+    let (entities, requests) = resync_once(
+        &ado,
+        one_resource("pipeline-run", ""),
+        "pipeline-run",
+        Some(cursor),
+    )
+    .await;
+    assert_eq!(identifiers(&entities, "item"), ["101", "90"]);
+    let run = entities
+        .iter()
+        .find(|e| e["identifier"] == "90")
+        .expect("run 90");
+    assert_eq!(run["properties"]["item"]["__pipeline"]["name"], "web-ci");
+    assert_eq!(run["properties"]["item"]["__project"]["id"], "aaaa-1111");
+    assert_changed_builds_listed(&requests, since);
+    let mut read: Vec<&str> = requests
+        .iter()
+        .map(|r| r.url.path())
+        .filter(|p| p.contains("/pipelines/"))
+        .collect();
+    read.sort_unstable();
+    assert_eq!(
+        read,
+        [
+            "/fabrikam/aaaa-1111/_apis/pipelines/5/runs/101",
+            "/fabrikam/aaaa-1111/_apis/pipelines/5/runs/90"
+        ]
+    );
+
+    let (entities, requests) =
+        resync_once(&ado, one_resource("pipeline-run", ""), "pipeline-run", None).await;
+    assert_eq!(identifiers(&entities, "item"), ["50"]);
+    assert!(to(&requests, "/build/builds").is_empty());
+    assert_eq!(to(&requests, "/pipelines/5/runs").len(), 1);
+}
+
+#[tokio::test]
+async fn an_incremental_run_after_a_build_completes_reads_only_that_builds_stages() {
+    let (ado, cursor, since) = org_with_changed_builds(json!([]), vec![json!({"id": 11})]).await;
+    mount_json(
+        &ado,
+        Mock::given(method("GET")).and(path(format!("{BUILDS}/11/timeline"))),
+        json!({"records": [
+            {"id": "st-11", "type": "Stage", "name": "Build"},
+            {"id": "job-11", "type": "Job", "name": "Compile"}
+        ]}),
+    )
+    .await;
+    let mapping = || one_resource("pipeline-stage", "");
+
+    let (entities, requests) = resync_once(&ado, mapping(), "pipeline-stage", Some(cursor)).await;
+    assert_eq!(identifiers(&entities, "item"), ["st-11"]);
+    assert_changed_builds_listed(&requests, since);
+    let timelines: Vec<&str> = to(&requests, "/timeline")
+        .iter()
+        .map(|r| r.url.path())
+        .collect();
+    assert_eq!(timelines, [format!("{BUILDS}/11/timeline")]);
+
+    let (entities, requests) = resync_once(&ado, mapping(), "pipeline-stage", None).await;
+    assert_eq!(identifiers(&entities, "item"), ["st-1"]);
+    let builds = to(&requests, "/build/builds");
+    assert_eq!(builds.len(), 1);
+    assert_eq!(query(builds[0], "minTime"), None);
+    let timelines: Vec<&str> = to(&requests, "/timeline")
+        .iter()
+        .map(|r| r.url.path())
+        .collect();
+    assert_eq!(timelines, [format!("{BUILDS}/10/timeline")]);
 }

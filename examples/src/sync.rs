@@ -29,8 +29,9 @@ pub struct SyncArgs {
     /// Write entities to this file (`-`: standard output) instead of Port; deletes nothing.
     #[arg(long)]
     output: Option<PathBuf>,
-    /// List only what changed since the last resync (builds, pull requests, work items and
-    /// release deployments; other kinds fully) and delete nothing.
+    /// List only what changed since the last resync (builds and their pipeline runs and
+    /// stages, pull requests, work items, releases and their deployments, test runs, Advanced
+    /// Security alerts; other kinds fully) and delete nothing.
     #[arg(long)]
     incremental: bool,
     /// Where the cursors of the resyncs are kept: a JSON file, or `port` for the

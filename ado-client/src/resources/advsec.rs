@@ -1,5 +1,8 @@
 //! Advanced Security alerts (host `advsec`, Azure DevOps Services only).
 
+use jiff::Timestamp;
+
+use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::AdvancedSecurityAlert;
@@ -25,7 +28,11 @@ impl AdoClient {
         )
         .query_opt("criteria.states", joined(&query.states))
         .query_opt("criteria.severities", joined(&query.severities))
-        .query_opt("criteria.alertType", query.alert_type.as_deref());
+        .query_opt("criteria.alertType", query.alert_type.as_deref())
+        .query_opt(
+            "criteria.modifiedSince",
+            query.modified_since.map(time_param),
+        );
         self.list(ListSpec::new(request, Paging::Token { top: None }))
     }
 
@@ -71,6 +78,7 @@ pub struct AlertQuery {
     states: Vec<String>,
     severities: Vec<String>,
     alert_type: Option<String>,
+    modified_since: Option<Timestamp>,
 }
 
 impl AlertQuery {
@@ -80,7 +88,7 @@ impl AlertQuery {
     }
 
     /// Whether `alert` passes these filters, as the service applies them to a listing
-    /// (values compared ignoring case).
+    /// (values compared ignoring case; the modification time is not checked).
     #[must_use]
     pub fn matches(&self, alert: &AdvancedSecurityAlert) -> bool {
         let one_of = |wanted: &[String], value: Option<&str>| {
@@ -120,6 +128,12 @@ impl AlertQuery {
     /// Only alerts of this type (`dependency`, `secret`, `code`).
     pub fn alert_type(mut self, alert_type: impl Into<String>) -> Self {
         self.alert_type = Some(alert_type.into());
+        self
+    }
+
+    /// Only alerts modified at or after `time`.
+    pub fn modified_since(mut self, time: Timestamp) -> Self {
+        self.modified_since = Some(time);
         self
     }
 }

@@ -21,6 +21,10 @@ impl AdoClient {
     /// Lists the releases of a project matching `query`.
     pub fn releases(&self, project: &str, query: &ReleaseQuery) -> Pager<Release> {
         let tags = (!query.tags.is_empty()).then(|| query.tags.join(","));
+        let ids = (!query.ids.is_empty()).then(|| {
+            let ids: Vec<String> = query.ids.iter().map(i64::to_string).collect();
+            ids.join(",")
+        });
         let request = Request::new(
             Service::Release,
             Operation::ListReleases,
@@ -32,7 +36,8 @@ impl AdoClient {
         .query_opt("sourceBranchFilter", query.source_branch.as_deref())
         .query_opt("minCreatedTime", query.min_created_time.map(time_param))
         .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
-        .query_opt("$expand", query.expand.as_deref());
+        .query_opt("$expand", query.expand.as_deref())
+        .query_opt("releaseIdFilter", ids);
         self.list(ListSpec::new(request, release_paging()))
     }
 
@@ -152,6 +157,7 @@ pub struct ReleaseQuery {
     min_created_time: Option<Timestamp>,
     max_created_time: Option<Timestamp>,
     expand: Option<String>,
+    ids: Vec<i64>,
 }
 
 impl ReleaseQuery {
@@ -160,9 +166,9 @@ impl ReleaseQuery {
         Self::default()
     }
 
-    /// Whether `release` passes the definition, status (ignoring case), tag (every one) and
-    /// creation-time filters, as the service applies them to a listing. The source branch
-    /// filter needs the release's artifacts and is not checked.
+    /// Whether `release` passes the definition, status (ignoring case), tag (every one),
+    /// creation-time and id filters, as the service applies them to a listing. The source
+    /// branch filter needs the release's artifacts and is not checked.
     #[must_use]
     pub fn matches(&self, release: &Release) -> bool {
         let definition = self.definition_id.is_none_or(|wanted| {
@@ -186,7 +192,8 @@ impl ReleaseQuery {
             }
             None => self.min_created_time.is_none() && self.max_created_time.is_none(),
         };
-        definition && status && tagged && window
+        let listed = self.ids.is_empty() || self.ids.contains(&release.id);
+        definition && status && tagged && window && listed
     }
 
     /// Only releases of this definition.
@@ -232,6 +239,12 @@ impl ReleaseQuery {
     /// Extra data to include (`$expand`: `environments`, `artifacts`, `approvals`, ...).
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.expand = Some(expand.into());
+        self
+    }
+
+    /// Only the releases with these ids (`releaseIdFilter`).
+    pub fn ids(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.ids = ids.into_iter().collect();
         self
     }
 }
@@ -307,6 +320,8 @@ mod tests {
         assert!(!ReleaseQuery::new().status("abandoned").matches(&release));
         assert!(!ReleaseQuery::new().definition_id(5).matches(&release));
         assert!(!ReleaseQuery::new().tags(["prod", "us"]).matches(&release));
+        assert!(ReleaseQuery::new().ids([3, 1]).matches(&release));
+        assert!(!ReleaseQuery::new().ids([2]).matches(&release));
         assert!(
             !ReleaseQuery::new()
                 .max_created_time(march)

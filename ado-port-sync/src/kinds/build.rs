@@ -31,17 +31,25 @@ fn project_builds(
 pub(super) fn builds(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        let builds = match since {
-            None => project_builds(&scope, &project),
-            Some(since) => changed_builds(&scope.client, &project.id, since),
-        };
-        builds.map_ok(move |build| build_item(build.raw, &project))
+        listed_builds(&scope, &project, since).map_ok(move |build| build_item(build.raw, &project))
     })
+}
+
+/// A project's builds: all of them, or with `since` only those changed since it.
+fn listed_builds(
+    org: &OrgScope,
+    project: &ProjectEntry,
+    since: Option<Timestamp>,
+) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
+    match since {
+        None => project_builds(org, project),
+        Some(since) => changed_builds(&org.client, &project.id, since),
+    }
 }
 
 /// A project's builds queued at or after `since`, then those finished at or after it and
 /// queued before.
-fn changed_builds(
+pub(super) fn changed_builds(
     client: &AdoClient,
     project: &str,
     since: Timestamp,
@@ -67,13 +75,13 @@ pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
 }
 
 /// `pipeline-stage`: the `Stage` records of every build's timeline, with `__project` and
-/// `__build`.
-pub(super) fn stages(org: &Arc<OrgScope>) -> ItemStream {
+/// `__build`; with `since`, of the builds changed since it only.
+pub(super) fn stages(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
         let client = scope.client.clone();
         let project = Arc::new(project);
-        project_builds(&scope, &project)
+        listed_builds(&scope, &project, since)
             .map_ok(move |build| build_stages(&client, Arc::clone(&project), build))
             .try_flatten_unordered(FAN_OUT)
     })

@@ -378,9 +378,17 @@ fn closed_before(pr: &PullRequest, since: Timestamp) -> bool {
 /// `advanced-security-alert`: the Advanced Security alerts of each healthy repository matching
 /// the selector's criteria, with `__repositoryId` and `__projectId`. A repository without
 /// Advanced Security (a 400 whose error body says it is not enabled) has none; any other
-/// failure fails the kind.
-pub(super) fn advanced_security_alerts(org: &Arc<OrgScope>, query: AlertQuery) -> ItemStream {
+/// failure fails the kind. With `since`, only the alerts modified since it.
+pub(super) fn advanced_security_alerts(
+    org: &Arc<OrgScope>,
+    query: AlertQuery,
+    since: Option<Timestamp>,
+) -> ItemStream {
     let scope = Arc::clone(org);
+    let query = match since {
+        Some(since) => query.modified_since(since),
+        None => query,
+    };
     for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
         let repository_id = Value::String(repo.id.clone());
         let project_id = Value::String(repo.project_id.clone());

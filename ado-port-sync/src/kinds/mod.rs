@@ -198,6 +198,7 @@ pub const KINDS: &[KindSpec] = &[
         calls: &[
             "GET {project}/_apis/build/builds per project",
             "GET {project}/_apis/build/builds/{id}/timeline per build, records of type Stage",
+            "incremental: the builds of `build` changed since the cursor, then their timelines",
         ],
         enrichment: &["__project", "__build"],
         options: &[],
@@ -208,6 +209,7 @@ pub const KINDS: &[KindSpec] = &[
         calls: &[
             "GET {project}/_apis/pipelines per project",
             "GET {project}/_apis/pipelines/{id}/runs per pipeline",
+            "incremental: GET {project}/_apis/pipelines and the builds of `build` changed since the cursor per project, then GET {project}/_apis/pipelines/{pipelineId}/runs/{buildId} per build of a listed pipeline",
         ],
         enrichment: &["__project", "__pipeline"],
         options: &[],
@@ -250,6 +252,7 @@ pub const KINDS: &[KindSpec] = &[
         name: "release",
         calls: &[
             "GET {vsrm}/{project}/_apis/release/releases per project, with the selector's filters",
+            "incremental: GET {vsrm}/{project}/_apis/release/releases?minCreatedTime (the selector's own checked here), GET {vsrm}/{project}/_apis/release/deployments?minModifiedTime&deploymentStatus=all, then GET {vsrm}/{project}/_apis/release/releases?releaseIdFilter per 100 releases of those deployments not listed yet, with the selector's filters",
         ],
         enrichment: &[],
         options: &[
@@ -337,8 +340,9 @@ pub const KINDS: &[KindSpec] = &[
         name: "test-run",
         calls: &[
             "GET {project}/_apis/test/runs?includeRunDetails=true per project",
+            "incremental instead: GET {project}/_apis/test/runs?minLastUpdatedDate&maxLastUpdatedDate&$top=100 per project and window of at most 7 days up to now (continuation token; runs without `build`, `revision`, `comment`... of the query form)",
             "with includeResults (default): GET {project}/_apis/test/runs/{id}/results per run",
-            "with codeCoverage: GET {project}/_apis/test/codecoverage?buildId&flags per run with a build",
+            "with codeCoverage: GET {project}/_apis/test/codecoverage?buildId&flags per run with a build (`build`, or the query form's `buildConfiguration`)",
         ],
         enrichment: &["__testResults", "__codeCoverage"],
         options: &["includeResults", "codeCoverage"],
@@ -365,7 +369,7 @@ pub const KINDS: &[KindSpec] = &[
         kind: Kind::AdvancedSecurityAlert,
         name: "advanced-security-alert",
         calls: &[
-            "GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts per healthy repository (400: Advanced Security off, skipped)",
+            "GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts per healthy repository (400: Advanced Security off, skipped; incremental: &criteria.modifiedSince)",
         ],
         enrichment: &["__repositoryId", "__projectId"],
         options: &["criteria"],
@@ -415,15 +419,24 @@ impl Kind {
     }
 
     /// Whether an incremental resync can list only this kind's items changed since a time:
-    /// `build` (queued or finished since), `pull-request` (closed since; active ones are
-    /// always listed), `work-item` (changed since) and `release-deployment` (modified since).
-    /// Every other kind is listed fully; `release` too, as its only time filter is the
-    /// creation time and would miss updated releases.
+    /// `build` (queued or finished since), `pipeline-run` and `pipeline-stage` (of those
+    /// builds), `pull-request` (closed since; active ones are always listed), `work-item`
+    /// (changed since), `release-deployment` (modified since), `release` (created since, or
+    /// with a deployment modified since), `test-run` (updated since) and
+    /// `advanced-security-alert` (modified since). Every other kind is listed fully.
     #[must_use]
     pub fn lists_changes(self) -> bool {
         matches!(
             self,
-            Self::Build | Self::PullRequest | Self::WorkItem | Self::ReleaseDeployment
+            Self::Build
+                | Self::PipelineRun
+                | Self::PipelineStage
+                | Self::PullRequest
+                | Self::WorkItem
+                | Self::ReleaseDeployment
+                | Self::Release
+                | Self::TestRun
+                | Self::AdvancedSecurityAlert
         )
     }
 
@@ -512,13 +525,13 @@ impl KindRequest {
                 max_results,
             } => git::pull_requests(org, *min_time_in_days, *max_results, since),
             KindOptions::Build => build::builds(org, since),
-            KindOptions::PipelineStage => build::stages(org),
-            KindOptions::PipelineRun => pipelines::runs(org),
+            KindOptions::PipelineStage => build::stages(org, since),
+            KindOptions::PipelineRun => pipelines::runs(org, since),
             KindOptions::Environment => pipelines::environments(org),
             KindOptions::PipelineDeployment => pipelines::deployments(org),
             KindOptions::ReleaseDeployment => pipelines::release_deployments(org, since),
             KindOptions::Pipeline => pipelines::pipelines(org),
-            KindOptions::Release(query) => pipelines::releases(org, query.clone()),
+            KindOptions::Release(query) => pipelines::releases(org, query.clone(), since),
             KindOptions::ReleaseDefinition(query) => {
                 pipelines::release_definitions(org, query.clone())
             }
@@ -534,7 +547,7 @@ impl KindRequest {
             KindOptions::TestRun {
                 include_results,
                 coverage_flags,
-            } => test::test_runs(org, *include_results, *coverage_flags),
+            } => test::test_runs(org, *include_results, *coverage_flags, since),
             KindOptions::Group => identity::groups(org),
             KindOptions::GroupMember => identity::group_members(org),
             KindOptions::Wiki {
@@ -544,7 +557,7 @@ impl KindRequest {
             KindOptions::Folder(query) => git::folders(org, query.clone()),
             KindOptions::File(query) => files::files(org, query.clone()),
             KindOptions::AdvancedSecurityAlert(query) => {
-                git::advanced_security_alerts(org, query.clone())
+                git::advanced_security_alerts(org, query.clone(), since)
             }
         };
         let org = Arc::clone(org);
