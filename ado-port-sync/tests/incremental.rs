@@ -446,7 +446,10 @@ async fn resync_once(
     let resync = match cursor {
         Some(cursor) => {
             let store = Arc::new(FileCursors::new(&file));
-            store.save(&cursors(&[(0, kind, cursor)])).expect("saved");
+            store
+                .save(&cursors(&[(0, kind, cursor)]))
+                .await
+                .expect("saved");
             resync.incremental(store)
         }
         None => resync,

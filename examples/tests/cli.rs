@@ -786,10 +786,11 @@ async fn sync_keeps_cursors_in_the_state_file_for_incremental_syncs() {
         );
     }
     let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    let cursor = saved["fabrikam"]["0:project"]
-        .as_str()
-        .expect("a cursor of resources[0]");
-    assert!(cursor.starts_with("20") && cursor.ends_with('Z'), "{saved}");
+    let cursor = &saved["fabrikam"]["0:project"];
+    let at = cursor["at"].as_str().expect("a cursor of resources[0]");
+    assert!(at.starts_with("20") && at.ends_with('Z'), "{saved}");
+    // The full sync's cost (the project listing), kept by the incremental one.
+    assert_eq!(cursor["fullRequests"], 1, "{saved}");
     assert_eq!(lines(&std::fs::read(&output).unwrap()).len(), 1);
 }
 

@@ -655,10 +655,16 @@ async fn incremental_resyncs_run_between_full_ones() {
     let server = listen(env, &[]).await;
     server.line_with("resync completed").await;
     let line = server.line_with("incremental resync completed").await;
-    assert!(line.starts_with("incremental resync completed in"), "{line}");
+    assert!(
+        line.starts_with("incremental resync completed in"),
+        "{line}"
+    );
     // Each resync, full or incremental, reports its state to Port.
     let states = wait_for_states(&port, 4).await;
-    assert_eq!(states[..4], ["running", "completed", "running", "completed"]);
+    assert_eq!(
+        states[..4],
+        ["running", "completed", "running", "completed"]
+    );
     let (code, _) = server.stop("-TERM").await;
     assert_eq!(code, Some(143));
 }
