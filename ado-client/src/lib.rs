@@ -3,8 +3,9 @@
 //!
 //! * [`Organization`] parses `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com`
 //!   and Server collection URLs, and knows each [`Service`]'s host (with overrides).
-//! * [`ApiProfile`] picks the api-version of every request from one table; an operation the
-//!   server lacks fails with [`Error::Unsupported`] before anything is sent.
+//! * [`ApiProfile`] picks the api-version of every [`Operation`] from the operation's row in one
+//!   endpoint table (host, method, path, paging, versions); an operation the server lacks fails
+//!   with [`Error::Unsupported`] before anything is sent.
 //! * [`Credential`]: a personal access token or an Entra ID service principal
 //!   (`ServicePrincipal`, with the `service-principal` feature).
 //! * [`AdoClient`] sends every request through one pipeline: api-version, authentication,
@@ -48,6 +49,7 @@ mod cause;
 mod client;
 mod counting;
 pub mod credential;
+mod endpoints;
 pub mod error;
 pub mod models;
 pub mod organization;

@@ -16,24 +16,8 @@
 //!
 //! Every paged request asks for as many items as the endpoint allows. Offset-paged endpoints must
 //! not ask for more than the server caps silently, because a capped page would look short and end
-//! the listing early.
-//!
-//! | endpoint | paging | page size |
-//! |---|---|---|
-//! | projects | header token + `$top` | [`PROJECTS`] |
-//! | teams, team members | `$top`/`$skip` | [`TEAMS`] (documented default; no documented maximum) |
-//! | pull requests | `$top`/`$skip` | [`PULL_REQUESTS`] (server maximum) |
-//! | test runs | `$top`/`$skip` | [`TEST_RUNS`] (the query form's maximum) |
-//! | test runs updated in a window (the query form) | header token + `$top` | [`TEST_RUNS`] (its maximum) |
-//! | test results | `$top`/`$skip` | [`TEST_RESULTS`] (server maximum without details) |
-//! | policy configurations, builds, pipelines, environments, environment deployment records | header token + `$top` (`top`) | [`TOKEN_PAGED`] |
-//! | refs (branches) | header token + `$top` | [`REFS`] (server maximum) |
-//! | wiki page batches (POST) | header token + body `top` | [`WIKI_PAGES`] (server maximum) |
-//! | releases, release deployments, release definitions | header token + `$top` | [`RELEASES`] |
-//! | user entitlements (5.x form) | `top`/`skip` | [`ENTITLEMENTS_LEGACY`] |
-//! | user entitlements, graph users, graph groups, Advanced Security alerts | token only (server-chosen size) | — |
-//! | work-item ids (WIQL) | ids above the last one seen (see [`AdoClient::work_item_ids`]) | [`WIQL_IDS`] |
-//! | repositories, Git items, project properties, timelines, pipeline runs, team iterations, boards, work-item batches, build code coverage, graph memberships, wikis, service hook subscriptions | none | — |
+//! the listing early. Which operation pages how, with which page size, is in its row of the
+//! endpoint table (`src/endpoints.rs`); the sizes are the constants below.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -129,32 +113,6 @@ pub(crate) enum Paging {
     },
 }
 
-/// What to request: the first page's request, its paging and where the items are in the body.
-#[derive(Debug)]
-pub(crate) struct ListSpec {
-    pub(crate) request: Request,
-    pub(crate) paging: Paging,
-    /// Body keys that may hold the item array, tried in order (a bare array also works).
-    pub(crate) items: &'static [&'static str],
-}
-
-impl ListSpec {
-    /// A list whose items are in the body's `value` array.
-    pub(crate) fn new(request: Request, paging: Paging) -> Self {
-        Self {
-            request,
-            paging,
-            items: &["value"],
-        }
-    }
-
-    /// Reads the items from these body keys instead of `value`.
-    pub(crate) fn items_in(mut self, keys: &'static [&'static str]) -> Self {
-        self.items = keys;
-        self
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Start,
@@ -180,7 +138,7 @@ struct Fetched {
 #[must_use = "streams do nothing unless polled"]
 pub struct Pager<T> {
     client: Arc<ClientInner>,
-    spec: Arc<ListSpec>,
+    request: Arc<Request>,
     state: State,
     failed: bool,
     buffer: VecDeque<Result<Listed<T>>>,
@@ -189,10 +147,11 @@ pub struct Pager<T> {
 }
 
 impl<T> Pager<T> {
-    pub(crate) fn new(client: &AdoClient, spec: ListSpec) -> Self {
+    /// The listing of `request`'s operation, paged as its row says.
+    pub(crate) fn new(client: &AdoClient, request: Request) -> Self {
         Self {
             client: Arc::clone(&client.inner),
-            spec: Arc::new(spec),
+            request: Arc::new(request),
             state: State::Start,
             failed: false,
             buffer: VecDeque::new(),
@@ -228,7 +187,7 @@ impl<T> Unpin for Pager<T> {}
 impl<T> fmt::Debug for Pager<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pager")
-            .field("request", &self.spec.request)
+            .field("request", &self.request)
             .field("state", &self.state)
             .field("buffered", &self.buffer.len())
             .finish_non_exhaustive()
@@ -274,7 +233,7 @@ impl<T: DeserializeOwned> Stream for Pager<T> {
             }
             this.fetch = Some(Box::pin(fetch_page(
                 Arc::clone(&this.client),
-                Arc::clone(&this.spec),
+                Arc::clone(&this.request),
                 this.state.clone(),
             )));
         }
@@ -283,13 +242,15 @@ impl<T: DeserializeOwned> Stream for Pager<T> {
 
 async fn fetch_page(
     client: Arc<ClientInner>,
-    spec: Arc<ListSpec>,
+    first: Arc<Request>,
     state: State,
 ) -> Result<Fetched> {
-    let mut request = spec.request.clone();
+    let endpoint = first.operation.endpoint();
+    let paging = endpoint.paging(client.profile);
+    let mut request = Request::clone(&first);
     let mut skipped = 0;
     let mut previous_token = None;
-    match (spec.paging, &state) {
+    match (paging, &state) {
         (Paging::Single, _) => {}
         (Paging::Token { top }, _) => {
             if let Some((name, size)) = top {
@@ -325,13 +286,13 @@ async fn fetch_page(
     let response = client.send(&request).await?;
     let body_token = response.body.get("continuationToken").and_then(token_text);
     let (key, items) =
-        extract_items(response.body, spec.items).map_err(|source| Error::Decode {
+        extract_items(response.body, endpoint.items).map_err(|source| Error::Decode {
             organization: client.organization.name().to_owned(),
             endpoint: response.endpoint.clone(),
-            path: spec.items.join("|"),
+            path: endpoint.items.join("|"),
             source,
         })?;
-    let next = match spec.paging {
+    let next = match paging {
         Paging::Single => State::Done,
         Paging::Token { .. } | Paging::BodyToken { .. } => {
             let header_token = response

@@ -1,81 +1,92 @@
 //! The one request path: URL and api-version, authentication, send, classify, retry.
 
+use std::fmt;
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, USER_AGENT};
-use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 use url::Url;
 
 use crate::client::ClientInner;
+use crate::endpoints::Verb;
 use crate::error::{ApiErrorBody, Error, Result, TransportCause, is_retryable_status};
 use crate::organization::Service;
 use crate::profile::Operation;
 
-/// A request relative to a service base URL: a GET, a POST carrying a JSON body (a read-only
-/// query such as WIQL, or the creation of a resource), or a DELETE.
+/// A request for one operation: its path parameters, query and JSON body. Its host, method and
+/// path come from the operation's row in the endpoint table.
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
-    pub(crate) service: Service,
     pub(crate) operation: Operation,
-    pub(crate) segments: Vec<String>,
+    /// The service, when the operation's row has each call name it.
+    host: Option<Service>,
+    /// The values of the path template's parameters, in order.
+    params: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<serde_json::Value>,
-    method: Method,
-    /// Whether sending the request twice has the effect of sending it once.
-    idempotent: bool,
+    pub(crate) body: Option<Value>,
 }
 
 impl Request {
-    /// A request for `operation` on `service` at the given path segments (percent-encoded
-    /// when the URL is built).
-    pub(crate) fn new<I, S>(service: Service, operation: Operation, segments: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
-            service,
+    /// A request for `operation` with the values of its path parameters, in template order
+    /// (each percent-encoded as one segment when the URL is built).
+    pub(crate) fn new(operation: Operation, params: &[&dyn fmt::Display]) -> Self {
+        Self::build(None, operation, params)
+    }
+
+    /// [`new`](Self::new) on `service`, for an operation whose row has each call name its host.
+    pub(crate) fn on_host(
+        service: Service,
+        operation: Operation,
+        params: &[&dyn fmt::Display],
+    ) -> Self {
+        Self::build(Some(service), operation, params)
+    }
+
+    fn build(host: Option<Service>, operation: Operation, params: &[&dyn fmt::Display]) -> Self {
+        let request = Self {
             operation,
-            segments: segments.into_iter().map(Into::into).collect(),
+            host,
+            params: params.iter().map(ToString::to_string).collect(),
             query: Vec::new(),
             body: None,
-            method: Method::GET,
-            idempotent: true,
-        }
+        };
+        debug_assert!(request.target().is_ok(), "{request:?} does not fit its row");
+        request
     }
 
-    /// Makes this a read-only POST query carrying `body` as JSON (safe to send again).
-    pub(crate) fn json_body(mut self, body: serde_json::Value) -> Self {
+    /// Attaches the JSON body of a POST.
+    pub(crate) fn json_body(mut self, body: Value) -> Self {
         self.body = Some(body);
-        self.method = Method::POST;
         self
     }
 
-    /// Makes this a POST creating a resource from `body`: a failure that may have reached the
-    /// server is not retried, so a retry never creates the resource twice.
-    pub(crate) fn create(mut self, body: serde_json::Value) -> Self {
-        self.idempotent = false;
-        self.json_body(body)
+    fn verb(&self) -> Verb {
+        self.operation.endpoint().verb
     }
 
-    /// Makes this a DELETE.
-    pub(crate) fn delete(mut self) -> Self {
-        self.method = Method::DELETE;
-        self
-    }
-
-    fn method(&self) -> Method {
-        self.method.clone()
+    /// The service and the path segments: the operation's row filled with this request's
+    /// host and parameters, or an error when they do not fit it.
+    fn target(&self) -> Result<(Service, Vec<&str>)> {
+        let endpoint = self.operation.endpoint();
+        match (endpoint.service(self.host), endpoint.segments(&self.params)) {
+            (Some(service), Some(segments)) => Ok((service, segments)),
+            _ => Err(Error::InvalidUrl {
+                reason: format!(
+                    "{:?} takes `{}` on {:?}, not the parameters {:?} on {:?}",
+                    self.operation, endpoint.path, endpoint.host, self.params, self.host
+                ),
+            }),
+        }
     }
 
     /// Whether a response with `status` is worth sending the request again for: a request
     /// that is not idempotent is sent again only when it was throttled (HTTP 429) and so not
     /// processed.
     fn retries_status(&self, status: StatusCode) -> bool {
-        if self.idempotent {
+        if self.verb().is_idempotent() {
             is_retryable_status(status)
         } else {
             status == StatusCode::TOO_MANY_REQUESTS
@@ -90,7 +101,7 @@ impl Request {
         if cause.is_definitive() || error.is_builder() || error.is_redirect() {
             return false;
         }
-        error.is_connect() || self.idempotent
+        error.is_connect() || self.verb().is_idempotent()
     }
 
     /// Appends a query parameter.
@@ -122,14 +133,15 @@ type Attempt = std::result::Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Er
 
 impl ClientInner {
     fn url(&self, request: &Request, api_version: &str) -> Result<Url> {
-        let mut url = self.organization.service_url(request.service);
+        let (service, segments) = request.target()?;
+        let mut url = self.organization.service_url(service);
         let base = url.to_string();
         url.path_segments_mut()
             .map_err(|()| Error::InvalidUrl {
                 reason: format!("`{base}` cannot carry a path"),
             })?
             .pop_if_empty()
-            .extend(&request.segments);
+            .extend(segments);
         {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
@@ -145,6 +157,11 @@ impl ClientInner {
     /// cut short or is not JSON, and on 408, 429, 500, 502, 503 and 504; a creation only on 429
     /// and on connections that were never made.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response> {
+        debug_assert_eq!(
+            request.body.is_some(),
+            request.verb().has_body(),
+            "{request:?}: a body goes with a POST"
+        );
         let api_version =
             self.profile
                 .api_version(request.operation)
@@ -188,7 +205,7 @@ impl ClientInner {
                             endpoint,
                         });
                     }
-                    Err(e) if can_retry && request.idempotent && is_broken_body(&e) => {
+                    Err(e) if can_retry && request.verb().is_idempotent() && is_broken_body(&e) => {
                         tracing::debug!(error = %e, attempt, "retrying after a broken body");
                         tokio::time::sleep(self.retry.backoff(attempt)).await;
                         continue;
@@ -220,7 +237,7 @@ impl ClientInner {
         crate::counting::note_request();
         let span = tracing::debug_span!(
             "ado_request",
-            http.method = %request.method(),
+            http.method = %request.verb().method(),
             url = %url,
             attempt,
             http.status = tracing::field::Empty,
@@ -228,7 +245,7 @@ impl ClientInner {
         let exchange = async {
             let mut builder = self
                 .http
-                .request(request.method(), url.clone())
+                .request(request.verb().method(), url.clone())
                 .timeout(self.request_timeout);
             if let Some(body) = &request.body {
                 builder = builder.json(body);
@@ -260,7 +277,7 @@ impl ClientInner {
 
     /// Decodes a successful response's body as JSON, reporting the JSON path of a failure.
     fn decode(&self, request: &Request, body: &[u8], endpoint: &str) -> Result<Value> {
-        if request.method == Method::DELETE || body.iter().all(u8::is_ascii_whitespace) {
+        if request.verb() == Verb::Delete || body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(body);
@@ -335,12 +352,7 @@ mod tests {
     #[test]
     fn builds_urls_with_encoded_segments_and_api_version() {
         let client = inner("https://dev.azure.com/fabrikam");
-        let request = Request::new(
-            Service::Core,
-            Operation::ListRepositories,
-            ["My Project", "_apis", "git", "repositories"],
-        )
-        .query("$top", 10);
+        let request = Request::new(Operation::ListRepositories, &[&"My Project"]).query("$top", 10);
         let url = client.url(&request, "7.1").expect("url");
         assert_eq!(
             url.as_str(),
@@ -348,15 +360,47 @@ mod tests {
         );
 
         let client = inner("https://fabrikam.visualstudio.com");
-        let request = Request::new(
-            Service::Release,
-            Operation::ListReleases,
-            ["p", "_apis", "release", "releases"],
-        );
+        let request = Request::new(Operation::ListReleases, &[&"p"]);
         let url = client.url(&request, "7.1").expect("url");
         assert_eq!(
             url.as_str(),
             "https://fabrikam.vsrm.visualstudio.com/p/_apis/release/releases?api-version=7.1"
         );
+
+        let request = Request::on_host(Service::Release, Operation::DeleteHookSubscription, &[&7]);
+        let url = client.url(&request, "7.1").expect("url");
+        assert_eq!(
+            url.as_str(),
+            "https://fabrikam.vsrm.visualstudio.com/_apis/hooks/subscriptions/7?api-version=7.1"
+        );
+    }
+
+    #[test]
+    fn a_request_that_does_not_fit_its_row_has_no_url() {
+        let client = inner("https://dev.azure.com/fabrikam");
+        let wrong = [
+            (None, Operation::GetBuildTimeline, vec!["p".to_owned()]),
+            (None, Operation::ListProjects, vec!["p".to_owned()]),
+            (Some(Service::Core), Operation::ListProjects, Vec::new()),
+            (None, Operation::ListHookSubscriptions, Vec::new()),
+        ];
+        for (host, operation, params) in wrong {
+            let request = Request {
+                operation,
+                host,
+                params,
+                query: Vec::new(),
+                body: None,
+            };
+            let error = client.url(&request, "7.1").expect_err("no URL");
+            assert!(matches!(error, Error::InvalidUrl { .. }), "{error}");
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "does not fit its row")]
+    fn building_a_request_with_missing_parameters_fails_in_debug_builds() {
+        let _ = Request::new(Operation::GetBuildTimeline, &[&"project"]);
     }
 }

@@ -6,8 +6,7 @@ use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::AdvancedSecurityAlert;
-use crate::organization::Service;
-use crate::pager::{ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -21,10 +20,9 @@ impl AdoClient {
         query: &AlertQuery,
     ) -> Pager<AdvancedSecurityAlert> {
         let joined = |values: &[String]| (!values.is_empty()).then(|| values.join(","));
-        let request = alerts_request(
+        let request = Request::new(
             Operation::ListAdvancedSecurityAlerts,
-            project,
-            repository_id,
+            &[&project, &repository_id],
         )
         .query_opt("criteria.states", joined(&query.states))
         .query_opt("criteria.severities", joined(&query.severities))
@@ -33,7 +31,7 @@ impl AdoClient {
             "criteria.modifiedSince",
             query.modified_since.map(time_param),
         );
-        self.list(ListSpec::new(request, Paging::Token { top: None }))
+        self.list(request)
     }
 
     /// Gets one Advanced Security alert of a repository.
@@ -48,27 +46,12 @@ impl AdoClient {
         repository_id: &str,
         alert_id: i64,
     ) -> Result<Listed<AdvancedSecurityAlert>> {
-        let mut request =
-            alerts_request(Operation::GetAdvancedSecurityAlert, project, repository_id);
-        request.segments.push(alert_id.to_string());
+        let request = Request::new(
+            Operation::GetAdvancedSecurityAlert,
+            &[&project, &repository_id, &alert_id],
+        );
         self.get_listed(&request).await
     }
-}
-
-/// `{advsec}/{project}/_apis/alert/repositories/{id}/alerts`.
-fn alerts_request(operation: Operation, project: &str, repository_id: &str) -> Request {
-    Request::new(
-        Service::AdvancedSecurity,
-        operation,
-        [
-            project,
-            "_apis",
-            "alert",
-            "repositories",
-            repository_id,
-            "alerts",
-        ],
-    )
 }
 
 /// Options of [`AdoClient::advanced_security_alerts`].

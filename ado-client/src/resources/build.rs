@@ -6,29 +6,19 @@ use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{Build, TimelineRecord};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
 impl AdoClient {
     /// Lists the builds of a project matching `query`.
     pub fn builds(&self, project: &str, query: &BuildQuery) -> Pager<Build> {
-        let request = Request::new(
-            Service::Core,
-            Operation::ListBuilds,
-            [project, "_apis", "build", "builds"],
-        )
-        .query_opt("queryOrder", query.order.map(BuildQueryOrder::as_str))
-        .query_opt("minTime", query.min_time.map(time_param))
-        .query_opt("maxTime", query.max_time.map(time_param))
-        .query_opt("branchName", query.branch_name.as_deref());
-        self.list(ListSpec::new(
-            request,
-            Paging::Token {
-                top: Some(("$top", pager::TOKEN_PAGED)),
-            },
-        ))
+        let request = Request::new(Operation::ListBuilds, &[&project])
+            .query_opt("queryOrder", query.order.map(BuildQueryOrder::as_str))
+            .query_opt("minTime", query.min_time.map(time_param))
+            .query_opt("maxTime", query.max_time.map(time_param))
+            .query_opt("branchName", query.branch_name.as_deref());
+        self.list(request)
     }
 
     /// Gets one build by id.
@@ -38,12 +28,7 @@ impl AdoClient {
     /// Any request or decode error; a missing build is an [`Error::Api`](crate::Error::Api)
     /// with status 404.
     pub async fn build(&self, project: &str, build_id: i64) -> Result<Listed<Build>> {
-        let build_id = build_id.to_string();
-        let request = Request::new(
-            Service::Core,
-            Operation::GetBuild,
-            [project, "_apis", "build", "builds", &build_id],
-        );
+        let request = Request::new(Operation::GetBuild, &[&project, &build_id]);
         self.get_listed(&request).await
     }
 
@@ -51,18 +36,10 @@ impl AdoClient {
     /// without a timeline yields nothing. Filter on
     /// [`record_type`](TimelineRecord::record_type) `Stage` for stages.
     pub fn build_timeline(&self, project: &str, build_id: i64) -> Pager<TimelineRecord> {
-        let build_id = build_id.to_string();
-        self.list(
-            ListSpec::new(
-                Request::new(
-                    Service::Core,
-                    Operation::GetBuildTimeline,
-                    [project, "_apis", "build", "builds", &build_id, "timeline"],
-                ),
-                Paging::Single,
-            )
-            .items_in(&["records"]),
-        )
+        self.list(Request::new(
+            Operation::GetBuildTimeline,
+            &[&project, &build_id],
+        ))
     }
 }
 

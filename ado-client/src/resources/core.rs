@@ -3,8 +3,7 @@
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{Project, ProjectDetails, ProjectProperty, Team, TeamMember};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -14,16 +13,7 @@ pub const PROJECT_TAG_PREFIX: &str = "Microsoft.TeamFoundation.Project.Tag.";
 impl AdoClient {
     /// Lists the organization's (well-formed) projects.
     pub fn projects(&self) -> Pager<Project> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListProjects,
-                ["_apis", "projects"],
-            ),
-            Paging::Token {
-                top: Some(("$top", pager::PROJECTS)),
-            },
-        ))
+        self.list(Request::new(Operation::ListProjects, &[]))
     }
 
     /// Gets one project by id or name, with its capabilities and default team.
@@ -33,26 +23,14 @@ impl AdoClient {
     /// Any request or decode error; a missing project is an [`Error::Api`](crate::Error::Api)
     /// with status 404.
     pub async fn project(&self, project: &str) -> Result<Listed<ProjectDetails>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::GetProject,
-            ["_apis", "projects", project],
-        )
-        .query("includeCapabilities", true);
+        let request =
+            Request::new(Operation::GetProject, &[&project]).query("includeCapabilities", true);
         self.get_listed(&request).await
     }
 
     /// Lists a project's properties whose names match `keys` (comma-separated, `*` wildcards).
     pub fn project_properties(&self, project_id: &str, keys: &str) -> Pager<ProjectProperty> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::GetProjectProperties,
-                ["_apis", "projects", project_id, "properties"],
-            )
-            .query("keys", keys),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::GetProjectProperties, &[&project_id]).query("keys", keys))
     }
 
     /// Reads a project's tags (the names of its `Microsoft.TeamFoundation.Project.Tag.*`
@@ -79,41 +57,19 @@ impl AdoClient {
 
     /// Lists every team of the organization.
     pub fn teams(&self) -> Pager<Team> {
-        self.list(ListSpec::new(
-            Request::new(Service::Core, Operation::ListAllTeams, ["_apis", "teams"]),
-            teams_paging(),
-        ))
+        self.list(Request::new(Operation::ListAllTeams, &[]))
     }
 
     /// Lists the teams of one project.
     pub fn project_teams(&self, project_id: &str) -> Pager<Team> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListProjectTeams,
-                ["_apis", "projects", project_id, "teams"],
-            ),
-            teams_paging(),
-        ))
+        self.list(Request::new(Operation::ListProjectTeams, &[&project_id]))
     }
 
     /// Lists the members of a team.
     pub fn team_members(&self, project_id: &str, team_id: &str) -> Pager<TeamMember> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListTeamMembers,
-                ["_apis", "projects", project_id, "teams", team_id, "members"],
-            ),
-            teams_paging(),
+        self.list(Request::new(
+            Operation::ListTeamMembers,
+            &[&project_id, &team_id],
         ))
-    }
-}
-
-fn teams_paging() -> Paging {
-    Paging::Offset {
-        top: "$top",
-        skip: "$skip",
-        size: pager::TEAMS,
     }
 }

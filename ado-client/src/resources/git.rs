@@ -6,22 +6,14 @@ use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{GitChange, GitItem, GitRef, GitRepository, PolicyConfiguration, PullRequest};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
-use crate::profile::{ApiProfile, Operation};
+use crate::pager::{Listed, Pager};
+use crate::profile::Operation;
 use crate::transport::Request;
 
 impl AdoClient {
     /// Lists the Git repositories of a project (disabled ones included).
     pub fn repositories(&self, project: &str) -> Pager<GitRepository> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListRepositories,
-                [project, "_apis", "git", "repositories"],
-            ),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::ListRepositories, &[&project]))
     }
 
     /// Gets one Git repository by id or name.
@@ -35,24 +27,13 @@ impl AdoClient {
         project: &str,
         repository: &str,
     ) -> Result<Listed<GitRepository>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::GetRepository,
-            [project, "_apis", "git", "repositories", repository],
-        );
+        let request = Request::new(Operation::GetRepository, &[&project, &repository]);
         self.get_listed(&request).await
     }
 
     /// Lists every Git repository of the organization.
     pub fn all_repositories(&self) -> Pager<GitRepository> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListRepositories,
-                ["_apis", "git", "repositories"],
-            ),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::ListAllRepositories, &[]))
     }
 
     /// Reads a file with its text content at the tip of `branch` (`main` or `refs/heads/main`).
@@ -71,22 +52,11 @@ impl AdoClient {
         branch: &str,
     ) -> Result<Option<Listed<GitItem>>> {
         let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
-        let request = Request::new(
-            Service::Core,
-            Operation::GetItem,
-            [
-                project,
-                "_apis",
-                "git",
-                "repositories",
-                repository_id,
-                "items",
-            ],
-        )
-        .query("path", path)
-        .query("versionDescriptor.version", branch)
-        .query("versionDescriptor.versionType", "branch")
-        .query("includeContent", true);
+        let request = Request::new(Operation::GetItem, &[&project, &repository_id])
+            .query("path", path)
+            .query("versionDescriptor.version", branch)
+            .query("versionDescriptor.versionType", "branch")
+            .query("includeContent", true);
         match self.get_listed(&request).await {
             Ok(item) => Ok(Some(item)),
             Err(e) if e.is_not_found() => Ok(None),
@@ -105,47 +75,21 @@ impl AdoClient {
         branch: &str,
     ) -> Pager<GitItem> {
         let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListItems,
-                [
-                    project,
-                    "_apis",
-                    "git",
-                    "repositories",
-                    repository_id,
-                    "items",
-                ],
-            )
-            .query("scopePath", scope_path)
-            .query("recursionLevel", recursion.as_str())
-            .query("versionDescriptor.version", branch)
-            .query("versionDescriptor.versionType", "branch"),
-            Paging::Single,
-        ))
+        self.list(
+            Request::new(Operation::ListItems, &[&project, &repository_id])
+                .query("scopePath", scope_path)
+                .query("recursionLevel", recursion.as_str())
+                .query("versionDescriptor.version", branch)
+                .query("versionDescriptor.versionType", "branch"),
+        )
     }
 
     /// Lists the branches of a repository (refs under `refs/heads/`).
     pub fn branches(&self, project: &str, repository_id: &str) -> Pager<GitRef> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListRefs,
-                [
-                    project,
-                    "_apis",
-                    "git",
-                    "repositories",
-                    repository_id,
-                    "refs",
-                ],
-            )
-            .query("filter", "heads/"),
-            Paging::Token {
-                top: Some(("$top", pager::REFS)),
-            },
-        ))
+        self.list(
+            Request::new(Operation::ListRefs, &[&project, &repository_id])
+                .query("filter", "heads/"),
+        )
     }
 
     /// Lists the policy configurations that apply to a repository, optionally to one branch
@@ -159,23 +103,11 @@ impl AdoClient {
         repository_id: &str,
         ref_name: Option<&str>,
     ) -> Pager<PolicyConfiguration> {
-        let paging = if self.profile() == ApiProfile::Server2019 {
-            Paging::Single
-        } else {
-            Paging::Token {
-                top: Some(("$top", pager::TOKEN_PAGED)),
-            }
-        };
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListPolicyConfigurations,
-                [project, "_apis", "git", "policy", "configurations"],
-            )
-            .query("repositoryId", repository_id)
-            .query_opt("refName", ref_name),
-            paging,
-        ))
+        self.list(
+            Request::new(Operation::ListPolicyConfigurations, &[&project])
+                .query("repositoryId", repository_id)
+                .query_opt("refName", ref_name),
+        )
     }
 
     /// Lists the changes (files and folders added, edited, deleted or renamed) of a commit.
@@ -185,30 +117,10 @@ impl AdoClient {
         repository_id: &str,
         commit_id: &str,
     ) -> Pager<GitChange> {
-        self.list(
-            ListSpec::new(
-                Request::new(
-                    Service::Core,
-                    Operation::GetCommitChanges,
-                    [
-                        project,
-                        "_apis",
-                        "git",
-                        "repositories",
-                        repository_id,
-                        "commits",
-                        commit_id,
-                        "changes",
-                    ],
-                ),
-                Paging::Offset {
-                    top: "top",
-                    skip: "skip",
-                    size: pager::COMMIT_CHANGES,
-                },
-            )
-            .items_in(&["changes"]),
-        )
+        self.list(Request::new(
+            Operation::GetCommitChanges,
+            &[&project, &repository_id, &commit_id],
+        ))
     }
 
     /// Gets one pull request by id, whatever its project and repository.
@@ -218,12 +130,7 @@ impl AdoClient {
     /// Any request or decode error; a missing pull request is an
     /// [`Error::Api`](crate::Error::Api) with status 404.
     pub async fn pull_request(&self, pull_request_id: i64) -> Result<Listed<PullRequest>> {
-        let id = pull_request_id.to_string();
-        let request = Request::new(
-            Service::Core,
-            Operation::GetPullRequest,
-            ["_apis", "git", "pullrequests", &id],
-        );
+        let request = Request::new(Operation::GetPullRequest, &[&pull_request_id]);
         self.get_listed(&request).await
     }
 
@@ -239,37 +146,26 @@ impl AdoClient {
         } else {
             Operation::ListPullRequests
         };
-        let request = Request::new(
-            Service::Core,
-            operation,
-            [project, "_apis", "git", "pullrequests"],
-        )
-        .query_opt(
-            "searchCriteria.status",
-            query.status.map(PullRequestStatus::as_str),
-        )
-        .query_opt(
-            "searchCriteria.repositoryId",
-            query.repository_id.as_deref(),
-        )
-        .query_opt(
-            "searchCriteria.targetRefName",
-            query.target_ref_name.as_deref(),
-        )
-        .query_opt("searchCriteria.minTime", query.min_time.map(time_param))
-        .query_opt("searchCriteria.maxTime", query.max_time.map(time_param))
-        .query_opt(
-            "searchCriteria.queryTimeRangeType",
-            query.time_range.map(PullRequestTimeRange::as_str),
-        );
-        self.list(ListSpec::new(
-            request,
-            Paging::Offset {
-                top: "$top",
-                skip: "$skip",
-                size: pager::PULL_REQUESTS,
-            },
-        ))
+        let request = Request::new(operation, &[&project])
+            .query_opt(
+                "searchCriteria.status",
+                query.status.map(PullRequestStatus::as_str),
+            )
+            .query_opt(
+                "searchCriteria.repositoryId",
+                query.repository_id.as_deref(),
+            )
+            .query_opt(
+                "searchCriteria.targetRefName",
+                query.target_ref_name.as_deref(),
+            )
+            .query_opt("searchCriteria.minTime", query.min_time.map(time_param))
+            .query_opt("searchCriteria.maxTime", query.max_time.map(time_param))
+            .query_opt(
+                "searchCriteria.queryTimeRangeType",
+                query.time_range.map(PullRequestTimeRange::as_str),
+            );
+        self.list(request)
     }
 }
 

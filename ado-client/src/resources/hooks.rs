@@ -12,7 +12,7 @@ use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::HookSubscription;
 use crate::organization::Service;
-use crate::pager::{ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -30,14 +30,6 @@ fn service(publisher_id: &str) -> Service {
     }
 }
 
-fn subscriptions_request(publisher_id: &str, operation: Operation) -> Request {
-    Request::new(
-        service(publisher_id),
-        operation,
-        ["_apis", "hooks", "subscriptions"],
-    )
-}
-
 impl AdoClient {
     /// Lists the service hook subscriptions of a publisher, only those of `event_type` when
     /// set.
@@ -46,10 +38,11 @@ impl AdoClient {
         publisher_id: &str,
         event_type: Option<&str>,
     ) -> Pager<HookSubscription> {
-        let request = subscriptions_request(publisher_id, Operation::ListHookSubscriptions)
-            .query("publisherId", publisher_id)
-            .query_opt("eventType", event_type);
-        self.list(ListSpec::new(request, Paging::Single))
+        let request =
+            Request::on_host(service(publisher_id), Operation::ListHookSubscriptions, &[])
+                .query("publisherId", publisher_id)
+                .query_opt("eventType", event_type);
+        self.list(request)
     }
 
     /// Creates a service hook subscription. A failure that may have reached the server is not
@@ -63,11 +56,12 @@ impl AdoClient {
         &self,
         subscription: &NewHookSubscription,
     ) -> Result<Listed<HookSubscription>> {
-        let request = subscriptions_request(
-            &subscription.publisher_id,
+        let request = Request::on_host(
+            service(&subscription.publisher_id),
             Operation::CreateHookSubscription,
+            &[],
         )
-        .create(subscription.body());
+        .json_body(subscription.body());
         self.get_listed(&request).await
     }
 
@@ -77,9 +71,12 @@ impl AdoClient {
     ///
     /// Any request error; an unknown id is an [`Error::Api`](crate::Error::Api) with status 404.
     pub async fn delete_hook_subscription(&self, publisher_id: &str, id: &str) -> Result<()> {
-        let mut request = subscriptions_request(publisher_id, Operation::DeleteHookSubscription);
-        request.segments.push(id.to_owned());
-        self.inner.send(&request.delete()).await.map(drop)
+        let request = Request::on_host(
+            service(publisher_id),
+            Operation::DeleteHookSubscription,
+            &[&id],
+        );
+        self.inner.send(&request).await.map(drop)
     }
 }
 

@@ -6,8 +6,7 @@ use serde_json::json;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{GraphGroup, GraphMembership, GraphUser, SubjectLookup, UserEntitlement};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
@@ -15,44 +14,26 @@ impl AdoClient {
     /// Lists the organization's Graph users, optionally only some subject types
     /// (comma-separated: `aad`, `msa`, `svc`, ...).
     pub fn graph_users(&self, subject_types: Option<&str>) -> Pager<GraphUser> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Graph,
-                Operation::ListGraphUsers,
-                ["_apis", "graph", "users"],
-            )
-            .query_opt("subjectTypes", subject_types),
-            Paging::Token { top: None },
-        ))
+        self.list(
+            Request::new(Operation::ListGraphUsers, &[]).query_opt("subjectTypes", subject_types),
+        )
     }
 
     /// Lists the organization's Graph groups.
     pub fn graph_groups(&self) -> Pager<GraphGroup> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Graph,
-                Operation::ListGraphGroups,
-                ["_apis", "graph", "groups"],
-            ),
-            Paging::Token { top: None },
-        ))
+        self.list(Request::new(Operation::ListGraphGroups, &[]))
     }
 
     /// Lists the direct members of a group, as memberships.
     pub fn group_memberships(&self, group_descriptor: &str) -> Pager<GraphMembership> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Graph,
-                Operation::ListGraphMemberships,
-                ["_apis", "graph", "memberships", group_descriptor],
-            )
-            .query("direction", "down"),
-            Paging::Single,
-        ))
+        self.list(
+            Request::new(Operation::ListGraphMemberships, &[&group_descriptor])
+                .query("direction", "down"),
+        )
     }
 
     /// Looks up subjects (users or groups) by descriptor, at most
-    /// [`SUBJECT_LOOKUP_BATCH`](pager::SUBJECT_LOOKUP_BATCH) per call. Descriptors the server
+    /// [`SUBJECT_LOOKUP_BATCH`](crate::pager::SUBJECT_LOOKUP_BATCH) per call. Descriptors the server
     /// does not know are missing from the answer.
     ///
     /// # Errors
@@ -63,12 +44,8 @@ impl AdoClient {
             .iter()
             .map(|descriptor| json!({ "descriptor": descriptor }))
             .collect();
-        let request = Request::new(
-            Service::Graph,
-            Operation::LookupGraphSubjects,
-            ["_apis", "graph", "subjectlookup"],
-        )
-        .json_body(json!({ "lookupKeys": keys }));
+        let request = Request::new(Operation::LookupGraphSubjects, &[])
+            .json_body(json!({ "lookupKeys": keys }));
         self.get_listed(&request).await
     }
 
@@ -78,25 +55,12 @@ impl AdoClient {
     /// `items` (7.1) or `members` (6.0, 7.0); both are read. The 5.x form pages with
     /// `top`/`skip`.
     pub fn user_entitlements(&self, query: &UserEntitlementQuery) -> Pager<UserEntitlement> {
-        let (operation, paging) = if query.legacy_paging {
-            (
-                Operation::ListUserEntitlementsLegacy,
-                Paging::Offset {
-                    top: "top",
-                    skip: "skip",
-                    size: pager::ENTITLEMENTS_LEGACY,
-                },
-            )
+        let operation = if query.legacy_paging {
+            Operation::ListUserEntitlementsLegacy
         } else {
-            (Operation::ListUserEntitlements, Paging::Token { top: None })
+            Operation::ListUserEntitlements
         };
-        let request = Request::new(
-            Service::Entitlements,
-            operation,
-            ["_apis", "userentitlements"],
-        )
-        .query_opt("select", query.select.as_deref());
-        self.list(ListSpec::new(request, paging).items_in(&["items", "members", "value"]))
+        self.list(Request::new(operation, &[]).query_opt("select", query.select.as_deref()))
     }
 }
 

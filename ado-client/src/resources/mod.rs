@@ -27,12 +27,12 @@ use serde::de::DeserializeOwned;
 
 use crate::client::AdoClient;
 use crate::error::{Error, Result};
-use crate::pager::{ListSpec, Listed, Pager};
+use crate::pager::{Listed, Pager};
 use crate::transport::Request;
 
 impl AdoClient {
-    fn list<T>(&self, spec: ListSpec) -> Pager<T> {
-        Pager::new(self, spec)
+    fn list<T>(&self, request: Request) -> Pager<T> {
+        Pager::new(self, request)
     }
 
     /// Fetches one object, keeping its raw JSON next to the model.

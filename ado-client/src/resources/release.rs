@@ -6,16 +6,9 @@ use super::time_param;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{Release, ReleaseDefinition, ReleaseDeployment};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
-
-fn release_paging() -> Paging {
-    Paging::Token {
-        top: Some(("$top", pager::RELEASES)),
-    }
-}
 
 impl AdoClient {
     /// Lists the releases of a project matching `query`.
@@ -25,20 +18,16 @@ impl AdoClient {
             let ids: Vec<String> = query.ids.iter().map(i64::to_string).collect();
             ids.join(",")
         });
-        let request = Request::new(
-            Service::Release,
-            Operation::ListReleases,
-            [project, "_apis", "release", "releases"],
-        )
-        .query_opt("definitionId", query.definition_id)
-        .query_opt("statusFilter", query.status.as_deref())
-        .query_opt("tagFilter", tags)
-        .query_opt("sourceBranchFilter", query.source_branch.as_deref())
-        .query_opt("minCreatedTime", query.min_created_time.map(time_param))
-        .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
-        .query_opt("$expand", query.expand.as_deref())
-        .query_opt("releaseIdFilter", ids);
-        self.list(ListSpec::new(request, release_paging()))
+        let request = Request::new(Operation::ListReleases, &[&project])
+            .query_opt("definitionId", query.definition_id)
+            .query_opt("statusFilter", query.status.as_deref())
+            .query_opt("tagFilter", tags)
+            .query_opt("sourceBranchFilter", query.source_branch.as_deref())
+            .query_opt("minCreatedTime", query.min_created_time.map(time_param))
+            .query_opt("maxCreatedTime", query.max_created_time.map(time_param))
+            .query_opt("$expand", query.expand.as_deref())
+            .query_opt("releaseIdFilter", ids);
+        self.list(request)
     }
 
     /// Gets one release by id.
@@ -48,12 +37,7 @@ impl AdoClient {
     /// Any request or decode error; a missing release is an [`Error::Api`](crate::Error::Api)
     /// with status 404.
     pub async fn release(&self, project: &str, release_id: i64) -> Result<Listed<Release>> {
-        let id = release_id.to_string();
-        let request = Request::new(
-            Service::Release,
-            Operation::GetRelease,
-            [project, "_apis", "release", "releases", &id],
-        );
+        let request = Request::new(Operation::GetRelease, &[&project, &release_id]);
         self.get_listed(&request).await
     }
 
@@ -68,12 +52,7 @@ impl AdoClient {
         project: &str,
         definition_id: i64,
     ) -> Result<Listed<ReleaseDefinition>> {
-        let id = definition_id.to_string();
-        let request = Request::new(
-            Service::Release,
-            Operation::GetReleaseDefinition,
-            [project, "_apis", "release", "definitions", &id],
-        );
+        let request = Request::new(Operation::GetReleaseDefinition, &[&project, &definition_id]);
         self.get_listed(&request).await
     }
 
@@ -84,14 +63,10 @@ impl AdoClient {
         query: &ReleaseDefinitionQuery,
     ) -> Pager<ReleaseDefinition> {
         let tags = (!query.tags.is_empty()).then(|| query.tags.join(","));
-        let request = Request::new(
-            Service::Release,
-            Operation::ListReleaseDefinitions,
-            [project, "_apis", "release", "definitions"],
-        )
-        .query_opt("tagFilter", tags)
-        .query_opt("$expand", query.expand.as_deref());
-        self.list(ListSpec::new(request, release_paging()))
+        let request = Request::new(Operation::ListReleaseDefinitions, &[&project])
+            .query_opt("tagFilter", tags)
+            .query_opt("$expand", query.expand.as_deref());
+        self.list(request)
     }
 
     /// Lists the release deployments of a project matching `query`.
@@ -100,17 +75,13 @@ impl AdoClient {
         project: &str,
         query: &ReleaseDeploymentQuery,
     ) -> Pager<ReleaseDeployment> {
-        let request = Request::new(
-            Service::Release,
-            Operation::ListReleaseDeployments,
-            [project, "_apis", "release", "deployments"],
-        )
-        .query_opt("definitionId", query.definition_id)
-        .query_opt("definitionEnvironmentId", query.definition_environment_id)
-        .query_opt("deploymentStatus", query.deployment_status.as_deref())
-        .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
-        .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
-        self.list(ListSpec::new(request, release_paging()))
+        let request = Request::new(Operation::ListReleaseDeployments, &[&project])
+            .query_opt("definitionId", query.definition_id)
+            .query_opt("definitionEnvironmentId", query.definition_environment_id)
+            .query_opt("deploymentStatus", query.deployment_status.as_deref())
+            .query_opt("minModifiedTime", query.min_modified_time.map(time_param))
+            .query_opt("maxModifiedTime", query.max_modified_time.map(time_param));
+        self.list(request)
     }
 }
 

@@ -5,27 +5,16 @@ use jiff::Timestamp;
 use super::time_param;
 use crate::client::AdoClient;
 use crate::models::{BuildCoverage, TestCaseResult, TestRun};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Pager, Paging};
+use crate::pager::Pager;
 use crate::profile::Operation;
 use crate::transport::Request;
 
 impl AdoClient {
     /// Lists a project's test runs with their details.
     pub fn test_runs(&self, project: &str) -> Pager<TestRun> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListTestRuns,
-                [project, "_apis", "test", "runs"],
-            )
-            .query("includeRunDetails", true),
-            Paging::Offset {
-                top: "$top",
-                skip: "$skip",
-                size: pager::TEST_RUNS,
-            },
-        ))
+        self.list(
+            Request::new(Operation::ListTestRuns, &[&project]).query("includeRunDetails", true),
+        )
     }
 
     /// Lists a project's test runs last updated from `min` to `max`, at most 7 days apart (the
@@ -38,58 +27,27 @@ impl AdoClient {
         min: Timestamp,
         max: Timestamp,
     ) -> Pager<TestRun> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListTestRuns,
-                [project, "_apis", "test", "runs"],
-            )
-            .query("minLastUpdatedDate", time_param(min))
-            .query("maxLastUpdatedDate", time_param(max)),
-            Paging::Token {
-                top: Some(("$top", pager::TEST_RUNS)),
-            },
-        ))
+        self.list(
+            Request::new(Operation::QueryTestRuns, &[&project])
+                .query("minLastUpdatedDate", time_param(min))
+                .query("maxLastUpdatedDate", time_param(max)),
+        )
     }
 
     /// Lists the test runs of one build, with their details.
     pub fn build_test_runs(&self, project: &str, build_id: i64) -> Pager<TestRun> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListTestRuns,
-                [project, "_apis", "test", "runs"],
-            )
-            .query("buildUri", format!("vstfs:///Build/Build/{build_id}"))
-            .query("includeRunDetails", true),
-            Paging::Offset {
-                top: "$top",
-                skip: "$skip",
-                size: pager::TEST_RUNS,
-            },
-        ))
+        self.list(
+            Request::new(Operation::ListTestRuns, &[&project])
+                .query("buildUri", format!("vstfs:///Build/Build/{build_id}"))
+                .query("includeRunDetails", true),
+        )
     }
 
     /// Lists the results of a test run.
     pub fn test_results(&self, project: &str, run_id: i64) -> Pager<TestCaseResult> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListTestResults,
-                [
-                    project,
-                    "_apis",
-                    "test",
-                    "runs",
-                    &run_id.to_string(),
-                    "results",
-                ],
-            ),
-            Paging::Offset {
-                top: "$top",
-                skip: "$skip",
-                size: pager::TEST_RESULTS,
-            },
+        self.list(Request::new(
+            Operation::ListTestResults,
+            &[&project, &run_id],
         ))
     }
 
@@ -100,15 +58,10 @@ impl AdoClient {
         build_id: &str,
         flags: u32,
     ) -> Pager<BuildCoverage> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::GetBuildCodeCoverage,
-                [project, "_apis", "test", "codecoverage"],
-            )
-            .query("buildId", build_id)
-            .query("flags", flags),
-            Paging::Single,
-        ))
+        self.list(
+            Request::new(Operation::GetBuildCodeCoverage, &[&project])
+                .query("buildId", build_id)
+                .query("flags", flags),
+        )
     }
 }

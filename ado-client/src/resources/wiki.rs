@@ -5,37 +5,21 @@ use serde_json::json;
 use crate::client::AdoClient;
 use crate::error::Result;
 use crate::models::{Wiki, WikiPage};
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
 impl AdoClient {
     /// Lists a project's wikis (project and code wikis).
     pub fn wikis(&self, project: &str) -> Pager<Wiki> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListWikis,
-                [project, "_apis", "wiki", "wikis"],
-            ),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::ListWikis, &[&project]))
     }
 
     /// Lists every page of a wiki, without content.
     pub fn wiki_pages(&self, project: &str, wiki_id: &str) -> Pager<WikiPage> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListWikiPages,
-                [project, "_apis", "wiki", "wikis", wiki_id, "pagesbatch"],
-            )
-            .json_body(json!({})),
-            Paging::BodyToken {
-                top: ("top", pager::WIKI_PAGES),
-            },
-        ))
+        self.list(
+            Request::new(Operation::ListWikiPages, &[&project, &wiki_id]).json_body(json!({})),
+        )
     }
 
     /// Reads one wiki page with its content.
@@ -49,20 +33,8 @@ impl AdoClient {
         wiki_id: &str,
         page_id: i64,
     ) -> Result<Listed<WikiPage>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::GetWikiPage,
-            [
-                project,
-                "_apis",
-                "wiki",
-                "wikis",
-                wiki_id,
-                "pages",
-                &page_id.to_string(),
-            ],
-        )
-        .query("includeContent", true);
+        let request = Request::new(Operation::GetWikiPage, &[&project, &wiki_id, &page_id])
+            .query("includeContent", true);
         self.get_listed(&request).await
     }
 }

@@ -11,26 +11,17 @@ use crate::error::Result;
 use crate::models::{
     Board, BoardReference, ClassificationNode, TeamSettingsIteration, WorkItem, WorkItemQueryResult,
 };
-use crate::organization::Service;
-use crate::pager::{self, ListSpec, Listed, Pager, Paging};
+use crate::pager::{self, Listed, Pager};
 use crate::profile::Operation;
 use crate::transport::Request;
 
 impl AdoClient {
     /// Lists a team's iterations.
     pub fn team_iterations(&self, project: &str, team: &str) -> Pager<TeamSettingsIteration> {
-        self.list(
-            ListSpec::new(
-                Request::new(
-                    Service::Core,
-                    Operation::ListTeamIterations,
-                    [project, team, "_apis", "work", "teamsettings", "iterations"],
-                ),
-                Paging::Single,
-            )
-            // Older servers name the array `values`.
-            .items_in(&["value", "values"]),
-        )
+        self.list(Request::new(
+            Operation::ListTeamIterations,
+            &[&project, &team],
+        ))
     }
 
     /// Reads a project's area tree from its root, down to `depth` levels of children (the
@@ -44,12 +35,8 @@ impl AdoClient {
         project: &str,
         depth: Option<u32>,
     ) -> Result<Listed<ClassificationNode>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::GetClassificationNode,
-            [project, "_apis", "wit", "classificationnodes", "Areas"],
-        )
-        .query_opt("$depth", depth);
+        let request = Request::new(Operation::GetClassificationNode, &[&project, &"Areas"])
+            .query_opt("$depth", depth);
         self.get_listed(&request).await
     }
 
@@ -78,14 +65,10 @@ impl AdoClient {
         top: u32,
         time_precision: bool,
     ) -> Result<Listed<WorkItemQueryResult>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::QueryWiql,
-            [project, "_apis", "wit", "wiql"],
-        )
-        .query("$top", top)
-        .query_opt("timePrecision", time_precision.then_some(true))
-        .json_body(json!({ "query": wiql }));
+        let request = Request::new(Operation::QueryWiql, &[&project])
+            .query("$top", top)
+            .query_opt("timePrecision", time_precision.then_some(true))
+            .json_body(json!({ "query": wiql }));
         self.get_listed(&request).await
     }
 
@@ -194,27 +177,12 @@ impl AdoClient {
         if let Some(expand) = expand {
             body["$expand"] = json!(expand.as_str());
         }
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::GetWorkItemsBatch,
-                [project, "_apis", "wit", "workitemsbatch"],
-            )
-            .json_body(body),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::GetWorkItemsBatch, &[&project]).json_body(body))
     }
 
     /// Lists a team's boards (one per backlog level).
     pub fn boards(&self, project: &str, team: &str) -> Pager<BoardReference> {
-        self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListBoards,
-                [project, team, "_apis", "work", "boards"],
-            ),
-            Paging::Single,
-        ))
+        self.list(Request::new(Operation::ListBoards, &[&project, &team]))
     }
 
     /// Reads one of a team's boards with its columns and rows.
@@ -223,11 +191,7 @@ impl AdoClient {
     ///
     /// Any request or decode error.
     pub async fn board(&self, project: &str, team: &str, board: &str) -> Result<Listed<Board>> {
-        let request = Request::new(
-            Service::Core,
-            Operation::GetBoard,
-            [project, team, "_apis", "work", "boards", board],
-        );
+        let request = Request::new(Operation::GetBoard, &[&project, &team, &board]);
         self.get_listed(&request).await
     }
 }
