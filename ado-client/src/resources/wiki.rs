@@ -26,16 +26,38 @@ impl AdoClient {
     /// Lists every page of a wiki, without content.
     pub fn wiki_pages(&self, project: &str, wiki_id: &str) -> Pager<WikiPage> {
         self.list(ListSpec::new(
-            Request::new(
-                Service::Core,
-                Operation::ListWikiPages,
-                [project, "_apis", "wiki", "wikis", wiki_id, "pagesbatch"],
-            )
-            .json_body(json!({})),
+            Self::wiki_pages_request(project, wiki_id),
             Paging::BodyToken {
                 top: ("top", pager::WIKI_PAGES),
             },
         ))
+    }
+
+    /// Lists every page a wiki had at `commit` of its repository (a full commit id), without
+    /// content.
+    pub fn wiki_pages_at_commit(
+        &self,
+        project: &str,
+        wiki_id: &str,
+        commit: &str,
+    ) -> Pager<WikiPage> {
+        self.list(ListSpec::new(
+            Self::wiki_pages_request(project, wiki_id)
+                .query("versionDescriptor.version", commit)
+                .query("versionDescriptor.versionType", "commit"),
+            Paging::BodyToken {
+                top: ("top", pager::WIKI_PAGES),
+            },
+        ))
+    }
+
+    fn wiki_pages_request(project: &str, wiki_id: &str) -> Request {
+        Request::new(
+            Service::Core,
+            Operation::ListWikiPages,
+            [project, "_apis", "wiki", "wikis", wiki_id, "pagesbatch"],
+        )
+        .json_body(json!({}))
     }
 
     /// Reads one wiki page with its content.
