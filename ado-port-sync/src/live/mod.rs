@@ -322,6 +322,7 @@ impl LiveEvents {
                 Lookup::Renamed { current, former } => {
                     vec![(vec![former], true), (vec![current], false)]
                 }
+                Lookup::Relisted { found, gone } => vec![(gone, true), (found, false)],
                 Lookup::Gone(removed) if removed.is_empty() => {
                     report.ignored.push(format!(
                         "resources[{position}] ({kind}): the item no longer exists"
