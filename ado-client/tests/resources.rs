@@ -293,6 +293,51 @@ async fn file_content_on_the_default_branch_and_missing_files() {
 }
 
 #[tokio::test]
+async fn file_content_at_a_commit_and_missing_files() {
+    let server = server().await;
+    let items = format!("/fabrikam/{PROJECT}/_apis/git/repositories/repo-1/items");
+    let commit = "c8e823a60a85381732726d6a9b6a276e71e6ce12";
+    get(&items, "7.1")
+        .and(query_param("path", "/port.yml"))
+        .and(query_param("versionDescriptor.version", commit))
+        .and(query_param("versionDescriptor.versionType", "commit"))
+        .and(query_param("includeContent", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "objectId": "b1", "commitId": commit, "path": "/port.yml",
+            "content": "identifier: svc\nblueprint: service\n"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(&items, "7.1")
+        .and(query_param("path", "/gone.yml"))
+        .and(query_param("versionDescriptor.versionType", "commit"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "TF401174: The item '/gone.yml' could not be found in the repository.",
+            "typeKey": "GitItemNotFoundException"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = cloud_client(&server);
+    let spec = client
+        .file_at_commit(PROJECT, "repo-1", "/port.yml", commit)
+        .await
+        .expect("request")
+        .expect("file exists");
+    assert_eq!(spec.item.commit_id.as_deref(), Some(commit));
+    assert_eq!(
+        spec.item.content.as_deref(),
+        Some("identifier: svc\nblueprint: service\n")
+    );
+    let gone = client
+        .file_at_commit(PROJECT, "repo-1", "/gone.yml", commit)
+        .await
+        .expect("404 is not an error");
+    assert!(gone.is_none());
+}
+
+#[tokio::test]
 async fn policy_configurations_page_on_cloud_and_are_single_on_server_2019() {
     let server = server().await;
     let items = fixture_items("policy/7.1/configurations_list.json");

@@ -340,6 +340,40 @@ async fn wiki_pages_page_with_the_header_token_in_the_post_body() {
 }
 
 #[tokio::test]
+async fn wiki_pages_at_a_commit_and_the_published_branch() {
+    let server = server().await;
+    let wiki = "wiki-1";
+    get(&format!("/fabrikam/{PROJECT}/_apis/wiki/wikis"), "7.1")
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_body(&[
+            json!({"id": wiki, "type": "codeWiki", "versions": [{"version": "main"}, {"version": "v2"}]}),
+            json!({"id": "wiki-2", "type": "projectWiki", "versions": [{"version": "refs/heads/wikiMaster"}]}),
+            json!({"id": "wiki-3", "type": "codeWiki"}),
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    post(
+        &format!("/fabrikam/{PROJECT}/_apis/wiki/wikis/{wiki}/pagesbatch"),
+        "7.1-preview.1",
+    )
+    .and(query_param("versionDescriptor.version", "61b7353a"))
+    .and(query_param("versionDescriptor.versionType", "commit"))
+    .and(body_json(json!({"top": 100})))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_json(list_body(&[json!({"id": 1, "path": "/Old"})])),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let client = cloud_client(&server);
+    let wikis = collect(client.wikis(PROJECT)).await;
+    let branches: Vec<_> = wikis.iter().map(|w| w.item.published_branch()).collect();
+    assert_eq!(branches, [Some("main"), Some("wikiMaster"), None]);
+    let pages = collect(client.wiki_pages_at_commit(PROJECT, wiki, "61b7353a")).await;
+    assert_eq!(pages[0].item.path.as_deref(), Some("/Old"));
+}
+
+#[tokio::test]
 async fn wikis_on_server_2019_list_but_refuse_page_batches_without_a_request() {
     let server = server().await;
     get(

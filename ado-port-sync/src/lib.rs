@@ -15,6 +15,9 @@
 //!   embedders implement [`EntitySink`] themselves.
 //! - [`LiveEvents`]: Azure DevOps service-hook events into single upserts and deletes;
 //!   [`ensure_subscriptions`] creates the service hooks that deliver them, once.
+//! - GitOps: entities repositories declare in spec files (`specPath`, default `port.yml`),
+//!   applied on pushes and, when the mapping sets `specPath`, in full resyncs, and written
+//!   through the sink's [`gitops`](EntitySink::gitops) side (Port's `gitops` datasource).
 //! - [`fetch`]: the enriched raw items of one kind, as a mapping receives them.
 //! - [`Settings`]: an installation's settings file and `OCEAN__*` variables (passed in by the
 //!   caller), validated, building the Azure DevOps and Port clients.
@@ -44,6 +47,7 @@ mod cancel;
 mod cursor;
 mod error;
 mod fetch;
+mod gitops;
 pub mod kinds;
 mod live;
 mod memory;

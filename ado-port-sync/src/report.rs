@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::gitops;
+
 /// Messages kept per list in a report; the rest are only counted.
 pub const MAX_MESSAGES: usize = 20;
 
@@ -212,10 +214,14 @@ pub struct ResyncReport {
     /// Why the whole resync stopped early (the sink could not work at all), if it did.
     pub stopped: Option<String>,
     /// One report per organization and resource, organizations in the order given, resources
-    /// in mapping order.
+    /// in mapping order; then, when the resync reads spec files, one `gitops` report per
+    /// organization (its `resource_index` is the number of resources).
     pub kinds: Vec<KindReport>,
     /// What reconciliation did.
     pub reconciliation: ReconcileReport,
+    /// What the deletion of GitOps entities no spec file declares any more did, when the
+    /// resync reads spec files.
+    pub gitops_reconciliation: Option<ReconcileReport>,
     /// Failures to report the resync state or to flush the sink (the first [`MAX_MESSAGES`]).
     pub sink_errors: Vec<String>,
     /// Why the cursors could not be loaded or saved, when the resync keeps cursors. Not a
@@ -248,20 +254,38 @@ impl ResyncReport {
 impl ResyncReport {
     /// Why the resync counts as failed, in one line naming the first failing kind, its
     /// organization and the first error; `None` when it succeeded (every resource succeeded or
-    /// is unsupported by the server, no entity was rejected, reconciliation did not fail). A
-    /// deletion refused by `entityDeletionThreshold` is not a failure.
+    /// is unsupported by the server, every spec file was read, no entity was rejected, neither
+    /// reconciliation failed). A deletion refused by `entityDeletionThreshold` is not a
+    /// failure.
     #[must_use]
     pub fn failure(&self) -> Option<String> {
         let first_error = || {
             self.kinds.iter().find_map(|k| {
-                k.errors.first().map(|e| {
-                    format!(
+                k.errors.first().map(|e| match k.kind.as_str() {
+                    gitops::KIND => format!("{} ({}): {e}", k.kind, k.organization),
+                    _ => format!(
                         "{} (resources[{}], {}): {e}",
                         k.kind, k.resource_index, k.organization
-                    )
+                    ),
                 })
             })
         };
+        let failed_reconciliation = [
+            ("reconciliation", Some(&self.reconciliation)),
+            ("GitOps reconciliation", self.gitops_reconciliation.as_ref()),
+        ]
+        .into_iter()
+        .find_map(|(name, report)| {
+            let report = report.filter(|r| r.status == ReconcileStatus::Failed)?;
+            Some(format!(
+                "{name} failed: {}",
+                report
+                    .reason
+                    .clone()
+                    .or_else(|| report.errors.first().cloned())
+                    .unwrap_or_else(|| "see the report".into())
+            ))
+        });
         match self.status {
             ResyncOutcome::Aborted => Some("the resync was stopped; nothing was deleted".into()),
             ResyncOutcome::Failed => Some(format!(
@@ -271,17 +295,7 @@ impl ResyncReport {
                     .or_else(first_error)
                     .unwrap_or_else(|| "see the report".into())
             )),
-            ResyncOutcome::Completed if self.reconciliation.status == ReconcileStatus::Failed => {
-                Some(format!(
-                    "reconciliation failed: {}",
-                    self.reconciliation
-                        .reason
-                        .clone()
-                        .or_else(|| self.reconciliation.errors.first().cloned())
-                        .unwrap_or_else(|| "see the report".into())
-                ))
-            }
-            ResyncOutcome::Completed => None,
+            ResyncOutcome::Completed => failed_reconciliation,
         }
     }
 

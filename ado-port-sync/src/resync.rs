@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::cancel::{CancelHandle, Latch};
 use crate::cursor::{Cursor, CursorStore, Cursors, resource_key};
 use crate::error::LoadError;
+use crate::gitops::{self, GitOps};
 use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
 use crate::progress::{ProgressEvent, ProgressFn};
@@ -72,6 +73,8 @@ pub struct Resync {
     cancel: CancelHandle,
     cursors: Option<Arc<dyn CursorStore>>,
     incremental: bool,
+    /// The spec files a full resync reads, when the mapping sets `specPath`.
+    gitops: Option<GitOps>,
 }
 
 impl std::fmt::Debug for Resync {
@@ -104,7 +107,9 @@ impl Resync {
             .enumerate()
             .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
             .collect::<Result<_, _>>()?;
+        let gitops = GitOps::new(&mapping.spec_files).filter(|_| mapping.spec_files.explicit);
         Ok(Self {
+            gitops,
             waits_for: resource_order(&mapping.resources),
             mapping: Arc::new(mapping),
             plans,
@@ -247,6 +252,12 @@ impl Resync {
             },
             _ => (None, None),
         };
+        let gitops = self.gitops_side(sink);
+        // The GitOps entities Port holds: the base of their deletion rate.
+        let gitops_existing = match gitops.and_then(|(_, side)| side.store()) {
+            Some(store) if !stop.is_stopped() => Some(snapshot(store).await.map(|(n, _)| n)),
+            _ => None,
+        };
         let shared = RunShared {
             stop,
             writes: Semaphore::new(self.write_concurrency),
@@ -258,7 +269,10 @@ impl Resync {
         let mut runs = stream::iter(self.organizations.iter().enumerate())
             .map(|(position, client)| {
                 let shared = &shared;
-                async move { (position, self.run_org(client.clone(), sink, shared).await) }
+                async move {
+                    let run = self.run_org(client.clone(), sink, gitops, shared).await;
+                    (position, run)
+                }
             })
             .buffer_unordered(self.org_concurrency)
             .collect::<Vec<(usize, OrgRun)>>()
@@ -266,13 +280,20 @@ impl Resync {
         runs.sort_by_key(|(position, _)| *position);
         let mut produced = Produced::default();
         let mut kinds = Vec::new();
+        let mut gitops_reports = Vec::new();
+        let mut declared = Produced::default();
         for (_, run) in runs {
             produced.merge(run.produced);
             kinds.extend(run.reports);
+            if let Some((report, run_declared)) = run.gitops {
+                gitops_reports.push(report);
+                declared.merge(run_declared);
+            }
         }
 
         let failed: Vec<String> = kinds
             .iter()
+            .chain(&gitops_reports)
             .filter(|k| k.status == KindStatus::Failed)
             .map(|k| {
                 format!(
@@ -329,6 +350,30 @@ impl Resync {
         drop(produced);
         attribute_deletions(&mut kinds, &reconciliation);
         let cursor_error = self.save(loaded, &kinds, started).await;
+        let gitops_reconciliation = match gitops {
+            Some((_, side))
+                if status == ResyncOutcome::Completed
+                    && reconciliation.status != ReconcileStatus::Failed =>
+            {
+                let settings = &self.mapping.settings;
+                let deleted =
+                    gitops::delete_undeclared(side, &declared, started, gitops_existing, settings)
+                        .await;
+                if let Some(first) = gitops_reports.first_mut() {
+                    first.counts.deleted = deleted.deleted;
+                }
+                Some(deleted)
+            }
+            Some(_) => Some(ReconcileReport::skipped(
+                ReconcileStatus::Skipped,
+                reconciliation
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "the reconciliation failed".to_owned()),
+            )),
+            None => None,
+        };
+        kinds.extend(gitops_reports);
         self.emit(&ProgressEvent::ReconcileFinished(reconciliation.clone()));
 
         if let Err(error) = sink.flush().await {
@@ -354,9 +399,21 @@ impl Resync {
             stopped,
             kinds,
             reconciliation,
+            gitops_reconciliation,
             sink_errors,
             cursor_error,
         }
+    }
+
+    /// The spec files and the sink their entities go to, when this resync reads them: a full
+    /// resync of a mapping that sets `specPath`, into a sink with a GitOps side.
+    fn gitops_side<'s>(&self, sink: &'s dyn EntitySink) -> Option<(&GitOps, &'s dyn EntitySink)> {
+        let gitops = self.gitops.as_ref().filter(|_| !self.incremental)?;
+        let side = sink.gitops();
+        if side.is_none() {
+            tracing::warn!("the sink takes no GitOps entities: the spec files are not read");
+        }
+        Some((gitops, side?))
     }
 
     /// Advances the cursors of the resources that succeeded to `started` and saves them;
@@ -408,6 +465,7 @@ impl Resync {
         &self,
         client: AdoClient,
         sink: &dyn EntitySink,
+        gitops: Option<(&GitOps, &dyn EntitySink)>,
         shared: &RunShared,
     ) -> OrgRun {
         let kinds: Vec<Kind> = self.plans.iter().map(KindRequest::kind).collect();
@@ -444,6 +502,23 @@ impl Resync {
         {
             run.produced.merge(produced);
             run.reports.push(report);
+        }
+        if let Some((gitops, side)) = gitops {
+            // After the resources, so that what a spec file declares is written last.
+            let index = self.plans.len();
+            let options = self.write_options();
+            let work = gitops::sync_organization(gitops, &org, side, &options, index);
+            let aborted = || {
+                let mut report = KindReport::new(org.name(), index, gitops::KIND);
+                report.aborted();
+                (report, Produced::default())
+            };
+            run.gitops = Some(tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => aborted(),
+                () = shared.stop.stopped() => aborted(),
+                done = work => done,
+            });
         }
         run
     }
@@ -576,6 +651,9 @@ impl Stop {
 struct OrgRun {
     reports: Vec<KindReport>,
     produced: Produced,
+    /// The `gitops` report and the entities the spec files declare, when the resync reads
+    /// them.
+    gitops: Option<(KindReport, Produced)>,
 }
 
 /// One resource of one organization in progress.
@@ -762,35 +840,7 @@ impl ResourceRun<'_> {
             result,
         } = written;
         self.report.counts.unchanged += unchanged;
-        let outcomes = match result {
-            Ok(outcomes) => outcomes,
-            Err(error) => {
-                self.report.counts.failed += entities.len();
-                self.report.error(write_failure(entities.len(), &error));
-                return;
-            }
-        };
-        for (entity, outcome) in entities.iter().zip(outcomes) {
-            match outcome {
-                WriteOutcome::Written { identifier } => {
-                    self.report.counts.upserted += 1;
-                    if let (Some(stored), Some(blueprint), false) = (
-                        identifier,
-                        entity.blueprint.as_str(),
-                        entity.identifier.is_string(),
-                    ) {
-                        self.produced.record_stored(blueprint, &stored);
-                    }
-                }
-                WriteOutcome::Rejected(message) => {
-                    self.report.reject(format!("{}: {message}", label(entity)));
-                }
-                WriteOutcome::Skipped(reason) => {
-                    self.report.counts.skipped += 1;
-                    *self.report.skip_reasons.entry(reason).or_default() += 1;
-                }
-            }
-        }
+        count_written(self.report, self.produced, &entities, result);
     }
 
     /// A kind the server lacks produced nothing: keep every entity of its blueprint, or of
@@ -841,6 +891,45 @@ pub(crate) fn plan(
             kind,
             known: KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "),
         }),
+    }
+}
+
+/// Counts what the sink said of a write of `entities` in `report`; the identifiers it stored
+/// for search identifiers are recorded in `produced`.
+pub(crate) fn count_written(
+    report: &mut KindReport,
+    produced: &mut Produced,
+    entities: &[Entity],
+    result: Result<Vec<WriteOutcome>, SinkError>,
+) {
+    let outcomes = match result {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            report.counts.failed += entities.len();
+            report.error(write_failure(entities.len(), &error));
+            return;
+        }
+    };
+    for (entity, outcome) in entities.iter().zip(outcomes) {
+        match outcome {
+            WriteOutcome::Written { identifier } => {
+                report.counts.upserted += 1;
+                if let (Some(stored), Some(blueprint), false) = (
+                    identifier,
+                    entity.blueprint.as_str(),
+                    entity.identifier.is_string(),
+                ) {
+                    produced.record_stored(blueprint, &stored);
+                }
+            }
+            WriteOutcome::Rejected(message) => {
+                report.reject(format!("{}: {message}", label(entity)));
+            }
+            WriteOutcome::Skipped(reason) => {
+                report.counts.skipped += 1;
+                *report.skip_reasons.entry(reason).or_default() += 1;
+            }
+        }
     }
 }
 

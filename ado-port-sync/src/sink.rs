@@ -2,13 +2,16 @@
 
 use std::io::Write;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use mapping_engine::Entity;
-use port_client::{PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome};
+use port_client::{
+    Datasource, PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome,
+};
 use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
@@ -123,6 +126,14 @@ pub trait EntitySink: Send + Sync {
     fn store(&self) -> Option<&dyn EntityStore> {
         None
     }
+
+    /// Where entities declared in repositories' spec files (GitOps) go: a sink that keeps
+    /// them apart from this one's, so that reconciling either never deletes the other's
+    /// entities (as Port does with the `gitops` datasource). `None` (the default) leaves
+    /// GitOps out.
+    fn gitops(&self) -> Option<&dyn EntitySink> {
+        None
+    }
 }
 
 /// A sink's stored entities, for reconciliation.
@@ -159,20 +170,31 @@ pub trait EntityStore: Send + Sync {
 }
 
 /// Writes entities to Port with bulk upserts, reports the resync state to the integration,
-/// and reconciles (deletes what the resync did not produce).
+/// and reconciles (deletes what the resync did not produce). Entities declared in spec files
+/// (GitOps) are written as the `gitops` datasource.
 #[derive(Debug, Clone)]
 pub struct PortSink {
     client: PortClient,
     report_state: bool,
+    /// The sink writing as the `gitops` datasource; `None` on that sink itself.
+    gitops: Option<Arc<PortSink>>,
 }
 
 impl PortSink {
-    /// A sink writing through `client` and reporting the resync state.
+    /// A sink writing through `client` and reporting the resync state; GitOps entities go
+    /// through a clone of `client` writing as the [`gitops`](port_client::Datasource::Gitops)
+    /// datasource.
     #[must_use]
     pub fn new(client: PortClient) -> Self {
+        let gitops = PortSink {
+            client: client.with_datasource(Datasource::Gitops),
+            report_state: false,
+            gitops: None,
+        };
         Self {
             client,
             report_state: true,
+            gitops: Some(Arc::new(gitops)),
         }
     }
 
@@ -247,6 +269,10 @@ impl EntitySink for PortSink {
 
     fn store(&self) -> Option<&dyn EntityStore> {
         Some(self)
+    }
+
+    fn gitops(&self) -> Option<&dyn EntitySink> {
+        self.gitops.as_deref().map(|sink| sink as &dyn EntitySink)
     }
 }
 
@@ -331,7 +357,7 @@ enum Output {
     Blocking(Box<dyn Write + Send>),
 }
 
-/// Writes entities as NDJSON, one entity object per line; never deletes.
+/// Writes entities as NDJSON, one entity object per line (GitOps entities too); never deletes.
 pub struct NdjsonSink {
     out: Mutex<Output>,
 }
@@ -386,5 +412,10 @@ impl EntitySink for NdjsonSink {
             Output::Blocking(writer) => writer.flush()?,
         }
         Ok(())
+    }
+
+    /// GitOps entities go to the same output.
+    fn gitops(&self) -> Option<&dyn EntitySink> {
+        Some(self)
     }
 }

@@ -13,7 +13,7 @@ use common::{ado_client, ado_client_with_release_host, fixture_text};
 use futures::stream::BoxStream;
 use mapping_engine::Entity;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, method, path, query_param};
+use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PR_PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
@@ -817,6 +817,92 @@ async fn a_push_with_two_commits_updates_the_files_and_folders_of_both() {
         json!({"a": 1})
     );
     assert!(catalog.get("file", "Project:/old.yaml").is_none());
+}
+
+/// Commit of the project wiki's branch before the push of [`wiki_push`].
+const WIKI_BEFORE: &str = "61b7353aa151d2d7d4e4dac8f701b0d82ff87703";
+
+/// A catalog holding the pages `/Home` and `/Old` of the project wiki `Project.wiki`, which
+/// `/Old` and `/Gone` were published from at [`WIKI_BEFORE`]; the wiki's pages now are
+/// `current` (an error status: the listing fails).
+async fn wiki_push(current: ResponseTemplate) -> (MockServer, LiveEvents, MemorySink) {
+    let (server, live, catalog) = catalog_setup().await;
+    seed(&catalog, "wikiPage", "Project.wiki:/Home").await;
+    seed(&catalog, "wikiPage", "Project.wiki:/Old").await;
+    get(
+        &server,
+        &format!("/fabrikam/{PUSH_PROJECT}/_apis/git/repositories/{PUSH_REPO}"),
+        json!({"id": PUSH_REPO, "name": "Project.wiki", "defaultBranch": "refs/heads/wikiMaster",
+               "project": {"id": PUSH_PROJECT, "state": "wellFormed"}}),
+    )
+    .await;
+    get(
+        &server,
+        &format!("/fabrikam/{PUSH_PROJECT}/_apis/wiki/wikis"),
+        json!({"count": 1, "value": [{
+            "id": "w1", "name": "Project.wiki", "type": "projectWiki", "repositoryId": PUSH_REPO,
+            "versions": [{"version": "wikiMaster"}],
+        }]}),
+    )
+    .await;
+    let pages = format!("/fabrikam/{PUSH_PROJECT}/_apis/wiki/wikis/w1/pagesbatch");
+    Mock::given(method("POST"))
+        .and(path(pages.as_str()))
+        .and(query_param("versionDescriptor.version", WIKI_BEFORE))
+        .and(query_param("versionDescriptor.versionType", "commit"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 3, "value": [
+                {"id": 1, "path": "/Home"}, {"id": 2, "path": "/Old"}, {"id": 3, "path": "/Gone"}
+            ],
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(pages.as_str()))
+        .and(query_param_is_missing("versionDescriptor.version"))
+        .respond_with(current)
+        .mount(&server)
+        .await;
+    (server, live, catalog)
+}
+
+/// A push of the project wiki's branch from [`WIKI_BEFORE`].
+fn wiki_push_event() -> Value {
+    let mut payload = event("git.push");
+    payload["resource"]["repository"]["name"] = json!("Project.wiki");
+    payload["resource"]["commits"] = json!([]);
+    payload["resource"]["refUpdates"] = json!([{
+        "name": "refs/heads/wikiMaster", "oldObjectId": WIKI_BEFORE,
+        "newObjectId": "c8e823a60a85381732726d6a9b6a276e71e6ce12",
+    }]);
+    payload
+}
+
+#[tokio::test]
+async fn a_push_to_a_wiki_deletes_the_pages_it_no_longer_lists() {
+    let (_server, live, catalog) = wiki_push(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"count": 1, "value": [{"id": 1, "path": "/Home"}]})),
+    )
+    .await;
+    let report = live.handle(&wiki_push_event()).await.expect("handled");
+    assert_eq!(ids(&report.upserted), [("wikiPage", "Project.wiki:/Home")]);
+    // `/Gone` was never in the catalog: only `/Old` is reported deleted.
+    assert_eq!(ids(&report.deleted), [("wikiPage", "Project.wiki:/Old")]);
+    assert!(catalog.get("wikiPage", "Project.wiki:/Old").is_none());
+    assert!(catalog.get("wikiPage", "Project.wiki:/Home").is_some());
+}
+
+#[tokio::test]
+async fn a_failed_wiki_listing_deletes_no_page() {
+    let (_server, live, catalog) = wiki_push(ResponseTemplate::new(503)).await;
+    let error = live
+        .handle(&wiki_push_event())
+        .await
+        .expect_err("the pages cannot be listed");
+    assert!(error.is_retryable(), "{error}");
+    assert!(catalog.get("wikiPage", "Project.wiki:/Old").is_some());
+    assert!(catalog.get("wikiPage", "Project.wiki:/Home").is_some());
 }
 
 #[tokio::test]

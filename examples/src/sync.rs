@@ -351,20 +351,30 @@ pub fn summary(report: &ResyncReport) -> String {
         t.upserted,
         t.unchanged,
         t.failed,
-        report.reconciliation.deleted,
+        report.reconciliation.deleted
+            + report.gitops_reconciliation.as_ref().map_or(0, |r| r.deleted),
         t.skipped,
         t.requests,
         saved(t.requests_saved)
     ));
-    let r = &report.reconciliation;
-    out.push_str(&format!(
-        "reconciliation: {:?}{}\n",
-        r.status,
-        r.reason
-            .as_ref()
-            .map(|x| format!(" ({x})"))
-            .unwrap_or_default()
-    ));
+    let reconciliations = [
+        ("reconciliation", Some(&report.reconciliation)),
+        (
+            "GitOps reconciliation",
+            report.gitops_reconciliation.as_ref(),
+        ),
+    ];
+    for (name, r) in reconciliations {
+        let Some(r) = r else { continue };
+        out.push_str(&format!(
+            "{name}: {:?}{}\n",
+            r.status,
+            r.reason
+                .as_ref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default()
+        ));
+    }
     out
 }
 

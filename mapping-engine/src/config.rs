@@ -30,6 +30,32 @@ impl Default for Settings {
     }
 }
 
+/// Where repositories declare entities of their own in spec files (GitOps): the top-level keys
+/// `specPath`, `branch` and `useDefaultBranch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecFiles {
+    /// Paths of the spec files in each repository (`specPath`: one path or a list, default
+    /// `port.yml`), as written.
+    pub paths: Vec<String>,
+    /// Whether the configuration sets `specPath`.
+    pub explicit: bool,
+    /// The branch read when `use_default_branch` is off (`branch`, default `main`).
+    pub branch: String,
+    /// Read each repository's default branch (`useDefaultBranch`, default true).
+    pub use_default_branch: bool,
+}
+
+impl Default for SpecFiles {
+    fn default() -> Self {
+        SpecFiles {
+            paths: vec!["port.yml".to_owned()],
+            explicit: false,
+            branch: "main".to_owned(),
+            use_default_branch: true,
+        }
+    }
+}
+
 /// Options of the jq evaluation.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -60,6 +86,8 @@ impl Default for Options {
 pub struct Mapping {
     /// Top-level flags.
     pub settings: Settings,
+    /// The spec files repositories declare entities in (GitOps).
+    pub spec_files: SpecFiles,
     /// Resources, in configuration order.
     pub resources: Vec<Resource>,
     /// Top-level keys this crate does not interpret, kept as written.
@@ -192,6 +220,7 @@ impl Mapping {
     pub fn from_value(value: &Value, options: Options) -> Result<Self, ConfigError> {
         let root = object(value, "")?;
         let mut settings = Settings::default();
+        let mut spec_files = SpecFiles::default();
         let mut extra = Map::new();
         let mut resources = Vec::new();
         for (key, v) in root {
@@ -207,6 +236,17 @@ impl Mapping {
                         _ => return Err(invalid(key, "must be a number from 0 to 1")),
                     }
                 }
+                "specPath" => {
+                    spec_files.paths = spec_paths(v)?;
+                    spec_files.explicit = true;
+                }
+                "branch" => match v {
+                    Value::String(branch) if !branch.trim().is_empty() => {
+                        spec_files.branch = branch.trim().to_owned();
+                    }
+                    _ => return Err(invalid(key, "must be a non-empty string")),
+                },
+                "useDefaultBranch" => spec_files.use_default_branch = boolean(v, key)?,
                 "resources" => {
                     let Value::Array(items) = v else {
                         return Err(invalid(key, "must be a list"));
@@ -222,6 +262,7 @@ impl Mapping {
         }
         Ok(Mapping {
             settings,
+            spec_files,
             resources,
             extra,
             options,
@@ -249,6 +290,25 @@ fn invalid(path: &str, message: &str) -> ConfigError {
 fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ConfigError> {
     v.as_object()
         .ok_or_else(|| invalid(path, "must be a mapping of keys to values"))
+}
+
+/// `specPath`: one path, or a list of them (possibly empty).
+fn spec_paths(v: &Value) -> Result<Vec<String>, ConfigError> {
+    let path = |v: &Value, at: &str| match v {
+        Value::String(p) if !p.trim().is_empty() => Ok(p.trim().to_owned()),
+        _ => Err(invalid(
+            at,
+            "must be a non-empty string (a path in the repository)",
+        )),
+    };
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| path(item, &format!("specPath[{i}]")))
+            .collect(),
+        _ => Ok(vec![path(v, "specPath")?]),
+    }
 }
 
 fn boolean(v: &Value, path: &str) -> Result<bool, ConfigError> {

@@ -35,6 +35,6 @@ pub mod jq;
 mod pool;
 mod quotes;
 
-pub use config::{Mapping, Options, Resource, Settings};
+pub use config::{Mapping, Options, Resource, Settings, SpecFiles};
 pub use entity::{Entity, Mapped, Outcome, SkipReason, Warning};
 pub use error::{ConfigError, MapError};

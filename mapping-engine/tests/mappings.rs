@@ -76,6 +76,38 @@ fn settings_default_as_port() {
 }
 
 #[test]
+fn spec_files_take_a_path_or_a_list_and_default_as_port() {
+    let spec = |yaml: &str| {
+        Mapping::from_yaml(&format!("{yaml}\nresources: []"), Options::default())
+            .map(|m| m.spec_files)
+    };
+    let default = spec("").unwrap();
+    assert_eq!(default.paths, ["port.yml"]);
+    assert!(!default.explicit && default.use_default_branch);
+    assert_eq!(default.branch, "main");
+    let one = spec("specPath: services/api/port.yaml").unwrap();
+    assert_eq!(one.paths, ["services/api/port.yaml"]);
+    assert!(one.explicit);
+    let list = spec(
+        "specPath: [port.yml, /catalog/entities.yml]\nbranch: release\nuseDefaultBranch: false",
+    )
+    .unwrap();
+    assert_eq!(list.paths, ["port.yml", "/catalog/entities.yml"]);
+    assert_eq!(list.branch, "release");
+    assert!(!list.use_default_branch);
+    assert!(spec("specPath: []").unwrap().paths.is_empty());
+    let error = spec("specPath: [port.yml, 3]").unwrap_err().to_string();
+    assert!(
+        error.starts_with("specPath[1]: must be a non-empty string"),
+        "{error}"
+    );
+    let error = spec("branch: ''").unwrap_err().to_string();
+    assert!(error.starts_with("branch: "), "{error}");
+    let error = spec("useDefaultBranch: maybe").unwrap_err().to_string();
+    assert!(error.starts_with("useDefaultBranch: "), "{error}");
+}
+
+#[test]
 fn a_program_that_does_not_compile_names_resource_field_and_position() {
     let yaml = "resources:\n  - kind: project\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"p\"'\n          properties:\n            lead: .a | foo(1)\n";
     let err = Mapping::from_yaml(yaml, Options::default()).unwrap_err();

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
 use url::Url;
 
 use crate::auth::{Credentials, TokenCache};
@@ -36,10 +37,32 @@ impl Region {
     }
 }
 
+/// Which of an integration's two writers a client writes as: Port stamps every entity's
+/// `$datasource` with it, so that each writer reconciles only its own entities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Datasource {
+    /// Entities the integration exports from the tool it syncs (the default).
+    #[default]
+    Exporter,
+    /// Entities declared in repositories' spec files (GitOps).
+    Gitops,
+}
+
+impl Datasource {
+    /// The last segment of the User-Agent and of `$datasource`: `exporter` or `gitops`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exporter => "exporter",
+            Self::Gitops => "gitops",
+        }
+    }
+}
+
 /// Who is writing to Port: integration type, version and identifier.
 ///
 /// Port stamps every written entity's `$datasource` from the User-Agent
-/// `port-ocean/{type}/{version}/{identifier}/exporter`, and reconciliation finds this
+/// `port-ocean/{type}/{version}/{identifier}/{exporter|gitops}`, and reconciliation finds this
 /// integration's entities by that stamp.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IntegrationIdentity {
@@ -52,11 +75,14 @@ pub struct IntegrationIdentity {
 }
 
 impl IntegrationIdentity {
-    /// The User-Agent header value for this integration.
-    pub fn user_agent(&self) -> String {
+    /// The User-Agent header value of this integration writing as `datasource`.
+    pub fn user_agent(&self, datasource: Datasource) -> String {
         format!(
-            "port-ocean/{}/{}/{}/exporter",
-            self.kind, self.version, self.identifier
+            "port-ocean/{}/{}/{}/{}",
+            self.kind,
+            self.version,
+            self.identifier,
+            datasource.as_str()
         )
     }
 
@@ -65,17 +91,22 @@ impl IntegrationIdentity {
         format!("port-ocean/{}/", self.kind)
     }
 
-    /// The `$datasource` suffix of entities written by this integration installation.
-    pub fn datasource_suffix(&self) -> String {
-        format!("/{}/exporter", self.identifier)
+    /// The `$datasource` suffix of entities this integration installation wrote as
+    /// `datasource`.
+    pub fn datasource_suffix(&self, datasource: Datasource) -> String {
+        format!("/{}/{}", self.identifier, datasource.as_str())
     }
 
-    /// A query matching only entities written by this integration installation (by
-    /// `$datasource`); add rules to it to search among them.
-    pub fn datasource_query(&self) -> SearchQuery {
+    /// A query matching only entities this integration installation wrote as `datasource`
+    /// (by `$datasource`); add rules to it to search among them.
+    pub fn datasource_query(&self, datasource: Datasource) -> SearchQuery {
         SearchQuery::all()
             .rule("$datasource", "contains", self.datasource_prefix())
-            .rule("$datasource", "contains", self.datasource_suffix())
+            .rule(
+                "$datasource",
+                "contains",
+                self.datasource_suffix(datasource),
+            )
     }
 
     fn validate(&self) -> Result<()> {
@@ -99,12 +130,16 @@ impl IntegrationIdentity {
 #[derive(Clone)]
 pub struct PortClient {
     inner: Arc<Inner>,
+    datasource: Datasource,
 }
 
 struct Inner {
     transport: Transport,
     tokens: TokenCache,
     identity: IntegrationIdentity,
+    /// The User-Agent of each datasource.
+    exporter_agent: HeaderValue,
+    gitops_agent: HeaderValue,
     max_in_flight: usize,
     datasource_page_size: u32,
 }
@@ -114,6 +149,7 @@ impl fmt::Debug for PortClient {
         f.debug_struct("PortClient")
             .field("base_url", &self.inner.transport.base_url().as_str())
             .field("identity", &self.inner.identity)
+            .field("datasource", &self.datasource)
             .field("tokens", &self.inner.tokens)
             .finish_non_exhaustive()
     }
@@ -144,6 +180,33 @@ impl PortClient {
         &self.inner.identity
     }
 
+    /// The datasource this client writes as and lists ([`Datasource::Exporter`] unless made
+    /// with [`with_datasource`](Self::with_datasource)).
+    pub fn datasource(&self) -> Datasource {
+        self.datasource
+    }
+
+    /// A clone writing as `datasource`: its requests carry that datasource's User-Agent, so
+    /// Port stamps what it writes accordingly, and its
+    /// [datasource listing](Self::datasource_pages) holds only that datasource's entities.
+    /// It shares the token cache and the bound on requests in flight.
+    ///
+    /// ```
+    /// use port_client::{Credentials, Datasource, PortClient};
+    ///
+    /// let port = PortClient::builder(Credentials::new("id", "secret")).build().unwrap();
+    /// let gitops = port.with_datasource(Datasource::Gitops);
+    /// assert_eq!(gitops.datasource(), Datasource::Gitops);
+    /// assert_eq!(port.datasource(), Datasource::Exporter);
+    /// ```
+    #[must_use]
+    pub fn with_datasource(&self, datasource: Datasource) -> PortClient {
+        PortClient {
+            inner: Arc::clone(&self.inner),
+            datasource,
+        }
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.inner.transport.base_url().as_str()
@@ -157,9 +220,17 @@ impl PortClient {
         self.inner.datasource_page_size
     }
 
-    /// A request to `/v1/{segments...}`.
+    /// A request to `/v1/{segments...}`, carrying the User-Agent of the client's datasource.
     pub(crate) fn request(&self, method: reqwest::Method, segments: &[&str]) -> Result<ApiRequest> {
-        self.inner.transport.request(method, segments)
+        let agent = match self.datasource {
+            Datasource::Exporter => &self.inner.exporter_agent,
+            Datasource::Gitops => &self.inner.gitops_agent,
+        };
+        Ok(self
+            .inner
+            .transport
+            .request(method, segments)?
+            .user_agent(agent.clone()))
     }
 
     /// Sends an authenticated request and decodes its answer with `decode` (inside the retry
@@ -272,8 +343,15 @@ impl PortClientBuilder {
         self.identity.validate()?;
         let base_url = Url::parse(&self.base_url)
             .map_err(|err| Error::Config(format!("invalid base URL {:?}: {err}", self.base_url)))?;
+        let agent = |datasource: Datasource| {
+            HeaderValue::from_str(&self.identity.user_agent(datasource)).map_err(|_| {
+                Error::Config("integration type, version and identifier must be ASCII".into())
+            })
+        };
+        let exporter_agent = agent(Datasource::Exporter)?;
+        let gitops_agent = agent(Datasource::Gitops)?;
         let http = reqwest::Client::builder()
-            .user_agent(self.identity.user_agent())
+            .user_agent(exporter_agent.clone())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .build()
@@ -284,9 +362,12 @@ impl PortClientBuilder {
                 transport,
                 tokens: TokenCache::new(self.credentials),
                 identity: self.identity,
+                exporter_agent,
+                gitops_agent,
                 max_in_flight: self.max_in_flight,
                 datasource_page_size: self.datasource_page_size,
             }),
+            datasource: Datasource::Exporter,
         })
     }
 }
@@ -302,18 +383,55 @@ mod tests {
             version: "0.3.1".into(),
             identifier: "my-ado".into(),
         };
-        let ua = identity.user_agent();
+        let ua = identity.user_agent(Datasource::Exporter);
         assert_eq!(ua, "port-ocean/azure-devops/0.3.1/my-ado/exporter");
         assert!(ua.starts_with(&identity.datasource_prefix()));
-        assert!(ua.ends_with(&identity.datasource_suffix()));
+        assert!(ua.ends_with(&identity.datasource_suffix(Datasource::Exporter)));
+        let gitops = identity.user_agent(Datasource::Gitops);
+        assert_eq!(gitops, "port-ocean/azure-devops/0.3.1/my-ado/gitops");
+        assert!(gitops.ends_with(&identity.datasource_suffix(Datasource::Gitops)));
+        assert!(!gitops.ends_with(&identity.datasource_suffix(Datasource::Exporter)));
         assert_eq!(
-            serde_json::to_value(identity.datasource_query().rule("$blueprint", "=", "b"))
-                .expect("serializable"),
+            serde_json::to_value(identity.datasource_query(Datasource::Exporter).rule(
+                "$blueprint",
+                "=",
+                "b"
+            ))
+            .expect("serializable"),
             serde_json::json!({"combinator": "and", "rules": [
                 {"property": "$datasource", "operator": "contains", "value": "port-ocean/azure-devops/"},
                 {"property": "$datasource", "operator": "contains", "value": "/my-ado/exporter"},
                 {"property": "$blueprint", "operator": "=", "value": "b"}
             ]})
+        );
+    }
+
+    #[test]
+    fn each_datasource_sends_its_own_user_agent_header() {
+        let port = PortClient::builder(Credentials::new("id", "secret"))
+            .integration("azure-devops", "0.3.1", "my-ado")
+            .build()
+            .expect("valid client");
+        let agent = |client: &PortClient| {
+            client
+                .request(reqwest::Method::POST, &["entities", "search"])
+                .expect("request")
+                .user_agent_header()
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            agent(&port).as_deref(),
+            Some("port-ocean/azure-devops/0.3.1/my-ado/exporter")
+        );
+        let gitops = port.with_datasource(Datasource::Gitops);
+        assert_eq!(
+            agent(&gitops).as_deref(),
+            Some("port-ocean/azure-devops/0.3.1/my-ado/gitops")
+        );
+        assert_eq!(
+            agent(&gitops.with_datasource(Datasource::Exporter)).as_deref(),
+            Some("port-ocean/azure-devops/0.3.1/my-ado/exporter")
         );
     }
 

@@ -40,7 +40,8 @@ enum Cursor {
 }
 
 impl PortClient {
-    /// Pages of the entities whose `$datasource` matches this integration
+    /// Pages of the entities whose `$datasource` matches this integration and the client's
+    /// [datasource](Self::datasource)
     /// (`POST /v1/blueprints/entities/datasource-entities`), across all blueprints.
     ///
     /// With `before`, only entities last updated before that time are listed: pass the
@@ -89,7 +90,7 @@ impl PortClient {
         let identity = self.identity();
         let body = DatasourceRequest {
             datasource_prefix: identity.datasource_prefix(),
-            datasource_suffix: identity.datasource_suffix(),
+            datasource_suffix: identity.datasource_suffix(self.datasource()),
             limit: self.datasource_page_size(),
             before,
             from,

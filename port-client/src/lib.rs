@@ -1,7 +1,8 @@
 //! Client for Port's REST API (getport.io), as used by an integration that syncs data into Port.
 //!
 //! - [`PortClient`]: built with [`PortClient::builder`]; fetches and refreshes access tokens,
-//!   sends the integration's User-Agent (so Port stamps `$datasource`), bounds requests in
+//!   sends the integration's User-Agent (so Port stamps `$datasource`; a client made with
+//!   [`PortClient::with_datasource`] writes as the GitOps [`Datasource`]), bounds requests in
 //!   flight, paces itself on rate-limit headers and retries transient failures
 //!   ([`RetryPolicy`]).
 //! - Entities ([`Entity`]): bulk and single upserts, bulk and single deletes, search, and the
@@ -41,7 +42,8 @@ mod transport;
 pub use auth::Credentials;
 pub use blueprints::{Blueprint, BlueprintSchema, BlueprintSetup, Relation, default_blueprints};
 pub use client::{
-    DEFAULT_INTEGRATION_TYPE, IntegrationIdentity, PortClient, PortClientBuilder, Region,
+    DEFAULT_INTEGRATION_TYPE, Datasource, IntegrationIdentity, PortClient, PortClientBuilder,
+    Region,
 };
 pub use datasource::DatasourcePage;
 pub use entities::{

@@ -23,6 +23,8 @@ pub(crate) struct ApiRequest {
     url: Url,
     body: Option<Vec<u8>>,
     retryable: bool,
+    /// Overrides the client's default User-Agent (which datasource writes).
+    user_agent: Option<HeaderValue>,
 }
 
 impl ApiRequest {
@@ -47,6 +49,18 @@ impl ApiRequest {
     pub(crate) fn retryable(mut self, retryable: bool) -> Self {
         self.retryable = retryable;
         self
+    }
+
+    /// Sends the call with this User-Agent.
+    pub(crate) fn user_agent(mut self, value: HeaderValue) -> Self {
+        self.user_agent = Some(value);
+        self
+    }
+
+    /// The User-Agent set with [`user_agent`](Self::user_agent).
+    #[cfg(test)]
+    pub(crate) fn user_agent_header(&self) -> Option<&HeaderValue> {
+        self.user_agent.as_ref()
     }
 }
 
@@ -112,6 +126,7 @@ impl Transport {
             url,
             body: None,
             retryable,
+            user_agent: None,
         })
     }
 
@@ -233,6 +248,9 @@ impl Transport {
             .request(request.method.clone(), request.url.clone());
         if let Some(value) = authorization {
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
+        if let Some(value) = &request.user_agent {
+            builder = builder.header(reqwest::header::USER_AGENT, value.clone());
         }
         if let Some(body) = &request.body {
             builder = builder

@@ -145,6 +145,25 @@ impl RefUpdate {
             .as_deref()
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b == b'0'))
     }
+
+    /// The commit the ref pointed at before the push; `None` when the push created it (all
+    /// zeros) or the event does not say.
+    #[must_use]
+    pub fn old_commit(&self) -> Option<&str> {
+        commit(self.old_object_id.as_deref())
+    }
+
+    /// The commit the ref points at after the push; `None` when the push deleted it (all
+    /// zeros) or the event does not say.
+    #[must_use]
+    pub fn new_commit(&self) -> Option<&str> {
+        commit(self.new_object_id.as_deref())
+    }
+}
+
+/// An object id that names a commit: not empty, not all zeros.
+fn commit(id: Option<&str>) -> Option<&str> {
+    id.filter(|id| !id.is_empty() && !id.bytes().all(|b| b == b'0'))
 }
 
 /// A commit of a push.
@@ -531,6 +550,12 @@ mod tests {
         assert!(push.ref_updates[0].is_deletion());
         assert_eq!(push.ref_updates[1].branch(), None);
         assert!(!push.ref_updates[1].is_deletion());
+        let commits = |i: usize| {
+            let update = &push.ref_updates[i];
+            (update.old_commit(), update.new_commit())
+        };
+        assert_eq!(commits(0), (Some("61b7"), None));
+        assert_eq!(commits(1), (None, Some("aaaa")));
     }
 
     #[test]

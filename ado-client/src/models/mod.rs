@@ -46,7 +46,7 @@ pub use self::release::{
     Release, ReleaseDefinition, ReleaseDefinitionReference, ReleaseDeployment, ReleaseReference,
 };
 pub use self::test::{BuildCoverage, ShallowReference, TestCaseResult, TestRun};
-pub use self::wiki::{Wiki, WikiPage};
+pub use self::wiki::{Wiki, WikiPage, WikiVersion};
 pub use self::work::{
     Board, BoardColumn, BoardReference, ClassificationNode, IterationAttributes,
     TeamSettingsIteration, WorkItem, WorkItemQueryResult, WorkItemReference,

@@ -20,10 +20,31 @@ pub struct Wiki {
     pub repository_id: Option<String>,
     /// Folder of the repository the wiki is published from (code wikis).
     pub mapped_path: Option<String>,
+    /// The branches the wiki is published from, the one shown first (`wikiMaster` for a
+    /// project wiki).
+    pub versions: Option<Vec<WikiVersion>>,
     /// Browser URL of the wiki.
     pub remote_url: Option<String>,
     /// REST URL of the wiki.
     pub url: Option<String>,
+}
+
+impl Wiki {
+    /// The branch the wiki shows (and lists its pages from): its first published version.
+    #[must_use]
+    pub fn published_branch(&self) -> Option<&str> {
+        let version = self.versions.as_deref()?.first()?.version.as_deref()?;
+        Some(version.strip_prefix("refs/heads/").unwrap_or(version))
+    }
+}
+
+/// A published version of a wiki (`GitVersionDescriptor`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WikiVersion {
+    /// The branch name, e.g. `main`.
+    pub version: Option<String>,
 }
 
 /// A page of a wiki, as listed (`WikiPageDetail`) or read (`WikiPage`).

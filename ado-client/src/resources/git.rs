@@ -52,10 +52,42 @@ impl AdoClient {
         branch: &str,
     ) -> Result<Option<Listed<GitItem>>> {
         let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+        self.file_at(project, repository_id, path, branch, "branch")
+            .await
+    }
+
+    /// Reads a file with its text content as it is at `commit` (a full commit id). A missing
+    /// file, commit or repository is `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Any request or decode error other than "not found" ([`Error::is_not_found`]).
+    ///
+    /// [`Error::is_not_found`]: crate::Error::is_not_found
+    pub async fn file_at_commit(
+        &self,
+        project: &str,
+        repository_id: &str,
+        path: &str,
+        commit: &str,
+    ) -> Result<Option<Listed<GitItem>>> {
+        self.file_at(project, repository_id, path, commit, "commit")
+            .await
+    }
+
+    /// `GET items?path=` with content at `version` of `version_type` (`branch`, `commit`).
+    async fn file_at(
+        &self,
+        project: &str,
+        repository_id: &str,
+        path: &str,
+        version: &str,
+        version_type: &str,
+    ) -> Result<Option<Listed<GitItem>>> {
         let request = Request::new(Operation::GetItem, &[&project, &repository_id])
             .query("path", path)
-            .query("versionDescriptor.version", branch)
-            .query("versionDescriptor.versionType", "branch")
+            .query("versionDescriptor.version", version)
+            .query("versionDescriptor.versionType", version_type)
             .query("includeContent", true);
         match self.get_listed(&request).await {
             Ok(item) => Ok(Some(item)),

@@ -17,9 +17,26 @@ impl AdoClient {
 
     /// Lists every page of a wiki, without content.
     pub fn wiki_pages(&self, project: &str, wiki_id: &str) -> Pager<WikiPage> {
+        self.list(Self::wiki_pages_request(project, wiki_id))
+    }
+
+    /// Lists every page a wiki had at `commit` of its repository (a full commit id), without
+    /// content.
+    pub fn wiki_pages_at_commit(
+        &self,
+        project: &str,
+        wiki_id: &str,
+        commit: &str,
+    ) -> Pager<WikiPage> {
         self.list(
-            Request::new(Operation::ListWikiPages, &[&project, &wiki_id]).json_body(json!({})),
+            Self::wiki_pages_request(project, wiki_id)
+                .query("versionDescriptor.version", commit)
+                .query("versionDescriptor.versionType", "commit"),
         )
+    }
+
+    fn wiki_pages_request(project: &str, wiki_id: &str) -> Request {
+        Request::new(Operation::ListWikiPages, &[&project, &wiki_id]).json_body(json!({}))
     }
 
     /// Reads one wiki page with its content.

@@ -69,8 +69,12 @@ pub(crate) enum ItemKey {
         branch: String,
         path: String,
     },
-    /// The wikis published from a repository a push changed.
-    Wiki { repo: Arc<RepoEntry> },
+    /// The wikis published from a repository a push changed; `before` holds each branch the
+    /// push moved with its commit before the push, to find the pages gone since.
+    Wiki {
+        repo: Arc<RepoEntry>,
+        before: Vec<(String, String)>,
+    },
     /// A classic release.
     Release { project: String, id: i64 },
     /// A classic release definition.
@@ -101,6 +105,9 @@ pub(crate) enum Lookup {
     /// A renamed item as it is now, and as it was (named as before), which Azure DevOps
     /// confirms no longer exists under that name.
     Renamed { current: Value, former: Value },
+    /// The items listed now, and the items an earlier listing had that Azure DevOps no
+    /// longer lists.
+    Relisted { found: Vec<Value>, gone: Vec<Value> },
     /// Nothing to read, and why.
     Skipped(String),
 }
@@ -141,7 +148,7 @@ impl ItemKey {
             | Self::ReleaseDefinition { project, .. }
             | Self::ReleaseDeployment { project, .. }
             | Self::Alert { project, .. } => project,
-            Self::File { repo, .. } | Self::Folder { repo, .. } | Self::Wiki { repo } => {
+            Self::File { repo, .. } | Self::Folder { repo, .. } | Self::Wiki { repo, .. } => {
                 &repo.project_id
             }
         }
@@ -168,6 +175,10 @@ impl KindRequest {
             Lookup::Renamed { current, former } => Lookup::Renamed {
                 current: org.stamp(current),
                 former: org.stamp(former),
+            },
+            Lookup::Relisted { found, gone } => Lookup::Relisted {
+                found: stamped(org, found),
+                gone: stamped(org, gone),
             },
             skipped @ Lookup::Skipped(_) => skipped,
         })
@@ -307,7 +318,7 @@ impl KindRequest {
                 }
                 _ => Lookup::Skipped("not a folder resource".into()),
             },
-            ItemKey::Wiki { repo } => {
+            ItemKey::Wiki { repo, before } => {
                 let KindOptions::Wiki {
                     wiki_type,
                     include_content,
@@ -316,7 +327,7 @@ impl KindRequest {
                     return Ok(Lookup::Skipped("not a wiki resource".into()));
                 };
                 let project = Arc::new(project.clone());
-                let pages: Vec<Value> = client
+                let wikis: Vec<_> = client
                     .wikis(&project.id)
                     .try_filter(|listed| {
                         std::future::ready(
@@ -324,13 +335,33 @@ impl KindRequest {
                                 && wiki::is_of_type(&listed.item, wiki_type),
                         )
                     })
-                    .map_ok(|listed| {
-                        wiki::wiki_page_items(client, Arc::clone(&project), listed, include_content)
-                    })
-                    .try_flatten()
                     .try_collect()
                     .await?;
-                Lookup::Found(pages)
+                let (mut found, mut gone) = (Vec::new(), Vec::new());
+                for listed in wikis {
+                    // The commit the wiki's published branch had before the push, if it moved.
+                    let earlier = before
+                        .iter()
+                        .find(|(branch, _)| listed.item.published_branch() == Some(branch))
+                        .map(|(_, commit)| commit.as_str());
+                    let (wiki_id, wiki_raw) = (listed.item.id.clone(), listed.raw.clone());
+                    let pages: Vec<Value> = wiki::wiki_page_items(
+                        client,
+                        Arc::clone(&project),
+                        listed,
+                        include_content,
+                    )
+                    .try_collect()
+                    .await?;
+                    if let Some(commit) = earlier {
+                        let removed = wiki::removed_pages(
+                            client, &project, &wiki_id, &wiki_raw, commit, &pages,
+                        );
+                        gone.extend(removed.await?);
+                    }
+                    found.extend(pages);
+                }
+                Lookup::Relisted { found, gone }
             }
             ItemKey::Release { id, .. } => {
                 let Some(release) = found(client.release(&project.id, *id).await)? else {

@@ -1,5 +1,6 @@
 //! `wiki`.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ado_client::AdoClient;
@@ -69,15 +70,44 @@ pub(super) fn wiki_page_items(
                 } else {
                     page.raw
                 };
-                Ok(enrich(
-                    raw,
-                    [
-                        ("__wiki", Value::clone(&wiki_raw)),
-                        ("__project", project.raw.clone()),
-                    ],
-                ))
+                Ok(page_item(raw, &wiki_raw, &project))
             }
         })
         .buffered(FAN_OUT)
         .boxed()
+}
+
+/// The pages the wiki `wiki_id` (listed as `wiki_raw`) had at `commit` that `current`, its
+/// `wiki` items now, no longer has (by path), as `wiki` items without content: the pages a
+/// push removed. A commit the wiki cannot list at gives none.
+pub(super) async fn removed_pages(
+    client: &AdoClient,
+    project: &ProjectEntry,
+    wiki_id: &str,
+    wiki_raw: &Value,
+    commit: &str,
+    current: &[Value],
+) -> ado_client::Result<Vec<Value>> {
+    let paths: HashSet<&str> = current.iter().filter_map(|p| p["path"].as_str()).collect();
+    let earlier = client
+        .wiki_pages_at_commit(&project.id, wiki_id, commit)
+        .try_filter(|page| {
+            let path = page.item.path.as_deref();
+            std::future::ready(path.is_some_and(|path| !paths.contains(path)))
+        })
+        .map_ok(|page| page_item(page.raw, wiki_raw, project))
+        .try_collect()
+        .await;
+    match earlier {
+        Err(error) if error.is_not_found() => Ok(Vec::new()),
+        earlier => earlier,
+    }
+}
+
+/// A `wiki` item: a page with `__wiki` and `__project`.
+fn page_item(page: Value, wiki: &Value, project: &ProjectEntry) -> Value {
+    enrich(
+        page,
+        [("__wiki", wiki.clone()), ("__project", project.raw.clone())],
+    )
 }

@@ -7,6 +7,10 @@
 //! Azure DevOps confirms gone (the read answers "not found"), are deleted unless the same event
 //! upserts them, and only when the sink deletes ([`EntitySink::store`]). What a payload says
 //! was deleted is never taken on trust. No deletion threshold applies.
+//!
+//! A `git.push` moving the chosen branch also applies the change of the entities its
+//! repository declares in spec files (GitOps, `specPath`), through the sink's
+//! [`gitops`](EntitySink::gitops) side when it has one.
 
 mod envelope;
 mod push;
@@ -26,6 +30,7 @@ pub use self::subscriptions::{
     subscribed_events,
 };
 use crate::error::LoadError;
+use crate::gitops::GitOps;
 use crate::kinds::{ItemKey, Kind, KindRequest, Lookup};
 use crate::org::OrgScope;
 use crate::resync::plan;
@@ -114,6 +119,9 @@ pub struct LiveReport {
     pub ignored: Vec<String>,
     /// Entities the sink rejected, with the reason.
     pub rejected: Vec<String>,
+    /// Invalid GitOps spec files and entities (file, repository, entity index and what is
+    /// wrong): not written, and nothing deleted because of them.
+    pub invalid: Vec<String>,
 }
 
 /// Handles service-hook events for a mapping and a set of organizations, writing through a
@@ -140,6 +148,8 @@ pub struct LiveEvents {
     organizations: Vec<AdoClient>,
     excluded_tags: Arc<[String]>,
     sink: Arc<dyn EntitySink>,
+    /// The spec files a push is read for (Port's defaults unless the mapping sets them).
+    gitops: Option<GitOps>,
 }
 
 impl std::fmt::Debug for LiveEvents {
@@ -177,6 +187,7 @@ impl LiveEvents {
             .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
             .collect::<Result<_, _>>()?;
         Ok(Self {
+            gitops: GitOps::new(&mapping.spec_files),
             mapping: Arc::new(mapping),
             plans,
             organizations,
@@ -249,8 +260,12 @@ impl LiveEvents {
         report.organization = Some(client.organization().name().to_owned());
         let org = OrgScope::new(client.clone(), Arc::clone(&self.excluded_tags));
         let kinds: BTreeSet<Kind> = self.plans.iter().map(KindRequest::kind).collect();
+        let mut gitops = None;
         if let Some((project, push)) = envelope.push()? {
             keys.extend(push::pushed_paths(&org, &project, &push, &kinds).await?);
+            if let (Some(spec), Some(side)) = (&self.gitops, self.sink.gitops()) {
+                gitops = spec.push(&org, &project, &push).await?.map(|c| (c, side));
+            }
         }
         // Keys of kinds the mapping lacks (a build's test runs...) are left out; an event
         // naming no mapped kind at all says so.
@@ -267,9 +282,17 @@ impl LiveEvents {
         for key in &keys {
             self.collect(&org, key, &mut work, &mut report).await?;
         }
-        self.upsert(&work.upserts, &mut report).await?;
-        self.delete(work.candidates, &work.upserts, &mut report)
+        let sink = self.sink.as_ref();
+        self.upsert(sink, &work.upserts, &mut report).await?;
+        self.delete(sink, work.candidates, &work.upserts, &mut report)
             .await?;
+        if let Some((change, side)) = gitops {
+            report.invalid.extend(change.invalid);
+            report.ignored.extend(change.kept);
+            self.upsert(side, &change.upserts, &mut report).await?;
+            self.delete(side, change.candidates, &change.upserts, &mut report)
+                .await?;
+        }
         tracing::info!(
             event = %report.event_type,
             upserted = report.upserted.len(),
@@ -299,6 +322,7 @@ impl LiveEvents {
                 Lookup::Renamed { current, former } => {
                     vec![(vec![former], true), (vec![current], false)]
                 }
+                Lookup::Relisted { found, gone } => vec![(gone, true), (found, false)],
                 Lookup::Gone(removed) if removed.is_empty() => {
                     report.ignored.push(format!(
                         "resources[{position}] ({kind}): the item no longer exists"
@@ -350,7 +374,12 @@ impl LiveEvents {
         .map_err(|error| LiveError::Mapping(error.to_string()))?
     }
 
-    async fn upsert(&self, entities: &[Entity], report: &mut LiveReport) -> Result<(), LiveError> {
+    async fn upsert(
+        &self,
+        sink: &dyn EntitySink,
+        entities: &[Entity],
+        report: &mut LiveReport,
+    ) -> Result<(), LiveError> {
         if entities.is_empty() {
             return Ok(());
         }
@@ -359,8 +388,8 @@ impl LiveEvents {
             merge: settings.enable_merge_entity,
             create_missing_related_entities: settings.create_missing_related_entities,
         };
-        let outcomes = self.sink.write(entities, &options).await?;
-        self.sink.flush().await?;
+        let outcomes = sink.write(entities, &options).await?;
+        sink.flush().await?;
         for (entity, outcome) in entities.iter().zip(outcomes) {
             let Some(mut written) = EntityRef::of(entity) else {
                 continue;
@@ -388,6 +417,7 @@ impl LiveEvents {
     /// Deletes the candidates the event does not upsert, when the sink deletes.
     async fn delete(
         &self,
+        sink: &dyn EntitySink,
         candidates: Vec<Entity>,
         upserts: &[Entity],
         report: &mut LiveReport,
@@ -402,7 +432,7 @@ impl LiveEvents {
         if doomed.is_empty() {
             return Ok(());
         }
-        let Some(store) = self.sink.store() else {
+        let Some(store) = sink.store() else {
             report.ignored.push(format!(
                 "the sink does not delete: {} entities kept",
                 doomed.len()

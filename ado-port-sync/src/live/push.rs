@@ -15,8 +15,9 @@ pub(super) const PATH_KINDS: [Kind; 3] = [Kind::File, Kind::Folder, Kind::Wiki];
 
 /// The keys of the files, folders and wikis of `kinds` that `push` touches on each branch it
 /// moved (deleted branches aside): every path changed by any of its commits (the old path of
-/// a rename included), each folder holding one, and the wikis published from the repository.
-/// Nothing when the repository or its project is gone, unknown or excluded.
+/// a rename included), each folder holding one, and the wikis published from the repository
+/// (with the commit each moved branch had before the push, so that pages gone since are
+/// found). Nothing when the repository or its project is gone, unknown or excluded.
 pub(super) async fn pushed_paths(
     org: &OrgScope,
     project: &str,
@@ -47,8 +48,17 @@ pub(super) async fn pushed_paths(
     let repo = Arc::new(repo_entry(read.item, read.raw, &project.id));
     let mut keys = Vec::new();
     if kinds.contains(&Kind::Wiki) {
+        let before = push
+            .ref_updates
+            .iter()
+            .filter(|update| !update.is_deletion())
+            .filter_map(|update| {
+                Some((update.branch()?.to_owned(), update.old_commit()?.to_owned()))
+            })
+            .collect();
         keys.push(ItemKey::Wiki {
             repo: Arc::clone(&repo),
+            before,
         });
     }
     if !kinds.contains(&Kind::File) && !kinds.contains(&Kind::Folder) {

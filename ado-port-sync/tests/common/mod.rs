@@ -164,13 +164,19 @@ pub fn find<'a>(entities: &'a [Value], blueprint: &str, identifier: &str) -> &'a
     }
 }
 
+/// The `$datasource` of entities the mock Port's client writes as GitOps.
+pub const GITOPS_DATASOURCE: &str = "port-ocean/azure-devops/1.0.0/ado-test/gitops";
+
 /// What the mock Port holds and was asked.
 #[derive(Default)]
 pub struct PortState {
-    /// Every entity upserted, in order.
+    /// Every entity upserted by the exporter, in order.
     pub upserted: Mutex<Vec<Value>>,
+    /// Every entity upserted as GitOps (the `gitops` User-Agent), in order.
+    pub gitops_upserted: Mutex<Vec<Value>>,
     /// What Port holds of this integration, as the datasource listing returns it: upserts
-    /// stamp `updatedAt` on stored entities, deletions remove them.
+    /// stamp `updatedAt` (and `$datasource`) on stored entities, deletions remove them. An
+    /// entity without `$datasource` is the exporter's.
     pub stored: Mutex<Vec<Value>>,
     /// Every (blueprint, identifier) deleted.
     pub deleted: Mutex<BTreeSet<(String, String)>>,
@@ -222,6 +228,7 @@ impl PortState {
     /// Forgets what was upserted and deleted (keeps the listing).
     pub fn clear_requests(&self) {
         self.upserted.lock().expect("lock").clear();
+        self.gitops_upserted.lock().expect("lock").clear();
         self.deleted.lock().expect("lock").clear();
     }
 
@@ -234,6 +241,21 @@ impl PortState {
     pub fn upserted(&self) -> Vec<Value> {
         self.upserted.lock().expect("lock").clone()
     }
+
+    /// Entities upserted as GitOps.
+    pub fn gitops_upserted(&self) -> Vec<Value> {
+        self.gitops_upserted.lock().expect("lock").clone()
+    }
+}
+
+/// The `$datasource` Port stamps from a request's User-Agent.
+fn datasource(request: &Request) -> String {
+    request
+        .headers
+        .get("user-agent")
+        .and_then(|agent| agent.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 struct Upserts(Arc<PortState>);
@@ -248,14 +270,24 @@ impl Respond for Upserts {
             .map(|(index, e)| json!({"identifier": e["identifier"], "index": index, "created": true}))
             .collect();
         let now = jiff::Timestamp::now().to_string();
+        let datasource = datasource(request);
+        let gitops = datasource.ends_with("/gitops");
         for stored in self.0.stored.lock().expect("lock").iter_mut() {
             if entities.iter().any(|e| {
                 e["blueprint"] == stored["blueprint"] && e["identifier"] == stored["identifier"]
             }) {
                 stored["updatedAt"] = json!(now);
+                if gitops {
+                    stored["$datasource"] = json!(datasource);
+                }
             }
         }
-        self.0.upserted.lock().expect("lock").extend(entities);
+        let upserted = if gitops {
+            &self.0.gitops_upserted
+        } else {
+            &self.0.upserted
+        };
+        upserted.lock().expect("lock").extend(entities);
         ResponseTemplate::new(207)
             .set_body_json(json!({"ok": true, "entities": answered, "errors": []}))
     }
@@ -264,9 +296,17 @@ impl Respond for Upserts {
 struct Listing(Arc<PortState>);
 
 impl Respond for Listing {
-    /// With `before`, only entities last updated before it, as Port filters them.
+    /// Entities of the datasource asked for (the exporter's when they carry none); with
+    /// `before`, only those last updated before it, as Port filters them.
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&request.body).expect("json body");
+        let suffix = body["datasource_suffix"].as_str().unwrap_or_default();
+        let of_datasource = |e: &Value| {
+            e["$datasource"]
+                .as_str()
+                .unwrap_or("port-ocean/azure-devops/1.0.0/ado-test/exporter")
+                .ends_with(suffix)
+        };
         let before = body["before"]
             .as_str()
             .map(|b| b.parse::<jiff::Timestamp>().expect("ISO time"));
@@ -281,6 +321,7 @@ impl Respond for Listing {
             .lock()
             .expect("lock")
             .iter()
+            .filter(|e| of_datasource(e))
             .filter(|e| match (before, updated(e)) {
                 (Some(before), Some(updated)) => updated < before,
                 _ => true,
@@ -319,6 +360,26 @@ impl Respond for Deletes {
                 && ids.iter().any(|id| e["identifier"] == id.as_str()))
         });
         ResponseTemplate::new(200).set_body_json(json!({"ok": true, "deletedEntities": ids}))
+    }
+}
+
+/// `DELETE /v1/blueprints/{blueprint}/entities/{identifier}`, as live events delete.
+struct Delete(Arc<PortState>);
+
+impl Respond for Delete {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        // The tests' identifiers need no percent-decoding.
+        let segments: Vec<&str> = request.url.path().split('/').collect();
+        let (blueprint, identifier) = (segments[3].to_owned(), segments[5].to_owned());
+        self.0.stored.lock().expect("lock").retain(|e| {
+            !(e["blueprint"] == blueprint.as_str() && e["identifier"] == identifier.as_str())
+        });
+        self.0
+            .deleted
+            .lock()
+            .expect("lock")
+            .insert((blueprint, identifier));
+        ResponseTemplate::new(200).set_body_json(json!({"ok": true}))
     }
 }
 
@@ -390,6 +451,11 @@ pub async fn mock_port(server: &MockServer) -> (PortClient, Arc<PortState>) {
     Mock::given(method("POST"))
         .and(path_regex(r"^/v1/blueprints/[^/]+/bulk/entities/delete$"))
         .respond_with(Deletes(Arc::clone(&state)))
+        .mount(server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path_regex(r"^/v1/blueprints/[^/]+/entities/[^/]+$"))
+        .respond_with(Delete(Arc::clone(&state)))
         .mount(server)
         .await;
     Mock::given(method("PATCH"))

@@ -171,14 +171,15 @@ async fn work(
         })
         .await;
         match result {
-            Ok(report) if report.rejected.is_empty() => {
+            Ok(report) if report.rejected.is_empty() && report.invalid.is_empty() => {
                 metrics.event(event_type, EventStep::Applied);
             }
             Ok(report) => {
                 tracing::error!(
                     event = event_type,
                     rejected = ?report.rejected,
-                    "Port rejected entities of a webhook event"
+                    invalid = ?report.invalid,
+                    "entities of a webhook event were not written: Port rejected them or their spec file is invalid"
                 );
                 metrics.event(event_type, EventStep::Failed);
             }

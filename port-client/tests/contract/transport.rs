@@ -2,9 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use port_client::{Entity, Error, ResyncState, ResyncStatus, RetryPolicy, UpsertOptions};
+use futures::TryStreamExt;
+use port_client::{
+    Datasource, Entity, Error, ResyncState, ResyncStatus, RetryPolicy, UpsertOptions,
+};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{self, USER_AGENT};
@@ -125,8 +128,8 @@ async fn the_resync_state_survives_a_failed_patch() {
         .expect("reported after two 503s");
 }
 
-#[tokio::test]
-async fn every_request_carries_the_integration_user_agent() {
+/// A mock Port taking a token request and single upserts of `azureDevopsProject` entities.
+async fn taking_single_upserts() -> wiremock::MockServer {
     let server = common::server().await;
     common::mount_token(&server, 1).await;
     Mock::given(method("POST"))
@@ -134,6 +137,12 @@ async fn every_request_carries_the_integration_user_agent() {
         .respond_with(single_upsert_ok())
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn every_request_carries_the_integration_user_agent() {
+    let server = taking_single_upserts().await;
     Mock::given(method("DELETE"))
         .and(path("/v1/blueprints/azureDevopsProject/entities/p1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
@@ -164,6 +173,65 @@ async fn every_request_carries_the_integration_user_agent() {
             request.url
         );
     }
+}
+
+#[tokio::test]
+async fn a_gitops_client_writes_and_lists_as_the_gitops_datasource() {
+    let server = taking_single_upserts().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/blueprints/entities/datasource-entities"))
+        .and(body_partial_json(json!({
+            "datasource_prefix": "port-ocean/azure-devops/",
+            "datasource_suffix": "/ado-test/gitops",
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "entities": [{"identifier": "svc", "blueprint": "service"}],
+            "next": null,
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let port = common::client(&server).with_datasource(Datasource::Gitops);
+    port.upsert_entity(
+        &Entity::new("azureDevopsProject", "p1"),
+        &UpsertOptions::default(),
+    )
+    .await
+    .expect("upsert");
+    let listed: Vec<Entity> = port
+        .datasource_entities(None)
+        .try_collect()
+        .await
+        .expect("listing");
+    assert_eq!(listed, [Entity::new("service", "svc")]);
+    let received = server.received_requests().await.expect("recording on");
+    let agents: Vec<(String, Option<&str>)> = received
+        .iter()
+        .map(|request| {
+            (
+                request.url.path().to_owned(),
+                request
+                    .headers
+                    .get("user-agent")
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+        .collect();
+    let gitops = Some("port-ocean/azure-devops/1.2.3/ado-test/gitops");
+    assert_eq!(
+        agents,
+        [
+            ("/v1/auth/access_token".to_owned(), Some(USER_AGENT)),
+            (
+                "/v1/blueprints/azureDevopsProject/entities".to_owned(),
+                gitops
+            ),
+            (
+                "/v1/blueprints/entities/datasource-entities".to_owned(),
+                gitops
+            ),
+        ]
+    );
 }
 
 #[tokio::test]
