@@ -1,5 +1,6 @@
 //! The client entry point and its builder.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::counting::{HostRequests, Tally};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::organization::Organization;
@@ -61,6 +63,7 @@ pub(crate) struct ClientInner {
     pub(crate) paused_until: Mutex<Option<Instant>>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) request_timeout: Duration,
+    pub(crate) tally: Tally,
 }
 
 impl AdoClient {
@@ -91,6 +94,12 @@ impl AdoClient {
     #[must_use]
     pub fn profile(&self) -> ApiProfile {
         self.inner.profile
+    }
+
+    /// The requests this client (and its clones) sent so far, by host.
+    #[must_use]
+    pub fn requests_by_host(&self) -> BTreeMap<String, HostRequests> {
+        self.inner.tally.snapshot()
     }
 }
 
@@ -225,6 +234,7 @@ impl AdoClientBuilder {
                 paused_until: Mutex::new(None),
                 user_agent,
                 request_timeout: self.request_timeout,
+                tally: Tally::default(),
             }),
         })
     }

@@ -1,8 +1,10 @@
-//! Counting the requests a piece of work sends, for reports of what a sync cost.
+//! Counting requests: those a piece of work sends, for reports of what a sync cost, and those
+//! a client sent to each host, for metrics.
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 tokio::task_local! {
     static COUNTER: Arc<Counter>;
@@ -28,7 +30,7 @@ pub async fn count_requests<F: Future>(work: F) -> (F::Output, u64) {
 }
 
 /// Counts one request in the enclosing scopes, if any.
-pub(crate) fn note_request() {
+fn note_request() {
     let _ = COUNTER.try_with(|counter| {
         let mut scope = Some(counter);
         while let Some(counter) = scope {
@@ -36,6 +38,41 @@ pub(crate) fn note_request() {
             scope = counter.outer.as_ref();
         }
     });
+}
+
+/// The requests a client sent to one host since it was built (shared by its clones).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostRequests {
+    /// Requests sent, each attempt counted.
+    pub requests: u64,
+    /// Of those, attempts after the first of a call: retries.
+    pub retries: u64,
+}
+
+/// [`HostRequests`] per host.
+#[derive(Default)]
+pub(crate) struct Tally(Mutex<BTreeMap<String, HostRequests>>);
+
+impl Tally {
+    /// Counts one attempt sent to `host`; a retry when `attempt` is not the first.
+    pub(crate) fn sent(&self, host: &str, attempt: u32) {
+        note_request();
+        let mut hosts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let counts = match hosts.get_mut(host) {
+            Some(counts) => counts,
+            None => hosts.entry(host.to_owned()).or_default(),
+        };
+        counts.requests += 1;
+        counts.retries += u64::from(attempt > 1);
+    }
+
+    /// The counts so far, by host.
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, HostRequests> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 #[cfg(test)]
@@ -56,5 +93,22 @@ mod tests {
         })
         .await;
         assert_eq!((inner, outer), (2, 3));
+    }
+
+    #[test]
+    fn a_tally_counts_requests_and_retries_per_host() {
+        let tally = Tally::default();
+        tally.sent("dev.azure.com", 1);
+        tally.sent("dev.azure.com", 2);
+        tally.sent("vsrm.dev.azure.com", 1);
+        let counts = tally.snapshot();
+        assert_eq!(
+            counts["dev.azure.com"],
+            HostRequests {
+                requests: 2,
+                retries: 1
+            }
+        );
+        assert_eq!(counts["vsrm.dev.azure.com"].retries, 0);
     }
 }

@@ -63,7 +63,7 @@ pub use crate::client::{
     AdoClient, AdoClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_REQUEST_TIMEOUT,
 };
-pub use crate::counting::count_requests;
+pub use crate::counting::{HostRequests, count_requests};
 pub use crate::credential::{Credential, CredentialKind};
 #[cfg(feature = "service-principal")]
 pub use crate::credential::{ServicePrincipal, ServicePrincipalBuilder};

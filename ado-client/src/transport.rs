@@ -234,7 +234,7 @@ impl ClientInner {
             .credential
             .authorization(self.organization.name())
             .await?;
-        crate::counting::note_request();
+        self.tally.sent(url.host_str().unwrap_or_default(), attempt);
         let span = tracing::debug_span!(
             "ado_request",
             http.method = %request.verb().method(),

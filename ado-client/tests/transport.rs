@@ -50,11 +50,16 @@ async fn server_errors_are_retried_up_to_max_attempts() {
         .expect(3)
         .mount(&server)
         .await;
-    let error = cloud_client(&server)
-        .all_repositories()
-        .try_collect::<Vec<_>>()
-        .await
-        .expect_err("503 every time");
+    let client = cloud_client(&server);
+    let (listed, counted) =
+        ado_client::count_requests(client.all_repositories().try_collect::<Vec<_>>()).await;
+    let error = listed.expect_err("503 every time");
+    // Every attempt counts, in the work's scope and for the host.
+    assert_eq!(counted, 3);
+    let host = url::Url::parse(&server.uri()).expect("url");
+    let by_host = client.requests_by_host();
+    let counts = &by_host[host.host_str().expect("host")];
+    assert_eq!((counts.requests, counts.retries), (3, 2));
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert!(error.is_retryable());
     assert_eq!(error.organization(), Some("fabrikam"));

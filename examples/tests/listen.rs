@@ -590,6 +590,21 @@ async fn health_readiness_and_the_resync_at_start_are_reported() {
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
     }
+    // Both stand-ins are on 127.0.0.1: what Azure DevOps and Port received, with no retry.
+    let received = ado.received_requests().await.unwrap_or_default().len()
+        + port.received_requests().await.unwrap_or_default().len();
+    let sent = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}{{host=\"127.0.0.1\"}} ")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let requests = sent("ado_port_upstream_requests_total").expect("counted");
+    assert!(
+        requests > 0 && requests <= received,
+        "{requests} of {received}"
+    );
+    assert_eq!(sent("ado_port_upstream_retries_total"), Some(0));
     let (status, body) = get(address, "/readyz").await;
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
     assert_eq!(common::states(&port).await, ["running", "completed"]);

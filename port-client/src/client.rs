@@ -11,7 +11,7 @@ use crate::auth::{Credentials, TokenCache};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::search::SearchQuery;
-use crate::transport::{ApiRequest, ApiResponse, Transport};
+use crate::transport::{ApiRequest, ApiResponse, RequestCounts, Transport};
 
 /// Integration type sent in the User-Agent unless configured otherwise.
 pub const DEFAULT_INTEGRATION_TYPE: &str = "azure-devops";
@@ -210,6 +210,12 @@ impl PortClient {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.inner.transport.base_url().as_str()
+    }
+
+    /// The requests this client (and its clones) sent to Port so far.
+    #[must_use]
+    pub fn request_counts(&self) -> RequestCounts {
+        self.inner.transport.request_counts()
     }
 
     pub(crate) fn max_in_flight(&self) -> usize {

@@ -53,3 +53,4 @@ pub use error::{ApiError, Error, Result, Unreachable};
 pub use integration::{ResyncState, ResyncStatus};
 pub use retry::RetryPolicy;
 pub use search::{Combinator, SearchOptions, SearchQuery};
+pub use transport::RequestCounts;

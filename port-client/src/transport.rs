@@ -1,5 +1,6 @@
 //! Sending one API call: URL building, auth header, concurrency bound, pacing and retries.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -84,6 +85,17 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     in_flight: Semaphore,
     paused_until: Mutex<Option<Instant>>,
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// The requests a client (and its clones) sent to Port so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    /// Requests sent, each attempt counted (token requests included).
+    pub requests: u64,
+    /// Of those, attempts after the first of a call: retries.
+    pub retries: u64,
 }
 
 impl Transport {
@@ -104,7 +116,17 @@ impl Transport {
             retry,
             in_flight: Semaphore::new(max_in_flight.max(1)),
             paused_until: Mutex::new(None),
+            requests: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
         })
+    }
+
+    /// The requests sent so far.
+    pub(crate) fn request_counts(&self) -> RequestCounts {
+        RequestCounts {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
     }
 
     /// The base URL requests are sent to.
@@ -155,6 +177,10 @@ impl Transport {
             };
             let budget_left = retries + 1 < self.retry.max_attempts();
             let can_retry = request.retryable && budget_left;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if retries > 0 {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+            }
             let delay = match self.send_once(request, authorization.clone()).await {
                 Err(err) => {
                     let failure = Failure::of(&err);

@@ -1,10 +1,12 @@
 //! What the server counts, its readiness, and both as `/metrics` (Prometheus text format) and
 //! `/readyz`.
 
+use ado_client::{AdoClient, HostRequests};
 use ado_port_sync::{KindStatus, ResyncOutcome, ResyncReport};
+use port_client::PortClient;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Event types counted under their own label; further ones count as `other`, so a sender
@@ -15,6 +17,41 @@ const MAX_EVENT_TYPES: usize = 64;
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    upstream: OnceLock<Upstream>,
+}
+
+/// The clients whose requests to Azure DevOps and Port the metrics count, by host.
+pub struct Upstream {
+    /// One client per organization.
+    pub ado: Vec<AdoClient>,
+    /// Port.
+    pub port: PortClient,
+}
+
+impl Upstream {
+    /// Requests and retries per host, over every client.
+    fn by_host(&self) -> BTreeMap<String, HostRequests> {
+        let mut hosts: BTreeMap<String, HostRequests> = BTreeMap::new();
+        let port = self.port.request_counts();
+        let port_host = url::Url::parse(self.port.base_url())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let port = (
+            port_host,
+            HostRequests {
+                requests: port.requests,
+                retries: port.retries,
+            },
+        );
+        let ado = self.ado.iter().flat_map(AdoClient::requests_by_host);
+        for (host, counts) in ado.chain([port]) {
+            let total = hosts.entry(host).or_default();
+            total.requests += counts.requests;
+            total.retries += counts.retries;
+        }
+        hosts
+    }
 }
 
 #[derive(Default)]
@@ -85,6 +122,12 @@ impl Metrics {
     /// Counts one answered request of `route` (`webhook`, `healthz`...).
     pub fn request(&self, route: &'static str, status: u16) {
         self.with(|inner| *inner.requests.entry((route, status)).or_default() += 1);
+    }
+
+    /// Counts the requests of `upstream`'s clients in the metrics (once; later calls are
+    /// ignored).
+    pub fn count_upstream(&self, upstream: Upstream) {
+        let _ = self.upstream.set(upstream);
     }
 
     /// A resync started.
@@ -195,6 +238,9 @@ impl Metrics {
                 render_last(&mut out, last);
             }
         });
+        if let Some(upstream) = self.upstream.get() {
+            render_upstream(&mut out, &upstream.by_host());
+        }
         out
     }
 
@@ -205,6 +251,26 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut inner);
+    }
+}
+
+fn render_upstream(out: &mut String, hosts: &BTreeMap<String, HostRequests>) {
+    let counters = [
+        (
+            "ado_port_upstream_requests_total",
+            "Requests sent to Azure DevOps and Port, by host (each attempt counted).",
+        ),
+        (
+            "ado_port_upstream_retries_total",
+            "Of those, retries after a transient failure or a rate limit, by host.",
+        ),
+    ];
+    for (position, (name, help)) in counters.into_iter().enumerate() {
+        header(out, name, "counter", help);
+        for (host, counts) in hosts {
+            let value = [counts.requests, counts.retries][position];
+            sample(out, name, &[("host", host)], value);
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{LiveEvents, PortSink, Settings, WebhookTarget, ensure_subscriptions};
-use metrics::Metrics;
+use metrics::{Metrics, Upstream};
 use queue::{Queue, Retry};
 use routes::App;
 use std::net::SocketAddr;
@@ -99,6 +99,10 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
     let address = listener.local_addr()?;
 
     let metrics = Arc::new(Metrics::default());
+    metrics.count_upstream(Upstream {
+        ado: organizations.clone(),
+        port: port.clone(),
+    });
     let (queue, workers) = Queue::start(
         Arc::new(live),
         Arc::clone(&metrics),

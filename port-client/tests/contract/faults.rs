@@ -88,6 +88,14 @@ async fn a_burst_of_5xx_is_retried_until_it_passes() {
         .build()
         .expect("client");
     assert_upserts_one(&port).await;
+    // The token request, then the upsert's five attempts: four of them retries.
+    assert_eq!(
+        port.request_counts(),
+        port_client::RequestCounts {
+            requests: 6,
+            retries: 4
+        }
+    );
 }
 
 #[tokio::test]
