@@ -15,6 +15,8 @@ use std::time::Instant;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+// Shared with `resync_throughput`, which alone asks its stand-ins for counts between runs.
+#[allow(dead_code)]
 #[path = "support/mod.rs"]
 mod support;
 use support::{StandIn, rss_mib};
@@ -124,7 +126,8 @@ async fn serve() {
         .await;
 
     println!("{}", server.uri());
-    support::stdin_closed().await;
+    // Serves until the measuring process is done; it asks nothing.
+    support::answer_until_closed(|_| String::new()).await;
 }
 
 /// Resyncs the organization at `uri` and prints the figures.

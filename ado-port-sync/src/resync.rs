@@ -73,6 +73,9 @@ pub struct Resync {
     cancel: CancelHandle,
     cursors: Option<Arc<dyn CursorStore>>,
     incremental: bool,
+    /// In an incremental resync, whether resources whose kind cannot list its changes are
+    /// left out rather than listed fully.
+    changed_kinds_only: bool,
     /// The spec files a full resync reads, when the mapping sets `specPath`.
     gitops: Option<GitOps>,
 }
@@ -118,6 +121,7 @@ impl Resync {
             org_concurrency: DEFAULT_ORG_CONCURRENCY,
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
             skip_unchanged: true,
+            changed_kinds_only: false,
             progress: None,
             cancel: CancelHandle::new(),
             cursors: None,
@@ -170,6 +174,15 @@ impl Resync {
     pub fn incremental(mut self, store: Arc<dyn CursorStore>) -> Self {
         self.cursors = Some(store);
         self.incremental = true;
+        self
+    }
+
+    /// In an [incremental](Self::incremental) resync, leaves out the resources whose kind
+    /// cannot [list its changes](crate::Kind::lists_changes) instead of listing them fully
+    /// (default false): they have no report, and keep their cursors.
+    #[must_use]
+    pub fn changed_kinds_only(mut self, only: bool) -> Self {
+        self.changed_kinds_only = only;
         self
     }
 
@@ -480,7 +493,10 @@ impl Resync {
                 for &earlier in &self.waits_for[position] {
                     done[earlier].wait().await;
                 }
-                let outcome = if self.cancel.is_cancelled() || shared.stop.is_stopped() {
+                let left_out =
+                    self.incremental && self.changed_kinds_only && !plan.kind().lists_changes();
+                let outcome = if left_out || self.cancel.is_cancelled() || shared.stop.is_stopped()
+                {
                     None
                 } else {
                     let writer = Writer {

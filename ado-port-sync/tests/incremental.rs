@@ -265,6 +265,40 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
 }
 
 #[tokio::test]
+async fn changed_kinds_only_leaves_out_the_kinds_that_cannot_list_changes() {
+    let sample = sample().await;
+    let file = state_file("changed-only");
+    let old = at("2026-11-30T10:00:00Z");
+    let store = Arc::new(FileCursors::new(&file));
+    store
+        .save(&cursors(&[(0, "build", old), (1, "project", old)]))
+        .await
+        .expect("saved");
+    let since = old.saturating_sub(CURSOR_OVERLAP).expect("in range");
+    mount_changed_builds(&sample.ado, since, json!([{"id": 11}]), json!([])).await;
+
+    let report = sample
+        .resync()
+        .incremental(store.clone())
+        .changed_kinds_only(true)
+        .run(&sample.sink)
+        .await;
+
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    let kinds: Vec<&str> = report.kinds.iter().map(|k| k.kind.as_str()).collect();
+    assert_eq!(kinds, ["build"]);
+    assert_eq!(identifiers(&sample.state.upserted(), "build"), ["11"]);
+    assert!(identifiers(&sample.state.upserted(), "project").is_empty());
+    // The project resource was not listed: its cursor stays.
+    let started = at(&report.started_at);
+    assert_eq!(
+        times(&FileCursors::new(&file).load().await.expect("loads")),
+        times(&cursors(&[(0, "build", started), (1, "project", old)]))
+    );
+    std::fs::remove_file(&file).expect("cleanup");
+}
+
+#[tokio::test]
 async fn an_incremental_run_deletes_nothing() {
     let sample = sample().await;
     let state = &sample.state;

@@ -34,6 +34,10 @@ pub struct SyncArgs {
     /// Security alerts; other kinds fully) and delete nothing.
     #[arg(long)]
     incremental: bool,
+    /// With --incremental, leave out the kinds that cannot list only their changes instead
+    /// of listing them fully.
+    #[arg(long, requires = "incremental")]
+    changed_kinds_only: bool,
     /// Where the cursors of the resyncs are kept: a JSON file, or `port` for the
     /// integration's state in Port. Saved after each resync when given; an incremental
     /// resync into Port without it uses ado-port-state.json.
@@ -50,7 +54,17 @@ const PORT_STATE: &str = "port";
 /// Where a resync keeps its cursors, and whether it lists only the changes since them.
 struct CursorPlan {
     location: StateLocation,
-    incremental: bool,
+    listing: Listing,
+}
+
+/// What a resync keeping cursors lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Everything; the cursors are only saved.
+    Full,
+    /// The changes since the cursors; the kinds that cannot list their changes fully, or not
+    /// at all with `changed_kinds_only`.
+    Changes { changed_kinds_only: bool },
 }
 
 /// Where cursors are kept.
@@ -74,10 +88,14 @@ impl SyncArgs {
             }
             (None, false, _) => return Ok(None),
         };
-        Ok(Some(CursorPlan {
-            location,
-            incremental: self.incremental,
-        }))
+        let listing = if self.incremental {
+            Listing::Changes {
+                changed_kinds_only: self.changed_kinds_only,
+            }
+        } else {
+            Listing::Full
+        };
+        Ok(Some(CursorPlan { location, listing }))
     }
 }
 
@@ -110,7 +128,7 @@ impl CursorPlan {
         };
         Ok(KeptCursors {
             store,
-            incremental: self.incremental,
+            listing: self.listing,
         })
     }
 }
@@ -119,8 +137,8 @@ impl CursorPlan {
 pub struct KeptCursors {
     /// The store.
     pub store: Arc<dyn CursorStore>,
-    /// Whether the resync is incremental (else it only saves cursors).
-    pub incremental: bool,
+    /// What the resync lists.
+    pub listing: Listing,
 }
 
 pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
@@ -188,9 +206,14 @@ pub async fn resync(
     resync = match cursors {
         Some(KeptCursors {
             store,
-            incremental: true,
-        }) => resync.incremental(store),
-        Some(KeptCursors { store, .. }) => resync.save_cursors(store),
+            listing: Listing::Changes { changed_kinds_only },
+        }) => resync
+            .incremental(store)
+            .changed_kinds_only(changed_kinds_only),
+        Some(KeptCursors {
+            store,
+            listing: Listing::Full,
+        }) => resync.save_cursors(store),
         None => resync,
     };
     let cancel = resync.cancel_handle();

@@ -1,10 +1,12 @@
 //! The stand-in Azure DevOps: serves the generated organization, paging each list as the
-//! service does, and counts the requests per endpoint.
+//! service does and filtering by time where the service does (builds, pull requests, release
+//! deployments), and counts the requests per endpoint.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
@@ -25,6 +27,52 @@ pub struct AzureDevOps {
     pub stats: Arc<Stats>,
     /// Faults answered instead of some requests (still counted).
     pub faults: Faults,
+    /// Builds that changed after the organization was generated.
+    pub changes: Changes,
+}
+
+/// The first `count` builds, round robin over the projects, queued a minute before `at` and
+/// finished at `at` (the stand-in's start): changes a resync started later lists again when
+/// it lists changes since its previous run.
+#[derive(Debug, Clone, Copy)]
+pub struct Changes {
+    /// How many builds changed.
+    pub count: usize,
+    /// When they finished.
+    pub at: Timestamp,
+}
+
+impl Changes {
+    /// Project `p`'s builds, the changed ones with their new times.
+    fn builds(&self, org: &Org, p: usize) -> Vec<Value> {
+        let mut builds = org::builds(p);
+        let queued = self.at - jiff::SignedDuration::from_mins(1);
+        for (b, build) in builds.iter_mut().enumerate() {
+            if b * org.projects + p < self.count {
+                build["queueTime"] = json!(queued.to_string());
+                build["startTime"] = json!(queued.to_string());
+                build["finishTime"] = json!(self.at.to_string());
+            }
+        }
+        builds
+    }
+}
+
+/// Keeps the items whose `field` is at or after the time in query parameter `since`, when the
+/// query has it.
+fn changed_since(items: Vec<Value>, field: &str, since: Option<&String>) -> Vec<Value> {
+    let Some(since) = since.and_then(|since| since.parse::<Timestamp>().ok()) else {
+        return items;
+    };
+    items
+        .into_iter()
+        .filter(|item| {
+            item[field]
+                .as_str()
+                .and_then(|time| time.parse::<Timestamp>().ok())
+                .is_some_and(|time| time >= since)
+        })
+        .collect()
 }
 
 impl Respond for AzureDevOps {
@@ -68,7 +116,21 @@ impl AzureDevOps {
                 let p = org.project(project).filter(|p| *team == org::team_id(*p))?;
                 (Endpoint::TeamMembers, org::team_members(p))
             }
-            [project, "_apis", path @ ..] => project_route(org.project(project)?, path, query)?,
+            [project, "_apis", path @ ..] => {
+                let p = org.project(project)?;
+                match path {
+                    ["build", "builds"] => {
+                        let order = match query.get("queryOrder").map(String::as_str) {
+                            Some("finishTimeDescending" | "finishTimeAscending") => "finishTime",
+                            _ => "queueTime",
+                        };
+                        let builds = self.changes.builds(org, p);
+                        let builds = changed_since(builds, order, query.get("minTime"));
+                        (Endpoint::Builds, builds)
+                    }
+                    _ => project_route(p, path, query)?,
+                }
+            }
             _ => return None,
         })
     }
@@ -90,11 +152,30 @@ fn project_route(p: usize, path: &[&str], query: &Query) -> Option<(Endpoint, Ve
             org::policies(p, repository("repositoryId")?),
         ),
         ["git", "pullrequests"] => {
-            let r = repository("searchCriteria.repositoryId")?;
             let status = query.get("searchCriteria.status")?;
-            (Endpoint::PullRequests, org::pull_requests(p, r, status))
+            // Without a repository: those of the whole project.
+            let pull_requests = match query.get("searchCriteria.repositoryId") {
+                Some(_) => {
+                    org::pull_requests(p, repository("searchCriteria.repositoryId")?, status)
+                }
+                None => (0..org::REPOSITORIES)
+                    .flat_map(|r| org::pull_requests(p, r, status))
+                    .collect(),
+            };
+            let closed = query
+                .get("searchCriteria.queryTimeRangeType")
+                .map(String::as_str);
+            let field = if closed == Some("closed") {
+                "closedDate"
+            } else {
+                "creationDate"
+            };
+            let since = query.get("searchCriteria.minTime");
+            (
+                Endpoint::PullRequests,
+                changed_since(pull_requests, field, since),
+            )
         }
-        ["build", "builds"] => (Endpoint::Builds, org::builds(p)),
         ["build", "builds", id, "timeline"] => {
             let id = number(id).filter(|id| org::has_build(p, *id))?;
             (Endpoint::Timeline, org::timeline(id))
@@ -103,6 +184,13 @@ fn project_route(p: usize, path: &[&str], query: &Query) -> Option<(Endpoint, Ve
         ["pipelines", id, "runs"] => {
             let id = number(id).filter(|id| org::has_pipeline(p, *id))?;
             (Endpoint::PipelineRuns, org::pipeline_runs(id))
+        }
+        ["pipelines", id, "runs", run] => {
+            let id = number(id).filter(|id| org::has_pipeline(p, *id))?;
+            (
+                Endpoint::PipelineRun,
+                vec![org::pipeline_run(id, number(run)?)],
+            )
         }
         ["distributedtask", "environments"] => (Endpoint::Environments, org::environments(p)),
         [
@@ -114,7 +202,14 @@ fn project_route(p: usize, path: &[&str], query: &Query) -> Option<(Endpoint, Ve
             let id = number(id).filter(|id| org::has_environment(p, *id))?;
             (Endpoint::DeploymentRecords, org::deployment_records(id))
         }
-        ["release", "deployments"] => (Endpoint::ReleaseDeployments, org::release_deployments(p)),
+        ["release", "deployments"] => {
+            let deployments = org::release_deployments(p);
+            let since = query.get("minModifiedTime");
+            (
+                Endpoint::ReleaseDeployments,
+                changed_since(deployments, "completedOn", since),
+            )
+        }
         _ => return None,
     })
 }

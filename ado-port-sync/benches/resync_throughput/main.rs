@@ -2,16 +2,20 @@
 //! simulated latency on both sides.
 //!
 //! `cargo bench -p ado-port-sync --bench resync_throughput -- [--projects N]
-//! [--ado-latency-ms MS] [--port-latency-ms MS] [--fault-every N]` resyncs N generated
-//! projects (default 8,
-//! 399 entities each) with the default mapping into Port, with default client settings, and
+//! [--ado-latency-ms MS] [--port-latency-ms MS] [--fault-every N]
+//! [--second-run | --incremental-after N]` resyncs N generated projects (default 8, 399
+//! entities each) with the default mapping into Port, with default client settings, and
 //! prints the wall time of `Resync::run`, the Azure DevOps requests per endpoint next to the
 //! fewest the data needs, the Port requests per route, the entities per bulk upsert and the
 //! peak resident set. The stand-in Azure DevOps and Port answer every request after the given
 //! latency (default 50 and 40 ms); they run in a child process (this program with `--serve`),
-//! so their memory is not counted. With `--fault-every N`, every N-th request of each
-//! stand-in is answered with a 503, a 429 asking to wait a second, or a body cut short (in
-//! turn); the resync must still complete.
+//! so their memory is not counted; the stand-in Port keeps what it is sent. With
+//! `--fault-every N`, every N-th request of each stand-in is answered with a 503, a 429 asking
+//! to wait a second, or a body cut short (in turn); the resync must still complete.
+//!
+//! After that first resync, `--second-run` resyncs again with nothing changed, and
+//! `--incremental-after N` runs an incremental resync (changed kinds only) after N builds
+//! changed; the same figures are printed for that second run.
 
 mod ado;
 mod faults;
@@ -26,7 +30,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ado_client::{AdoClient, ApiProfile, Credential, Organization};
-use ado_port_sync::{KindStatus, PortSink, ProgressEvent, Resync, ResyncOutcome, ResyncReport};
+use ado_port_sync::{
+    CursorStore, KindStatus, MemoryCursors, PortSink, ProgressEvent, Resync, ResyncOutcome,
+    ResyncReport,
+};
 use mapping_engine::{Mapping, Options};
 use port_client::{Credentials, PortClient};
 use wiremock::matchers::any;
@@ -46,6 +53,29 @@ struct Args {
     port_latency: Duration,
     /// Every n-th request of each stand-in gets a fault (0: none).
     fault_every: u64,
+    /// What runs after the first resync.
+    then: Then,
+}
+
+/// What runs after the first resync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// Nothing.
+    Stop,
+    /// The same full resync, nothing having changed.
+    Again,
+    /// An incremental resync of the kinds that list changes, after this many builds changed.
+    Incremental(usize),
+}
+
+impl Then {
+    /// The builds that change after the first resync.
+    fn changes(self) -> usize {
+        match self {
+            Self::Incremental(changes) => changes,
+            Self::Stop | Self::Again => 0,
+        }
+    }
 }
 
 impl Args {
@@ -56,6 +86,7 @@ impl Args {
             ado_latency: Duration::from_millis(50),
             port_latency: Duration::from_millis(40),
             fault_every: 0,
+            then: Then::Stop,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -71,12 +102,15 @@ impl Args {
                 "--ado-latency-ms" => parsed.ado_latency = Duration::from_millis(number()?),
                 "--port-latency-ms" => parsed.port_latency = Duration::from_millis(number()?),
                 "--fault-every" => parsed.fault_every = number()?,
+                "--second-run" => parsed.then = Then::Again,
+                "--incremental-after" => parsed.then = Then::Incremental(number()? as usize),
                 // `cargo bench` passes this to every benchmark.
                 "--bench" => {}
                 other => {
                     return Err(format!(
                         "unknown argument `{other}`; expected --projects N, --ado-latency-ms MS, \
-                         --port-latency-ms MS, --fault-every N"
+                         --port-latency-ms MS, --fault-every N, --second-run, \
+                         --incremental-after N"
                     ));
                 }
             }
@@ -96,6 +130,8 @@ impl Args {
             self.port_latency.as_millis().to_string(),
             "--fault-every".to_owned(),
             self.fault_every.to_string(),
+            "--incremental-after".to_owned(),
+            self.then.changes().to_string(),
         ]
     }
 }
@@ -112,9 +148,29 @@ async fn main() {
     let mut stand_in = StandIn::start(&args.serving());
     let ado_url = stand_in.read_line();
     let port_url = stand_in.read_line();
-    let measured = resync(&ado_url, &port_url).await;
-    let counts: Counts = serde_json::from_str(&stand_in.finish()).expect("stand-in counts");
-    print_figures(&args, &measured, &counts);
+    let clients = Clients::new(&ado_url, &port_url);
+    let first = clients.resync(false).await;
+    let counts: Counts = serde_json::from_str(&stand_in.ask("counts")).expect("stand-in counts");
+    println!("First resync");
+    print_figures(&args, &first, &counts);
+    let second = match args.then {
+        Then::Stop => None,
+        Then::Again => Some((
+            "Second resync, nothing changed".to_owned(),
+            clients.resync(false).await,
+        )),
+        Then::Incremental(changes) => Some((
+            format!("Incremental resync (changed kinds only) after {changes} builds changed"),
+            clients.resync(true).await,
+        )),
+    };
+    if let Some((title, second)) = second {
+        let counts: Counts =
+            serde_json::from_str(&stand_in.ask("counts")).expect("stand-in counts");
+        println!("\n{title}");
+        print_figures(&args, &second, &counts);
+    }
+    stand_in.finish();
 }
 
 /// Serves the stand-ins, prints their addresses and, once standard input closes, the counts.
@@ -125,17 +181,21 @@ async fn serve(args: Args) {
         latency: args.ado_latency,
         stats: Arc::clone(&stats),
         faults: Faults::every(args.fault_every),
+        changes: ado::Changes {
+            count: args.then.changes(),
+            at: jiff::Timestamp::now(),
+        },
     })
     .await;
     let port = stand_in(port::Port {
         latency: args.port_latency,
         stats: Arc::clone(&stats),
         faults: Faults::every(args.fault_every),
+        catalog: port::Catalog::default(),
     })
     .await;
     println!("{}\n{}", ado.uri(), port.uri());
-    support::stdin_closed().await;
-    println!("{}", stats.to_json());
+    support::answer_until_closed(move |_| stats.take_json()).await;
 }
 
 /// A server answering every request with `responder`, keeping no record of them.
@@ -161,48 +221,70 @@ struct Measured {
     peak_rss_mib: f64,
 }
 
-/// Resyncs the organization at `ado_url` into the Port at `port_url` with the default mapping.
-async fn resync(ado_url: &str, port_url: &str) -> Measured {
-    let yaml = include_str!("../../../mappings/default-mapping.yaml");
-    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("default mapping");
-    let organization = Organization::parse(&format!("{ado_url}/{}", org::NAME)).expect("url");
-    let client = AdoClient::builder(organization, Credential::pat("bench"))
-        .api_profile(ApiProfile::Cloud)
-        .build()
-        .expect("Azure DevOps client");
-    let port = PortClient::builder(Credentials::new("bench-id", "bench-secret"))
-        .base_url(port_url)
-        .integration("azure-devops", "bench", "bench")
-        .build()
-        .expect("Port client");
-    let sink = PortSink::new(port);
-    let timer = Arc::new(ResourceTimer::new());
-    let on_progress = Arc::clone(&timer);
-    let resync = Resync::new(mapping, vec![client])
-        .expect("resync")
-        .on_progress(Arc::new(move |event| on_progress.record(event)));
-    let rss_before_mib = rss_mib("VmRSS:");
-    let start = Instant::now();
-    let report = resync.run(&sink).await;
-    let seconds = start.elapsed().as_secs_f64();
-    let failed: Vec<String> = report
-        .kinds
-        .iter()
-        .filter(|k| k.status == KindStatus::Failed)
-        .map(|k| format!("{} (resource {}): {:?}", k.kind, k.resource_index, k.errors))
-        .collect();
-    assert!(
-        report.status == ResyncOutcome::Completed && failed.is_empty(),
-        "the resync ended {:?} (stopped: {:?}); failed kinds: {failed:#?}",
-        report.status,
-        report.stopped,
-    );
-    Measured {
-        report,
-        seconds,
-        resource_spans: timer.spans(),
-        rss_before_mib,
-        peak_rss_mib: rss_mib("VmHWM:"),
+/// The clients of both stand-ins, and the cursors the resyncs keep.
+struct Clients {
+    ado: AdoClient,
+    port: PortClient,
+    cursors: Arc<MemoryCursors>,
+}
+
+impl Clients {
+    fn new(ado_url: &str, port_url: &str) -> Self {
+        let organization = Organization::parse(&format!("{ado_url}/{}", org::NAME)).expect("url");
+        Self {
+            ado: AdoClient::builder(organization, Credential::pat("bench"))
+                .api_profile(ApiProfile::Cloud)
+                .build()
+                .expect("Azure DevOps client"),
+            port: PortClient::builder(Credentials::new("bench-id", "bench-secret"))
+                .base_url(port_url)
+                .integration("azure-devops", "bench", "bench")
+                .build()
+                .expect("Port client"),
+            cursors: Arc::new(MemoryCursors::default()),
+        }
+    }
+
+    /// A resync of the organization into Port with the default mapping, keeping cursors;
+    /// `incremental`: of the kinds that list changes, since the cursors.
+    async fn resync(&self, incremental: bool) -> Measured {
+        let yaml = include_str!("../../../mappings/default-mapping.yaml");
+        let mapping = Mapping::from_yaml(yaml, Options::default()).expect("default mapping");
+        let sink = PortSink::new(self.port.clone());
+        let timer = Arc::new(ResourceTimer::new());
+        let on_progress = Arc::clone(&timer);
+        let resync = Resync::new(mapping, vec![self.ado.clone()])
+            .expect("resync")
+            .on_progress(Arc::new(move |event| on_progress.record(event)));
+        let store: Arc<dyn CursorStore> = Arc::clone(&self.cursors) as _;
+        let resync = if incremental {
+            resync.incremental(store).changed_kinds_only(true)
+        } else {
+            resync.save_cursors(store)
+        };
+        let rss_before_mib = rss_mib("VmRSS:");
+        let start = Instant::now();
+        let report = resync.run(&sink).await;
+        let seconds = start.elapsed().as_secs_f64();
+        let failed: Vec<String> = report
+            .kinds
+            .iter()
+            .filter(|k| k.status == KindStatus::Failed)
+            .map(|k| format!("{} (resource {}): {:?}", k.kind, k.resource_index, k.errors))
+            .collect();
+        assert!(
+            report.status == ResyncOutcome::Completed && failed.is_empty(),
+            "the resync ended {:?} (stopped: {:?}); failed kinds: {failed:#?}",
+            report.status,
+            report.stopped,
+        );
+        Measured {
+            report,
+            seconds,
+            resource_spans: timer.spans(),
+            rss_before_mib,
+            peak_rss_mib: rss_mib("VmHWM:"),
+        }
     }
 }
 
@@ -283,8 +365,8 @@ fn print_figures(args: &Args, measured: &Measured, counts: &Counts) {
 /// When each resource started and finished, and the entities it wrote.
 fn print_resources(measured: &Measured) {
     println!(
-        "{:<8} {:<20} {:>8} {:>8} {:>8}",
-        "resource", "kind", "from s", "to s", "entities"
+        "{:<8} {:<20} {:>8} {:>8} {:>8} {:>9} {:>8} {:>5}",
+        "resource", "kind", "from s", "to s", "entities", "unchanged", "requests", "saved"
     );
     for kind in &measured.report.kinds {
         let (from, to) = measured
@@ -292,9 +374,11 @@ fn print_resources(measured: &Measured) {
             .get(&kind.resource_index)
             .copied()
             .unwrap_or_default();
+        let c = &kind.counts;
+        let saved = c.requests_saved.map_or("-".to_owned(), |n| n.to_string());
         println!(
-            "{:<8} {:<20} {from:>8.2} {to:>8.2} {:>8}",
-            kind.resource_index, kind.kind, kind.counts.upserted
+            "{:<8} {:<20} {from:>8.2} {to:>8.2} {:>8} {:>9} {:>8} {saved:>5}",
+            kind.resource_index, kind.kind, c.upserted, c.unchanged, c.requests
         );
     }
     println!();

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 pub const NAME: &str = "bench";
 
 /// Repositories per project; the last one is disabled, as in the sample organization.
-const REPOSITORIES: usize = 10;
+pub const REPOSITORIES: usize = 10;
 /// Users per project, listed organization-wide as user entitlements.
 const USERS_PER_PROJECT: usize = 5;
 /// Members of each project's team.
@@ -47,6 +47,7 @@ pub enum Endpoint {
     Timeline,
     Pipelines,
     PipelineRuns,
+    PipelineRun,
     Environments,
     DeploymentRecords,
     ReleaseDeployments,
@@ -72,7 +73,7 @@ pub enum Paging {
 
 impl Endpoint {
     /// Every endpoint, in the order of the report.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Projects,
         Self::Repositories,
         Self::Readme,
@@ -85,6 +86,7 @@ impl Endpoint {
         Self::Timeline,
         Self::Pipelines,
         Self::PipelineRuns,
+        Self::PipelineRun,
         Self::Environments,
         Self::DeploymentRecords,
         Self::ReleaseDeployments,
@@ -105,6 +107,7 @@ impl Endpoint {
             Self::Timeline => "/{project}/_apis/build/builds/{id}/timeline",
             Self::Pipelines => "/{project}/_apis/pipelines",
             Self::PipelineRuns => "/{project}/_apis/pipelines/{id}/runs",
+            Self::PipelineRun => "/{project}/_apis/pipelines/{id}/runs/{run}",
             Self::Environments => "/{project}/_apis/distributedtask/environments",
             Self::DeploymentRecords => {
                 "/{project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords"
@@ -123,7 +126,7 @@ impl Endpoint {
             in_body: false,
         };
         match self {
-            Self::Readme => Paging::Object,
+            Self::Readme | Self::PipelineRun => Paging::Object,
             Self::Repositories | Self::PipelineRuns | Self::Timeline => Paging::Whole,
             Self::Projects
             | Self::PolicyConfigurations
@@ -451,14 +454,15 @@ pub fn has_pipeline(p: usize, id: usize) -> bool {
 
 /// The runs of pipeline `id`.
 pub fn pipeline_runs(id: usize) -> Vec<Value> {
-    (0..RUNS)
-        .map(|n| {
-            json!({"id": 100 * id + n, "name": format!("20240501.{n}"), "state": "completed",
-                   "result": "succeeded", "createdDate": "2024-05-01T09:00:00Z",
-                   "finishedDate": "2024-05-01T09:05:00Z",
-                   "pipeline": {"id": id, "name": format!("ci-{}", id % 100), "folder": "\\"}})
-        })
-        .collect()
+    (0..RUNS).map(|n| pipeline_run(id, 100 * id + n)).collect()
+}
+
+/// Run `run` of pipeline `id`.
+pub fn pipeline_run(id: usize, run: usize) -> Value {
+    json!({"id": run, "name": format!("20240501.{}", run % 100), "state": "completed",
+           "result": "succeeded", "createdDate": "2024-05-01T09:00:00Z",
+           "finishedDate": "2024-05-01T09:05:00Z",
+           "pipeline": {"id": id, "name": format!("ci-{}", id % 100), "folder": "\\"}})
 }
 
 fn environment_id(p: usize, e: usize) -> usize {

@@ -1,9 +1,12 @@
-//! The stand-in Port: a fresh Port that accepts every entity, counting the requests per route
-//! and the entities per bulk upsert.
+//! The stand-in Port: a Port that accepts every entity and keeps it (merged as Port merges
+//! them), lists what it keeps as this integration's, and counts the requests per route and
+//! the entities per bulk upsert.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use mapping_engine::Entity;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
@@ -33,6 +36,57 @@ pub struct Port {
     pub stats: Arc<Stats>,
     /// Faults answered instead of some requests (still counted).
     pub faults: Faults,
+    /// The catalog: the entities upserted, by blueprint and identifier, with when.
+    pub catalog: Catalog,
+}
+
+/// What the stand-in Port holds.
+#[derive(Default)]
+pub struct Catalog(Mutex<BTreeMap<(String, String), (Entity, String)>>);
+
+impl Catalog {
+    /// Keeps the entities of one bulk upsert into `blueprint`, merged into those held when
+    /// `merge`.
+    fn upsert(&self, blueprint: &str, entities: &[Value], merge: bool) {
+        let now = jiff::Timestamp::now().to_string();
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for entity in entities {
+            let Ok(mut entity) = serde_json::from_value::<Entity>(entity.clone()) else {
+                continue;
+            };
+            entity.blueprint = json!(blueprint);
+            let key = (blueprint.to_owned(), entity.identifier.to_string());
+            match held.get_mut(&key) {
+                Some((kept, updated)) if merge => {
+                    kept.merge(entity);
+                    updated.clone_from(&now);
+                }
+                _ => {
+                    held.insert(key, (entity, now.clone()));
+                }
+            }
+        }
+    }
+
+    /// Every entity held, as the datasource listing returns them.
+    fn listing(&self) -> Vec<Value> {
+        let held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        held.values()
+            .map(|(entity, updated)| {
+                let mut listed = serde_json::to_value(entity).unwrap_or_default();
+                listed["updatedAt"] = json!(updated);
+                listed
+            })
+            .collect()
+    }
+
+    /// Forgets the entities of a bulk delete from `blueprint`.
+    fn delete(&self, blueprint: &str, identifiers: &[Value]) {
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for identifier in identifiers {
+            held.remove(&(blueprint.to_owned(), identifier.to_string()));
+        }
+    }
 }
 
 impl Respond for Port {
@@ -49,9 +103,14 @@ impl Respond for Port {
                 TOKEN,
                 json!({"ok": true, "accessToken": "bench-token", "expiresIn": 3600, "tokenType": "Bearer"}),
             ),
-            ("POST", ["v1", "blueprints", _, "entities", "bulk"]) => {
+            ("POST", ["v1", "blueprints", blueprint, "entities", "bulk"]) => {
                 let entities = entities();
                 self.stats.bulk(entities.len());
+                let merge = request
+                    .url
+                    .query_pairs()
+                    .any(|(name, value)| name == "merge" && value == "true");
+                self.catalog.upsert(blueprint, &entities, merge);
                 let created: Vec<Value> = entities
                     .iter()
                     .enumerate()
@@ -62,18 +121,18 @@ impl Respond for Port {
                     json!({"ok": true, "entities": created, "errors": []}),
                 )
             }
-            // Port held nothing of this integration before the resync.
             ("POST", ["v1", "blueprints", "entities", "datasource-entities"]) => (
                 DATASOURCE_LISTING,
-                json!({"ok": true, "entities": [], "next": null}),
+                json!({"ok": true, "entities": self.catalog.listing(), "next": null}),
             ),
             ("PATCH", ["v1", "integration", _, "resync-state"]) => {
                 (RESYNC_STATE, json!({"ok": true}))
             }
-            ("POST", ["v1", "blueprints", _, "bulk", "entities", "delete"]) => (
-                BULK_DELETE,
-                json!({"ok": true, "deletedEntities": entities()}),
-            ),
+            ("POST", ["v1", "blueprints", blueprint, "bulk", "entities", "delete"]) => {
+                let deleted = entities();
+                self.catalog.delete(blueprint, &deleted);
+                (BULK_DELETE, json!({"ok": true, "deletedEntities": deleted}))
+            }
             (method, _) => {
                 self.stats
                     .port(format!("unserved {method} {}", request.url.path()));

@@ -37,9 +37,11 @@ impl Stats {
         self.counts().bulk_sizes.push(entities);
     }
 
-    /// The counts so far, as one line of JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(&*self.counts()).expect("counts serialize")
+    /// The counts since the last call (or the start), as one line of JSON; counting starts
+    /// over.
+    pub fn take_json(&self) -> String {
+        let counts = std::mem::take(&mut *self.counts());
+        serde_json::to_string(&counts).expect("counts serialize")
     }
 
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {

@@ -1,7 +1,7 @@
 //! What the resync benchmarks share: the stand-in servers in a child process, so that their
 //! memory is not counted, and the memory figures of the measuring process.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// This program re-run with the given arguments to serve the stand-ins; it prints a line per
@@ -31,6 +31,14 @@ impl StandIn {
         line.trim_end().to_owned()
     }
 
+    /// Sends `line` to the stand-in and returns the line it answers.
+    pub fn ask(&mut self, line: &str) -> String {
+        let stdin = self.child.stdin.as_mut().expect("stand-in input");
+        writeln!(stdin, "{line}").expect("stand-in input");
+        stdin.flush().expect("stand-in input");
+        self.read_line()
+    }
+
     /// Closes the stand-in's standard input and returns what it printed until it exited.
     pub fn finish(mut self) -> String {
         drop(self.child.stdin.take());
@@ -43,9 +51,15 @@ impl StandIn {
     }
 }
 
-/// In the stand-in process: returns when the measuring process closes standard input.
-pub async fn stdin_closed() {
-    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+/// In the stand-in process: answers each line the measuring process sends ([`StandIn::ask`])
+/// with a line of `answer`, until it closes standard input.
+pub async fn answer_until_closed(answer: impl Fn(&str) -> String + Send + 'static) {
+    let _ = tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            println!("{}", answer(&line));
+        }
+    })
+    .await;
 }
 
 /// A memory figure of this process from `/proc/self/status` (`VmHWM:`: peak resident set,

@@ -1,13 +1,13 @@
 //! Resyncs while serving: a full one at start, then one every interval, and incremental ones
-//! in between when configured (changes since the last resync of each resource, cursors held
-//! in memory, nothing deleted); never two at once (a resync that overruns its interval skips
+//! in between when configured (the kinds that can list their changes, since the last resync
+//! of each resource; cursors held in memory; nothing deleted); never two at once (a resync that overruns its interval skips
 //! the ticks it missed). A failure is logged and shown in readiness and metrics; a stop
 //! signal cancels the resync in progress.
 
 use super::metrics::Metrics;
 use crate::Failure;
 use crate::signals::Shutdown;
-use crate::sync::{self, KeptCursors};
+use crate::sync::{self, KeptCursors, Listing};
 use ado_client::AdoClient;
 use ado_port_sync::{CursorStore, MemoryCursors, PortSink};
 use mapping_engine::{Mapping, Options};
@@ -42,20 +42,21 @@ pub async fn run(schedule: Schedule, metrics: Arc<Metrics>, shutdown: &Shutdown)
     let mut full = schedule.interval.map(every);
     let mut incremental = schedule.incremental_interval.map(every);
     let cursors: Arc<dyn CursorStore> = Arc::new(MemoryCursors::default());
-    let mut next_is_incremental = false;
+    let mut listing = Listing::Full;
     loop {
         let kept = KeptCursors {
             store: Arc::clone(&cursors),
-            incremental: next_is_incremental,
+            listing,
         };
         resync_once(&schedule, kept, &metrics, shutdown).await;
         if full.is_none() && incremental.is_none() {
             return;
         }
-        next_is_incremental = tokio::select! {
+        // Between full resyncs, only the kinds that can list their changes.
+        listing = tokio::select! {
             _ = shutdown.requested() => return,
-            Some(_) = tick(&mut full) => false,
-            Some(_) = tick(&mut incremental) => true,
+            Some(_) = tick(&mut full) => Listing::Full,
+            Some(_) = tick(&mut incremental) => Listing::Changes { changed_kinds_only: true },
         };
     }
 }
@@ -77,10 +78,9 @@ async fn resync_once(
     if shutdown.received().is_some() {
         return;
     }
-    let what = if cursors.incremental {
-        "incremental resync"
-    } else {
-        "resync"
+    let what = match cursors.listing {
+        Listing::Changes { .. } => "incremental resync",
+        Listing::Full => "resync",
     };
     metrics.resync_started();
     let started = std::time::Instant::now();
