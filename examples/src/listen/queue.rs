@@ -256,6 +256,23 @@ mod tests {
         assert_eq!(attempts(&[Err("definitive")]).await, (Err("definitive"), 1));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn the_service_retries_after_one_two_and_four_seconds() {
+        let started = tokio::time::Instant::now();
+        let mut tried_at = Vec::new();
+        let result: Result<(), &str> = with_retries(
+            crate::listen::RETRY,
+            |_| true,
+            |_| {
+                tried_at.push(started.elapsed().as_secs());
+                async { Err("transient") }
+            },
+        )
+        .await;
+        assert_eq!(result, Err("transient"));
+        assert_eq!(tried_at, [0, 1, 3, 7]);
+    }
+
     #[test]
     fn events_of_one_item_share_a_key() {
         let created = json!({"eventType": "workitem.created", "resource": {"id": 5}});

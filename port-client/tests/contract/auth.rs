@@ -51,8 +51,11 @@ async fn token_is_refreshed_before_it_expires() {
     port.get_blueprint("azureDevopsProject")
         .await
         .expect("first call");
-    // A 1 s token is used for 0.9 s at most.
-    tokio::time::sleep(Duration::from_millis(950)).await;
+    // A 1 s token is used for 0.9 s at most: 0.95 s later (on a paused clock, resumed for
+    // the call), the second call fetches a new one.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_millis(950)).await;
+    tokio::time::resume();
     port.get_blueprint("azureDevopsProject")
         .await
         .expect("second call");
