@@ -613,6 +613,28 @@ async fn health_readiness_and_the_resync_at_start_are_reported() {
 }
 
 #[tokio::test]
+async fn refused_port_credentials_make_the_server_unready() {
+    let (ado, port) = (ado_stand_in(Duration::ZERO).await, port_stand_in().await);
+    let server = listen(settings(&ado, &port), &[]).await;
+    wait_for_states(&port, 2).await;
+    // Port knew the integration at start; now it refuses the credentials.
+    Mock::given(method("GET"))
+        .and(path("/v1/integration/my-ado"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(
+            json!({"ok": false, "error": "forbidden", "message": "credentials revoked"}),
+        ))
+        .with_priority(1)
+        .mount(&port)
+        .await;
+    let (status, body) = get(&server.address, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("credentials revoked"), "{body}");
+    assert_eq!(get(&server.address, "/healthz").await.0, 200);
+    let (code, _) = server.stop("-TERM").await;
+    assert_eq!(code, Some(143));
+}
+
+#[tokio::test]
 async fn a_failed_resync_makes_the_server_unready_but_not_stop() {
     let ado = MockServer::start().await;
     Mock::given(method("GET"))

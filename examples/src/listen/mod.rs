@@ -13,6 +13,7 @@
 
 mod metrics;
 mod queue;
+mod readiness;
 mod routes;
 mod scheduler;
 mod server;
@@ -114,7 +115,7 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         config,
         organizations: organizations.clone(),
         excluded_tags: excluded,
-        sink: PortSink::new(port),
+        sink: PortSink::new(port.clone()),
         interval: settings.scheduled_resync_interval,
         incremental_interval: settings.incremental_resync_interval,
     };
@@ -130,7 +131,12 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         }
         tokio::spawn(subscribe(organizations, target));
     }
-    let app = Arc::new(App::new(secret, Arc::clone(&queue), Arc::clone(&metrics)));
+    let app = Arc::new(App::new(
+        secret,
+        Arc::clone(&queue),
+        Arc::clone(&metrics),
+        readiness::PortCheck::new(port.clone()),
+    ));
     let serving = async {
         let (signal, stopped) = server::serve(listener, app, shutdown, DRAIN_DEADLINE).await;
         drain(&queue, workers, stopped + DRAIN_DEADLINE).await;

@@ -6,6 +6,7 @@
 
 use super::metrics::{EventStep, Metrics};
 use super::queue::{Queue, Refused};
+use super::readiness::PortCheck;
 use ado_port_sync::{LiveEvents, Secret};
 use base64::Engine as _;
 use hyper::body::{Body as _, Incoming};
@@ -30,6 +31,7 @@ pub struct App {
     secret: Option<Secret>,
     queue: Arc<Queue>,
     metrics: Arc<Metrics>,
+    port: PortCheck,
     buffered: Arc<Semaphore>,
 }
 
@@ -41,12 +43,19 @@ enum BodyError {
 }
 
 impl App {
-    /// Webhook calls must carry `secret` as their Basic password (`None`: no check).
-    pub fn new(secret: Option<Secret>, queue: Arc<Queue>, metrics: Arc<Metrics>) -> Self {
+    /// Webhook calls must carry `secret` as their Basic password (`None`: no check); the
+    /// server is ready while `port` answers and the last resync did not fail.
+    pub fn new(
+        secret: Option<Secret>,
+        queue: Arc<Queue>,
+        metrics: Arc<Metrics>,
+        port: PortCheck,
+    ) -> Self {
         Self {
             secret,
             queue,
             metrics,
+            port,
             buffered: Arc::new(Semaphore::new(BUFFERED_BYTES)),
         }
     }
@@ -57,7 +66,7 @@ impl App {
         let (route, response) = match request.uri().path() {
             "/integration/webhook" | "/webhook" => ("webhook", self.webhook(request).await),
             "/healthz" if get => ("healthz", reply(StatusCode::OK, "ok")),
-            "/readyz" if get => ("readyz", self.readiness()),
+            "/readyz" if get => ("readyz", self.readiness().await),
             "/metrics" if get => ("metrics", self.metrics()),
             "/healthz" | "/readyz" | "/metrics" => {
                 ("other", reply(StatusCode::METHOD_NOT_ALLOWED, "use GET"))
@@ -68,8 +77,12 @@ impl App {
         response
     }
 
-    fn readiness(&self) -> Response<String> {
-        match self.metrics.unready_reason() {
+    async fn readiness(&self) -> Response<String> {
+        let reason = match self.metrics.unready_reason() {
+            Some(reason) => Some(reason),
+            None => self.port.problem().await,
+        };
+        match reason {
             None => json_reply(StatusCode::OK, json!({"status": "ready"})),
             Some(reason) => json_reply(
                 StatusCode::SERVICE_UNAVAILABLE,
