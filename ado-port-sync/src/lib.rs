@@ -77,7 +77,8 @@ pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
 pub use crate::live::{
     EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError,
-    SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions, subscribed_events,
+    SubscriptionReport, WEBHOOK_PATHS, WEBHOOK_USERNAME, WebhookAuth, WebhookTarget,
+    ensure_subscriptions, subscribed_events,
 };
 pub use crate::memory::MemorySink;
 pub use crate::progress::{ProgressEvent, ProgressFn};

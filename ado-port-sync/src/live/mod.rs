@@ -15,6 +15,7 @@
 mod envelope;
 mod push;
 mod subscriptions;
+mod webhook;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use self::subscriptions::{
     SubscriptionError, SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions,
     subscribed_events,
 };
+pub use self::webhook::{WEBHOOK_PATHS, WebhookAuth};
 use crate::error::LoadError;
 use crate::gitops::GitOps;
 use crate::kinds::{ItemKey, Kind, KindRequest, Lookup};

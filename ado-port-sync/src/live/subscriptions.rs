@@ -21,9 +21,6 @@ use crate::org::OrgScope;
 /// User name of the basic authentication a subscription sends when a password is set.
 pub const WEBHOOK_USERNAME: &str = "port";
 
-/// The path events are POSTed to, below the app host.
-const WEBHOOK_PATH: &str = "/integration/webhook";
-
 /// Where an event is published.
 #[derive(Clone, Copy)]
 enum Availability {
@@ -138,7 +135,11 @@ impl WebhookTarget {
     #[must_use]
     pub fn new(app_host: &str) -> Self {
         Self {
-            url: format!("{}{WEBHOOK_PATH}", app_host.trim().trim_end_matches('/')),
+            url: format!(
+                "{}{}",
+                app_host.trim().trim_end_matches('/'),
+                super::WEBHOOK_PATHS[0]
+            ),
             password: None,
             projects: None,
         }

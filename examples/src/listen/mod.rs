@@ -22,7 +22,9 @@ use crate::Failure;
 use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
-use ado_port_sync::{LiveEvents, PortSink, Settings, WebhookTarget, ensure_subscriptions};
+use ado_port_sync::{
+    LiveEvents, PortSink, Settings, WebhookAuth, WebhookTarget, ensure_subscriptions,
+};
 use metrics::{Metrics, Upstream};
 use queue::{Queue, Retry};
 use routes::App;
@@ -131,8 +133,12 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         }
         tokio::spawn(subscribe(organizations, target));
     }
+    let auth = match secret {
+        Some(secret) => WebhookAuth::secret(secret),
+        None => WebhookAuth::insecure_accept_all(),
+    };
     let app = Arc::new(App::new(
-        secret,
+        auth,
         Arc::clone(&queue),
         Arc::clone(&metrics),
         readiness::PortCheck::new(port.clone()),

@@ -7,8 +7,7 @@
 use super::metrics::{EventStep, Metrics};
 use super::queue::{Queue, Refused};
 use super::readiness::PortCheck;
-use ado_port_sync::{LiveEvents, Secret};
-use base64::Engine as _;
+use ado_port_sync::{LiveEvents, WEBHOOK_PATHS, WebhookAuth};
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -28,7 +27,7 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// What every request needs.
 pub struct App {
-    secret: Option<Secret>,
+    auth: WebhookAuth,
     queue: Arc<Queue>,
     metrics: Arc<Metrics>,
     port: PortCheck,
@@ -43,16 +42,16 @@ enum BodyError {
 }
 
 impl App {
-    /// Webhook calls must carry `secret` as their Basic password (`None`: no check); the
-    /// server is ready while `port` answers and the last resync did not fail.
+    /// Webhook calls must pass `auth`; the server is ready while `port` answers and the last
+    /// resync did not fail.
     pub fn new(
-        secret: Option<Secret>,
+        auth: WebhookAuth,
         queue: Arc<Queue>,
         metrics: Arc<Metrics>,
         port: PortCheck,
     ) -> Self {
         Self {
-            secret,
+            auth,
             queue,
             metrics,
             port,
@@ -64,7 +63,7 @@ impl App {
     pub async fn respond(&self, request: Request<Incoming>) -> Response<String> {
         let get = request.method() == Method::GET;
         let (route, response) = match request.uri().path() {
-            "/integration/webhook" | "/webhook" => ("webhook", self.webhook(request).await),
+            path if WEBHOOK_PATHS.contains(&path) => ("webhook", self.webhook(request).await),
             "/healthz" if get => ("healthz", reply(StatusCode::OK, "ok")),
             "/readyz" if get => ("readyz", self.readiness().await),
             "/metrics" if get => ("metrics", self.metrics()),
@@ -107,7 +106,11 @@ impl App {
         if request.method() != Method::POST {
             return reply(StatusCode::METHOD_NOT_ALLOWED, "use POST");
         }
-        if !self.authorized(request.headers().get(AUTHORIZATION)) {
+        let authorization = request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        if !self.auth.accepts(authorization) {
             tracing::warn!("webhook call rejected: missing or wrong credentials");
             let mut response = reply(StatusCode::UNAUTHORIZED, "unauthorized");
             response.headers_mut().insert(
@@ -157,29 +160,6 @@ impl App {
         }
     }
 
-    /// No secret: every call. A secret: `Basic` credentials whose password is the secret.
-    fn authorized(&self, header: Option<&HeaderValue>) -> bool {
-        let Some(secret) = &self.secret else {
-            return true;
-        };
-        let password = header
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| {
-                let (scheme, encoded) = h.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("basic")
-                    .then_some(encoded.trim())
-            })
-            .and_then(|encoded| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(encoded)
-                    .ok()
-            })
-            .and_then(|decoded| String::from_utf8(decoded).ok())
-            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
-        password.is_some_and(|p| constant_time_eq(p.as_bytes(), secret.expose().as_bytes()))
-    }
-
     /// Reads the body, at most [`MAX_BODY_BYTES`] (a larger `Content-Length` is refused before
     /// reading), holding its bytes from the server's buffer budget.
     async fn read_body(
@@ -218,10 +198,6 @@ impl App {
 }
 
 /// Compares without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// 503 with `Retry-After`, so Azure DevOps delivers the event again later.
 fn busy(message: &str) -> Response<String> {
     let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, message);
