@@ -128,6 +128,27 @@ pub struct Settings {
     /// (fractions allowed); unset: none.
     #[serde(default, deserialize_with = "minutes")]
     pub incremental_resync_interval: Option<Duration>,
+    /// PEM bundles both clients trust besides the platform's store. With `SSL_CERT_FILE` or
+    /// `SSL_CERT_DIR` set, the platform store holds only the certificates they name, so the
+    /// system's bundle is added here: trusted are the system's roots plus those.
+    #[serde(skip)]
+    pub extra_root_certificates: Vec<Vec<u8>>,
+}
+
+/// Where Linux and BSD distributions keep the system's CA bundle; the first that exists is it.
+const SYSTEM_CA_BUNDLES: [&str; 7] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/share/certs/ca-root-nss.crt",
+    "/usr/local/etc/openssl/cert.pem",
+];
+
+/// The first of `candidates` that can be read.
+fn first_bundle(candidates: &[&str]) -> Option<Vec<u8>> {
+    candidates.iter().find_map(|path| std::fs::read(path).ok())
 }
 
 /// `port:` of the settings file.
@@ -347,6 +368,13 @@ impl Settings {
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        if ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+            .iter()
+            .any(|name| env(name).is_some_and(|value| !value.is_empty()))
+        {
+            self.extra_root_certificates
+                .extend(first_bundle(&SYSTEM_CA_BUNDLES));
+        }
         let port = &mut self.port;
         set(&mut port.client_id, env("OCEAN__PORT__CLIENT_ID"));
         set(
@@ -472,6 +500,9 @@ impl Settings {
                 if let Some(profile) = c.api_profile {
                     builder = builder.api_profile(profile);
                 }
+                for pem in &self.extra_root_certificates {
+                    builder = builder.root_certificates_pem(pem.clone());
+                }
                 builder.build().map_err(SettingsError::Ado)
             })
             .collect()
@@ -518,6 +549,9 @@ impl Settings {
         );
         if let Some(url) = &p.base_url {
             builder = builder.base_url(url.trim_end_matches('/'));
+        }
+        for pem in &self.extra_root_certificates {
+            builder = builder.root_certificates_pem(pem.clone());
         }
         builder.build().map(Some).map_err(SettingsError::Port)
     }
@@ -971,6 +1005,27 @@ mod tests {
             redact_url("https://dev.azure.com/a"),
             "https://dev.azure.com/a"
         );
+    }
+
+    #[test]
+    fn ssl_cert_variables_add_the_system_bundle_to_what_they_name() {
+        let dir = std::env::temp_dir().join(format!("ado-port-bundles-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let second = dir.join("second.pem");
+        std::fs::write(&second, "second").expect("write");
+        let missing = dir.join("missing.pem");
+        let candidates = [missing.to_str().expect("utf-8"), second.to_str().expect("utf-8")];
+        assert_eq!(first_bundle(&candidates), Some(b"second".to_vec()));
+        assert_eq!(first_bundle(&candidates[..1]), None);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+
+        let system = first_bundle(&SYSTEM_CA_BUNDLES);
+        for variable in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+            let settings = load_env(&[(variable, "/corp/ca.pem")]).expect("valid");
+            assert_eq!(settings.extra_root_certificates, Vec::from_iter(system.clone()));
+        }
+        let plain = load_env(&[]).expect("valid");
+        assert!(plain.extra_root_certificates.is_empty());
     }
 
     #[test]

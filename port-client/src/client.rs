@@ -265,6 +265,7 @@ pub struct PortClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     datasource_page_size: u32,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl PortClientBuilder {
@@ -282,6 +283,7 @@ impl PortClientBuilder {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             datasource_page_size: 5000,
+            root_certificates: Vec::new(),
         }
     }
 
@@ -338,6 +340,14 @@ impl PortClientBuilder {
         self
     }
 
+    /// Trusts the root certificates of this PEM bundle (one or more `CERTIFICATE` blocks) in
+    /// addition to the platform's trust store; may be called more than once. For a Port
+    /// reached through a TLS-inspecting proxy.
+    pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Entities per page of the datasource listing (default 5000).
     pub fn datasource_page_size(mut self, size: u32) -> Self {
         self.datasource_page_size = size.max(1);
@@ -356,10 +366,24 @@ impl PortClientBuilder {
         };
         let exporter_agent = agent(Datasource::Exporter)?;
         let gitops_agent = agent(Datasource::Gitops)?;
+        let mut roots = Vec::new();
+        for (index, pem) in self.root_certificates.iter().enumerate() {
+            let bundle = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|bundle| !bundle.is_empty())
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "root certificate bundle #{} holds no valid PEM certificate",
+                        index + 1
+                    ))
+                })?;
+            roots.extend(bundle);
+        }
         let http = reqwest::Client::builder()
             .user_agent(exporter_agent.clone())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
+            .tls_certs_merge(roots)
             .build()
             .map_err(|err| Error::Config(format!("cannot build HTTP client: {err}")))?;
         let transport = Transport::new(http, base_url, self.retry, self.max_in_flight)?;
