@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use super::{ItemStream, enrich, for_each, nested, projects_of};
 use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
 
 /// A project's builds, newest first; listed once when `build` and `pipeline-stage` both read
@@ -77,14 +77,12 @@ pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
 /// `pipeline-stage`: the `Stage` records of every build's timeline, with `__project` and
 /// `__build`; with `since`, of the builds changed since it only.
 pub(super) fn stages(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        listed_builds(&scope, &project, since)
-            .map_ok(move |build| build_stages(&client, Arc::clone(&project), build))
-            .try_flatten_unordered(FAN_OUT)
-    })
+    nested(
+        org,
+        projects_of(org),
+        move |org, project| listed_builds(org, project, since),
+        |org, project, build| build_stages(&org.client, Arc::clone(project), build),
+    )
 }
 
 /// The `pipeline-stage` items of one build: its timeline's `Stage` records, with `__project`

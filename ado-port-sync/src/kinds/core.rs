@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
 use super::options::UserSource;
-use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use super::{FAN_OUT, ItemStream, enrich, fan_out, for_each, projects_of};
 use crate::org::{OrgScope, SharedList, listed_once};
 
 /// `project`: the listed projects, or with `defaultTeam` each project's own payload (which
@@ -90,14 +90,11 @@ fn team_members(
 /// `member`: the members of every team (of kept projects), with `__teamId`.
 pub(super) fn members(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
-    kept_teams(org)
-        .map_ok(move |team| {
-            let team_id = Value::String(team.item.id.clone());
-            team_members(&scope, &team)
-                .map_ok(move |member| enrich(member.raw, [("__teamId", team_id.clone())]))
-        })
-        .try_flatten_unordered(FAN_OUT)
-        .boxed()
+    fan_out(kept_teams(org), move |team| {
+        let team_id = Value::String(team.item.id.clone());
+        team_members(&scope, &team)
+            .map_ok(move |member| enrich(member.raw, [("__teamId", team_id.clone())]))
+    })
 }
 
 /// `user`: user entitlements (default) or Graph users.

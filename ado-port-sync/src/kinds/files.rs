@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::git::included_files;
 use super::item::Lookup;
 use super::options::FileQuery;
-use super::{ItemStream, for_each};
+use super::{ItemStream, for_each, repositories_where};
 use crate::org::{OrgScope, RepoEntry};
 use ado_client::RecursionLevel;
 use ado_client::models::GitItem;
@@ -26,19 +26,9 @@ const MAX_FILE_BYTES: usize = 1024 * 1024;
 pub(super) fn files(org: &Arc<OrgScope>, query: FileQuery) -> ItemStream {
     let scope = Arc::clone(org);
     let query = Arc::new(query);
-    let list = {
-        let org = Arc::clone(org);
-        let query = Arc::clone(&query);
-        async move {
-            let repos = org.repositories().await?;
-            Ok(repos
-                .iter()
-                .filter(|r| r.healthy && query.includes_repo(r))
-                .cloned()
-                .collect::<Arc<[RepoEntry]>>())
-        }
-    };
-    for_each(list, move |repo: RepoEntry| {
+    let selected = Arc::clone(&query);
+    let repositories = repositories_where(org, move |r| r.healthy && selected.includes_repo(r));
+    for_each(repositories, move |repo: RepoEntry| {
         let org = Arc::clone(&scope);
         let query = Arc::clone(&query);
         stream::once(async move { repo_files(&org, &repo, &query).await })

@@ -15,7 +15,10 @@ use serde_json::{Map, Value, json};
 use super::glob::PathPattern;
 use super::item::Lookup;
 use super::options::FolderQuery;
-use super::{FAN_OUT, ItemStream, enrich, for_each, for_each_at, healthy_repositories_of};
+use super::{
+    FAN_OUT, ItemStream, enrich, for_each, for_each_at, healthy_repositories_of, nested,
+    repositories_where,
+};
 use crate::org::{OrgScope, RepoEntry, SharedList, listed_once, repo_entry};
 
 /// `repository`: every repository of the kept projects, disabled ones included, with
@@ -101,44 +104,34 @@ pub(super) async fn included_files(
 /// `__pattern` and, when files are requested, `__includedFiles` (paths relative to the
 /// folder).
 pub(super) fn folders(org: &Arc<OrgScope>, query: FolderQuery) -> ItemStream {
-    let scope = Arc::clone(org);
     let query = Arc::new(query);
-    let list = {
-        let org = Arc::clone(org);
-        let query = Arc::clone(&query);
-        async move {
-            let repos = org.repositories().await?;
-            Ok(repos
+    let selected = Arc::clone(&query);
+    let repositories = repositories_where(org, move |r| r.healthy && selected.has_project_of(r));
+    let files: Arc<[String]> = query.included_files.clone().into();
+    nested(
+        org,
+        repositories,
+        move |_, repo| {
+            let lookups: Vec<ado_client::Result<(PathPattern, String)>> = query
+                .patterns
                 .iter()
-                .filter(|r| r.healthy && query.has_project_of(r))
-                .cloned()
-                .collect::<Arc<[RepoEntry]>>())
-        }
-    };
-    for_each(list, move |repo: RepoEntry| {
-        let org = Arc::clone(&scope);
-        let repo = Arc::new(repo);
-        let lookups: Vec<(PathPattern, String)> = query
-            .patterns
-            .iter()
-            .filter_map(|pattern| {
-                let branch = pattern.branch_for(&repo)?;
-                Some((pattern.path.clone(), branch))
-            })
-            .collect();
-        let files: Arc<[String]> = query.included_files.clone().into();
-        stream::iter(lookups)
-            .map(move |(pattern, branch)| {
-                pattern_folders(
-                    Arc::clone(&org),
-                    Arc::clone(&repo),
-                    pattern,
-                    branch,
-                    Arc::clone(&files),
-                )
-            })
-            .flatten_unordered(FAN_OUT)
-    })
+                .filter_map(|pattern| {
+                    let branch = pattern.branch_for(repo)?;
+                    Some(Ok((pattern.path.clone(), branch)))
+                })
+                .collect();
+            stream::iter(lookups)
+        },
+        move |org, repo, (pattern, branch)| {
+            pattern_folders(
+                Arc::clone(org),
+                Arc::clone(repo),
+                pattern,
+                branch,
+                Arc::clone(&files),
+            )
+        },
+    )
 }
 
 /// The folders of one repository matching one pattern.

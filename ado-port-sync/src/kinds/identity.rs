@@ -7,7 +7,7 @@ use ado_client::pager::SUBJECT_LOOKUP_BATCH;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
-use super::{FAN_OUT, ItemStream, enrich};
+use super::{ItemStream, enrich, fan_out};
 use crate::org::OrgScope;
 
 /// `group`: the organization's Graph groups.
@@ -19,23 +19,19 @@ pub(super) fn groups(org: &Arc<OrgScope>) -> ItemStream {
 /// or group) with `__group`. Subjects are looked up [`SUBJECT_LOOKUP_BATCH`] at a time.
 pub(super) fn group_members(org: &Arc<OrgScope>) -> ItemStream {
     let client = org.client.clone();
-    org.client
-        .graph_groups()
-        .map_ok(move |group| {
-            let client = client.clone();
-            let group_raw = Arc::new(group.raw);
-            match group.item.descriptor {
-                Some(descriptor) => {
-                    stream::once(async move { members_of(&client, &descriptor, &group_raw).await })
-                        .map_ok(|members| stream::iter(members.into_iter().map(Ok)))
-                        .try_flatten()
-                        .boxed()
-                }
-                None => stream::empty().boxed(),
+    fan_out(org.client.graph_groups(), move |group| {
+        let client = client.clone();
+        let group_raw = Arc::new(group.raw);
+        match group.item.descriptor {
+            Some(descriptor) => {
+                stream::once(async move { members_of(&client, &descriptor, &group_raw).await })
+                    .map_ok(|members| stream::iter(members.into_iter().map(Ok)))
+                    .try_flatten()
+                    .boxed()
             }
-        })
-        .try_flatten_unordered(FAN_OUT)
-        .boxed()
+            None => stream::empty().boxed(),
+        }
+    })
 }
 
 /// A group's direct members, in membership order, as looked-up subjects with `__group`.

@@ -619,6 +619,48 @@ where
         .boxed()
 }
 
+/// The items `per_item` streams for each item of `listing`, [`FAN_OUT`] inner streams at a
+/// time.
+pub(crate) fn fan_out<T, L, F, S>(listing: L, per_item: F) -> ItemStream
+where
+    L: Stream<Item = ado_client::Result<T>> + Send + 'static,
+    F: FnMut(T) -> S + Send + 'static,
+    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
+{
+    let mut per_item = per_item;
+    listing
+        .map_ok(move |item| per_item(item).boxed())
+        .try_flatten_unordered(FAN_OUT)
+        .boxed()
+}
+
+/// For each entry of a cached list (projects, repositories; as [`for_each`]), what `list`
+/// lists for it, then for each of those the items `per_item` streams (as [`fan_out`]): "per
+/// project, its teams, then per team its iterations".
+pub(crate) fn nested<E, T, N, L, LS, F, S>(
+    org: &Arc<OrgScope>,
+    entries: N,
+    list: L,
+    per_item: F,
+) -> ItemStream
+where
+    E: Clone + Send + Sync + 'static,
+    T: Send + 'static,
+    N: Future<Output = ado_client::Result<Arc<[E]>>> + Send + 'static,
+    L: Fn(&Arc<OrgScope>, &E) -> LS + Send + Sync + 'static,
+    LS: Stream<Item = ado_client::Result<T>> + Send + 'static,
+    F: Fn(&Arc<OrgScope>, &Arc<E>, T) -> S + Send + Sync + 'static,
+    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
+{
+    let org = Arc::clone(org);
+    let per_item = Arc::new(per_item);
+    for_each(entries, move |entry| {
+        let listing = list(&org, &entry);
+        let (org, entry, per_item) = (Arc::clone(&org), Arc::new(entry), Arc::clone(&per_item));
+        fan_out(listing, move |item| per_item(&org, &entry, item))
+    })
+}
+
 /// Projects, for [`for_each`].
 pub(crate) fn projects_of(
     org: &Arc<OrgScope>,
@@ -627,15 +669,23 @@ pub(crate) fn projects_of(
     async move { org.projects().await }
 }
 
-/// Healthy repositories, for [`for_each`].
-pub(crate) fn healthy_repositories_of(
+/// The repositories `keep` keeps, for [`for_each`].
+pub(crate) fn repositories_where(
     org: &Arc<OrgScope>,
+    keep: impl Fn(&RepoEntry) -> bool + Send + 'static,
 ) -> impl Future<Output = ado_client::Result<Arc<[RepoEntry]>>> + Send + 'static {
     let org = Arc::clone(org);
     async move {
         let repos = org.repositories().await?;
-        Ok(repos.iter().filter(|r| r.healthy).cloned().collect())
+        Ok(repos.iter().filter(|r| keep(r)).cloned().collect())
     }
+}
+
+/// Healthy repositories, for [`for_each`].
+pub(crate) fn healthy_repositories_of(
+    org: &Arc<OrgScope>,
+) -> impl Future<Output = ado_client::Result<Arc<[RepoEntry]>>> + Send + 'static {
+    repositories_where(org, |r| r.healthy)
 }
 
 #[cfg(test)]

@@ -4,14 +4,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ado_client::models::Release;
+use ado_client::models::{Environment, Release};
 use ado_client::{AdoClient, Listed, ReleaseDefinitionQuery, ReleaseDeploymentQuery, ReleaseQuery};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{FAN_OUT, ItemStream, build, enrich, for_each, projects_of};
+use super::{FAN_OUT, ItemStream, build, enrich, for_each, nested, projects_of};
 use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
 
 /// Releases read by id in one request (`releaseIdFilter`): one page.
@@ -21,34 +21,26 @@ const RELEASES_BY_ID: usize = ado_client::pager::RELEASES as usize;
 /// `__pipeline`. With `since`, the runs of the builds changed since it (a YAML pipeline's run
 /// is a build of the same id, and the pipeline its definition), read one by one.
 pub(super) fn runs(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        match since {
-            None => all_runs(client, project),
-            Some(since) => changed_runs(client, project, since),
+    match since {
+        None => nested(
+            org,
+            projects_of(org),
+            |org, project| org.client.pipelines(&project.id),
+            |org, project, pipeline| {
+                let project = Arc::clone(project);
+                let pipeline_raw = pipeline.raw;
+                org.client
+                    .pipeline_runs(&project.id, pipeline.item.id)
+                    .map_ok(move |run| run_item(run.raw, &project, pipeline_raw.clone()))
+            },
+        ),
+        Some(since) => {
+            let scope = Arc::clone(org);
+            for_each(projects_of(org), move |project| {
+                changed_runs(scope.client.clone(), Arc::new(project), since)
+            })
         }
-    })
-}
-
-/// Every run of every pipeline of a project.
-fn all_runs(
-    client: AdoClient,
-    project: Arc<ProjectEntry>,
-) -> BoxStream<'static, ado_client::Result<Value>> {
-    client
-        .pipelines(&project.id)
-        .map_ok(move |pipeline| {
-            let project = Arc::clone(&project);
-            let pipeline_raw = Arc::new(pipeline.raw);
-            client
-                .pipeline_runs(&project.id, pipeline.item.id)
-                .map_ok(move |run| run_item(run.raw, &project, Value::clone(&pipeline_raw)))
-                .boxed()
-        })
-        .try_flatten_unordered(FAN_OUT)
-        .boxed()
+    }
 }
 
 /// The runs of a project's pipelines whose builds were queued or finished at or after
@@ -106,34 +98,34 @@ pub(super) fn run_item(run: Value, project: &ProjectEntry, pipeline: Value) -> V
 pub(super) fn environments(org: &Arc<OrgScope>) -> ItemStream {
     let scope = Arc::clone(org);
     for_each(projects_of(org), move |project| {
-        listed_once(
-            &scope,
-            SharedList::Environments,
-            &project.id,
-            scope.client.environments(&project.id),
-        )
-        .map_ok(|env| env.raw)
+        project_environments(&scope, &project).map_ok(|env| env.raw)
     })
+}
+
+/// A project's environments; listed once when `environment` and `pipeline-deployment` both
+/// read them.
+fn project_environments(
+    org: &OrgScope,
+    project: &ProjectEntry,
+) -> BoxStream<'static, ado_client::Result<Listed<Environment>>> {
+    let environments = org.client.environments(&project.id);
+    listed_once(org, SharedList::Environments, &project.id, environments)
 }
 
 /// `pipeline-deployment`: the deployment records of every environment, with `__project` taken
 /// from the environment.
 pub(super) fn deployments(org: &Arc<OrgScope>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project_id = project.id;
-        let environments = scope.client.environments(&project_id);
-        listed_once(&scope, SharedList::Environments, &project_id, environments)
-            .map_ok(move |env| {
-                let env_project = env.raw.get("project").cloned().unwrap_or(Value::Null);
-                client
-                    .environment_deployment_records(&project_id, env.item.id)
-                    .map_ok(move |record| enrich(record.raw, [("__project", env_project.clone())]))
-                    .boxed()
-            })
-            .try_flatten_unordered(FAN_OUT)
-    })
+    nested(
+        org,
+        projects_of(org),
+        |org, project| project_environments(org, project),
+        |org, project, env| {
+            let env_project = env.raw.get("project").cloned().unwrap_or(Value::Null);
+            org.client
+                .environment_deployment_records(&project.id, env.item.id)
+                .map_ok(move |record| enrich(record.raw, [("__project", env_project.clone())]))
+        },
+    )
 }
 
 /// `release-deployment`: every project's classic release deployments (release host).

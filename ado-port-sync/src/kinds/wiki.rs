@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::options::WikiType;
-use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
+use super::{FAN_OUT, ItemStream, enrich, merged, nested, projects_of};
 use crate::org::{OrgScope, ProjectEntry};
 
 /// `wiki`: the pages of every wiki (of `wiki_type` when set) of every project, each with
@@ -22,19 +22,18 @@ pub(super) fn wiki_pages(
     wiki_type: Option<WikiType>,
     include_content: bool,
 ) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        scope
-            .client
-            .wikis(&project.id)
-            .try_filter(move |wiki| std::future::ready(is_of_type(&wiki.item, wiki_type)))
-            .map_ok(move |wiki| {
-                wiki_page_items(&client, Arc::clone(&project), wiki, include_content)
-            })
-            .try_flatten_unordered(FAN_OUT)
-    })
+    nested(
+        org,
+        projects_of(org),
+        move |org, project| {
+            org.client
+                .wikis(&project.id)
+                .try_filter(move |wiki| std::future::ready(is_of_type(&wiki.item, wiki_type)))
+        },
+        move |org, project, wiki| {
+            wiki_page_items(&org.client, Arc::clone(project), wiki, include_content)
+        },
+    )
 }
 
 /// Whether `wiki` is of `wiki_type` (any wiki without one).

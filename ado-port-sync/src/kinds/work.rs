@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{FAN_OUT, ItemStream, enrich, for_each, merged, projects_of};
+use super::{FAN_OUT, ItemStream, enrich, for_each, merged, nested, projects_of};
 use crate::org::{OrgScope, ProjectEntry};
 
 /// `work-item`: every project's work items matching the selector's WIQL condition, read in
@@ -69,16 +69,12 @@ pub(super) fn work_item(item: Value, project: &ProjectEntry) -> Value {
 /// iterations), has none; a 500 without that body (a proxy) or any other failure fails the
 /// kind.
 pub(super) fn boards(org: &Arc<OrgScope>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        scope
-            .client
-            .project_teams(&project.id)
-            .map_ok(move |team| team_boards(&client, &project, team.item.id.into()))
-            .try_flatten_unordered(FAN_OUT)
-    })
+    nested(
+        org,
+        projects_of(org),
+        |org, project| org.client.project_teams(&project.id),
+        |org, project, team| team_boards(&org.client, project, team.item.id.into()),
+    )
 }
 
 /// The boards of one team, each merged with its own payload.
@@ -159,31 +155,17 @@ fn board_columns(board: Value) -> Vec<Value> {
 
 /// `iteration`: the iterations of every team of every project, with `__project` and `__team`.
 pub(super) fn iterations(org: &Arc<OrgScope>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        scope
-            .client
-            .project_teams(&project.id)
-            .map_ok(move |team| {
-                let project = Arc::clone(&project);
-                let team_raw = Arc::new(team.raw);
-                client
-                    .team_iterations(&project.id, &team.item.id)
-                    .map_ok(move |iteration| {
-                        enrich(
-                            iteration.raw,
-                            [
-                                ("__project", project.raw.clone()),
-                                ("__team", Value::clone(&team_raw)),
-                            ],
-                        )
-                    })
-                    .boxed()
-            })
-            .try_flatten_unordered(FAN_OUT)
-    })
+    nested(
+        org,
+        projects_of(org),
+        |org, project| org.client.project_teams(&project.id),
+        |org, project, team| {
+            let fields = [("__project", project.raw.clone()), ("__team", team.raw)];
+            org.client
+                .team_iterations(&project.id, &team.item.id)
+                .map_ok(move |iteration| enrich(iteration.raw, fields.clone()))
+        },
+    )
 }
 
 /// `area-path`: every node of every project's area tree down to `depth`, flattened (parents
