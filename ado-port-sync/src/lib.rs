@@ -76,8 +76,8 @@ pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
 pub use crate::live::{
-    EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError,
-    SubscriptionReport, WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions, subscribed_events,
+    LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError, SubscriptionReport,
+    WEBHOOK_USERNAME, WebhookTarget, ensure_subscriptions, subscribed_events,
 };
 pub use crate::memory::MemorySink;
 pub use crate::progress::{ProgressEvent, ProgressFn};
@@ -90,7 +90,7 @@ pub use crate::resync::{
 };
 pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
-    EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
+    EntityRef, EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
     WriteOptions, WriteOutcome,
 };
 
