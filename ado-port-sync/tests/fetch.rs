@@ -2,9 +2,11 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use ado_client::ApiProfile;
 use ado_port_sync::{Kind, KindRequest, fetch};
-use common::{ado_client, ado_client_with, mount_sample_org};
+use common::{ado_client, ado_client_with, fixture_text, mount_routes, mount_sample_org};
 use futures::TryStreamExt;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
@@ -28,6 +30,45 @@ async fn try_items(
     fetch(ado_client(server, "fabrikam"), &request, excluded)
         .try_collect()
         .await
+}
+
+/// Every registered kind lists items of the sample organization (with what
+/// `sample-org-kinds.json` adds), and each item carries exactly the enrichment fields its kind
+/// documents, besides the organization fields: the documentation cannot drift from the code.
+#[tokio::test]
+async fn every_kind_carries_exactly_the_enrichment_fields_it_documents() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_routes(&ado, "fabrikam", "sample-org-kinds.json").await;
+    let fixture: Value =
+        serde_json::from_str(&fixture_text("sample-org-kinds.json")).expect("json");
+    let selectors = fixture["selectors"].as_object().expect("selectors");
+    for name in selectors.keys() {
+        assert!(
+            name.parse::<Kind>().is_ok(),
+            "selector of an unknown kind `{name}`"
+        );
+    }
+    for &kind in Kind::all() {
+        let options = selectors.get(kind.as_str()).cloned().unwrap_or(json!({}));
+        let listed = items(&ado, kind, options, &[]).await;
+        assert!(
+            !listed.is_empty(),
+            "{kind} lists nothing in the sample organization"
+        );
+        let documented: BTreeSet<&str> = kind.spec().enrichment.iter().copied().collect();
+        for item in &listed {
+            let carried: BTreeSet<&str> = item
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .filter(|key| key.starts_with("__"))
+                .filter(|key| !matches!(*key, "__organizationUrl" | "__organizationName"))
+                .collect();
+            assert_eq!(carried, documented, "{kind}: {item}");
+        }
+    }
 }
 
 #[tokio::test]
