@@ -19,7 +19,7 @@ use crate::org::OrgScope;
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let org: Organization = "https://dev.azure.com/fabrikam".parse()?;
 /// let client = AdoClient::builder(org, Credential::pat("my-pat")).build()?;
-/// let request = KindRequest::new(Kind::Repository, &serde_json::Map::new())?;
+/// let request = KindRequest::new(Kind::REPOSITORY, &serde_json::Map::new())?;
 /// let mut items = fetch(client, &request, &[]);
 /// while let Some(item) = items.try_next().await? {
 ///     println!("{item}");

@@ -1,9 +1,11 @@
 //! Keeps a Port software catalog in sync with Azure DevOps: the composition of
 //! [`ado_client`], [`mapping_engine`] and [`port_client`].
 //!
-//! - [`kinds`]: the registry of kinds — which Azure DevOps calls each kind makes and which
-//!   enrichment fields (`__project`, `__build`, `__includedFiles`...) it adds; selector
-//!   options are validated when a mapping is loaded.
+//! - [`kinds`]: one module per kind — its name, the Azure DevOps calls it makes, the
+//!   enrichment fields (`__project`, `__build`, `__includedFiles`...) it adds, its selector
+//!   options (validated when a mapping is loaded), how it lists its items, fully or changed
+//!   since a time, and how a live event reads one — and one registry of them,
+//!   [`Kind::all`]; [`Kind::spec`] describes a kind.
 //! - [`Resync`]: resources in mapping order, organizations concurrently, items streamed page by
 //!   page through the mapping into an [`EntitySink`]; then reconciliation, which deletes only
 //!   after every resource of every organization succeeded, within `entityDeletionThreshold`.
@@ -76,9 +78,9 @@ pub use crate::error::LoadError;
 pub use crate::fetch::fetch;
 pub use crate::kinds::{ItemStream, Kind, KindNameError, KindRequest, OptionError};
 pub use crate::live::{
-    EntityRef, LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError,
-    SubscriptionReport, WEBHOOK_PATHS, WEBHOOK_USERNAME, WebhookAuth, WebhookTarget,
-    ensure_subscriptions, subscribed_events,
+    LiveError, LiveEvents, LiveLoadError, LiveReport, SubscriptionError, SubscriptionReport,
+    WEBHOOK_PATHS, WEBHOOK_USERNAME, WebhookAuth, WebhookTarget, ensure_subscriptions,
+    subscribed_events,
 };
 pub use crate::memory::MemorySink;
 pub use crate::progress::{ProgressEvent, ProgressFn};
@@ -91,7 +93,7 @@ pub use crate::resync::{
 };
 pub use crate::settings::{Secret, Settings, SettingsError};
 pub use crate::sink::{
-    EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
+    EntityRef, EntitySink, EntityStore, NdjsonSink, PortSink, SinkError, StoredEntity, SyncState,
     WriteOptions, WriteOutcome,
 };
 

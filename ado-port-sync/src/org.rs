@@ -78,10 +78,10 @@ impl SharedList {
 
     fn readers(self) -> &'static [Kind] {
         match self {
-            Self::Builds => &[Kind::Build, Kind::PipelineStage],
-            Self::Environments => &[Kind::Environment, Kind::PipelineDeployment],
-            Self::Policies => &[Kind::RepositoryPolicy],
-            Self::Teams => &[Kind::Team, Kind::Member],
+            Self::Builds => &[Kind::BUILD, Kind::PIPELINE_STAGE],
+            Self::Environments => &[Kind::ENVIRONMENT, Kind::PIPELINE_DEPLOYMENT],
+            Self::Policies => &[Kind::REPOSITORY_POLICY],
+            Self::Teams => &[Kind::TEAM, Kind::MEMBER],
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::cancel::{CancelHandle, Latch};
 use crate::cursor::{Cursor, CursorStore, Cursors, resource_key};
 use crate::error::LoadError;
 use crate::gitops::{self, GitOps};
-use crate::kinds::{KINDS, Kind, KindNameError, KindRequest};
+use crate::kinds::{Kind, KindNameError, KindRequest};
 use crate::org::OrgScope;
 use crate::progress::{ProgressEvent, ProgressFn};
 use crate::reconcile::{Produced, reconcile, snapshot};
@@ -905,7 +905,11 @@ pub(crate) fn plan(
         Err(KindNameError::Unknown(kind)) => Err(LoadError::UnknownKind {
             index,
             kind,
-            known: KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "),
+            known: Kind::all()
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }
@@ -1133,7 +1137,7 @@ mod tests {
             "resources:\n  - kind: file\n    selector:\n      query: 'true'\n      files: {{path: port.yml}}\n{RESOURCE}"
         );
         let resync = load(&yaml).expect("file loads");
-        assert_eq!(resync.plans[0].kind(), Kind::File);
+        assert_eq!(resync.plans[0].kind(), Kind::FILE);
         let mapping = Mapping::from_yaml(&yaml, Options::default()).expect("valid");
         assert!(matches!(
             Resync::new(mapping, Vec::new()),

@@ -1014,7 +1014,10 @@ mod tests {
         let second = dir.join("second.pem");
         std::fs::write(&second, "second").expect("write");
         let missing = dir.join("missing.pem");
-        let candidates = [missing.to_str().expect("utf-8"), second.to_str().expect("utf-8")];
+        let candidates = [
+            missing.to_str().expect("utf-8"),
+            second.to_str().expect("utf-8"),
+        ];
         assert_eq!(first_bundle(&candidates), Some(b"second".to_vec()));
         assert_eq!(first_bundle(&candidates[..1]), None);
         std::fs::remove_dir_all(&dir).expect("cleanup");
@@ -1022,7 +1025,10 @@ mod tests {
         let system = first_bundle(&SYSTEM_CA_BUNDLES);
         for variable in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
             let settings = load_env(&[(variable, "/corp/ca.pem")]).expect("valid");
-            assert_eq!(settings.extra_root_certificates, Vec::from_iter(system.clone()));
+            assert_eq!(
+                settings.extra_root_certificates,
+                Vec::from_iter(system.clone())
+            );
         }
         let plain = load_env(&[]).expect("valid");
         assert!(plain.extra_root_certificates.is_empty());

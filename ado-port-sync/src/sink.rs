@@ -12,11 +12,34 @@ use mapping_engine::Entity;
 use port_client::{
     Datasource, PortClient, ResyncState, ResyncStatus, UpsertOptions, UpsertOutcome,
 };
+use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 use crate::reconcile::relation_targets;
+
+/// An entity named by blueprint and identifier.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EntityRef {
+    /// Blueprint.
+    pub blueprint: String,
+    /// Identifier (a search identifier as JSON text).
+    pub identifier: String,
+}
+
+impl EntityRef {
+    /// The blueprint and identifier of a mapped entity; `None` without a blueprint.
+    pub(crate) fn of(entity: &Entity) -> Option<Self> {
+        Some(Self {
+            blueprint: entity.blueprint.as_str()?.to_owned(),
+            identifier: match &entity.identifier {
+                Value::String(id) => id.clone(),
+                other => other.to_string(),
+            },
+        })
+    }
+}
 
 /// A sink failure that concerns a whole call, not one entity.
 #[derive(Debug, thiserror::Error)]
@@ -158,14 +181,14 @@ pub trait EntityStore: Send + Sync {
     /// exist).
     async fn delete_one(
         &self,
-        blueprint: &str,
-        identifier: &str,
+        entity: &EntityRef,
         delete_dependents: bool,
     ) -> Result<bool, SinkError> {
+        let identifiers = [entity.identifier.clone()];
         let deleted = self
-            .delete(blueprint, &[identifier.to_owned()], delete_dependents)
+            .delete(&entity.blueprint, &identifiers, delete_dependents)
             .await?;
-        Ok(deleted.iter().any(|d| d == identifier))
+        Ok(deleted.contains(&entity.identifier))
     }
 }
 
@@ -318,13 +341,12 @@ impl EntityStore for PortSink {
 
     async fn delete_one(
         &self,
-        blueprint: &str,
-        identifier: &str,
+        entity: &EntityRef,
         delete_dependents: bool,
     ) -> Result<bool, SinkError> {
         Ok(self
             .client
-            .delete_entity(blueprint, identifier, delete_dependents)
+            .delete_entity(&entity.blueprint, &entity.identifier, delete_dependents)
             .await?)
     }
 }

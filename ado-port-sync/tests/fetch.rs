@@ -2,9 +2,11 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use ado_client::ApiProfile;
 use ado_port_sync::{Kind, KindRequest, fetch};
-use common::{ado_client, ado_client_with, mount_sample_org};
+use common::{ado_client, ado_client_with, fixture_text, mount_routes, mount_sample_org};
 use futures::TryStreamExt;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
@@ -30,11 +32,50 @@ async fn try_items(
         .await
 }
 
+/// Every registered kind lists items of the sample organization (with what
+/// `sample-org-kinds.json` adds), and each item carries exactly the enrichment fields its kind
+/// documents, besides the organization fields: the documentation cannot drift from the code.
+#[tokio::test]
+async fn every_kind_carries_exactly_the_enrichment_fields_it_documents() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    mount_routes(&ado, "fabrikam", "sample-org-kinds.json").await;
+    let fixture: Value =
+        serde_json::from_str(&fixture_text("sample-org-kinds.json")).expect("json");
+    let selectors = fixture["selectors"].as_object().expect("selectors");
+    for name in selectors.keys() {
+        assert!(
+            name.parse::<Kind>().is_ok(),
+            "selector of an unknown kind `{name}`"
+        );
+    }
+    for &kind in Kind::all() {
+        let options = selectors.get(kind.as_str()).cloned().unwrap_or(json!({}));
+        let listed = items(&ado, kind, options, &[]).await;
+        assert!(
+            !listed.is_empty(),
+            "{kind} lists nothing in the sample organization"
+        );
+        let documented: BTreeSet<&str> = kind.spec().enrichment.iter().copied().collect();
+        for item in &listed {
+            let carried: BTreeSet<&str> = item
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .filter(|key| key.starts_with("__"))
+                .filter(|key| !matches!(*key, "__organizationUrl" | "__organizationName"))
+                .collect();
+            assert_eq!(carried, documented, "{kind}: {item}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_item_carries_the_organization_fields() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let users = items(&ado, Kind::User, json!({}), &[]).await;
+    let users = items(&ado, Kind::USER, json!({}), &[]).await;
     assert_eq!(users.len(), 1);
     assert_eq!(
         users[0]["__organizationUrl"],
@@ -49,37 +90,37 @@ async fn enrichment_fields_hold_the_parent_payloads() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
 
-    let builds = items(&ado, Kind::Build, json!({}), &[]).await;
+    let builds = items(&ado, Kind::BUILD, json!({}), &[]).await;
     assert_eq!(builds[0]["__projectId"], "aaaa-1111");
     assert_eq!(builds[0]["__project"]["name"], "Fabrikam Web");
 
-    let stages = items(&ado, Kind::PipelineStage, json!({}), &[]).await;
+    let stages = items(&ado, Kind::PIPELINE_STAGE, json!({}), &[]).await;
     assert_eq!(stages.len(), 1, "only Stage records");
     assert_eq!(stages[0]["__build"]["id"], 10);
     assert_eq!(stages[0]["__project"]["id"], "aaaa-1111");
 
-    let runs = items(&ado, Kind::PipelineRun, json!({}), &[]).await;
+    let runs = items(&ado, Kind::PIPELINE_RUN, json!({}), &[]).await;
     assert_eq!(runs[0]["__pipeline"]["name"], "web-ci");
     assert_eq!(runs[0]["__project"]["id"], "aaaa-1111");
 
-    let deployments = items(&ado, Kind::PipelineDeployment, json!({}), &[]).await;
+    let deployments = items(&ado, Kind::PIPELINE_DEPLOYMENT, json!({}), &[]).await;
     assert_eq!(
         deployments[0]["__project"],
         json!({"id": "aaaa-1111", "name": "Fabrikam Web"})
     );
 
-    let policies = items(&ado, Kind::RepositoryPolicy, json!({}), &[]).await;
+    let policies = items(&ado, Kind::REPOSITORY_POLICY, json!({}), &[]).await;
     assert_eq!(policies.len(), 2, "the disabled repository is skipped");
     assert_eq!(policies[0]["__repository"]["id"], "r-web");
 
-    let teams = items(&ado, Kind::Team, json!({"includeMembers": true}), &[]).await;
+    let teams = items(&ado, Kind::TEAM, json!({"includeMembers": true}), &[]).await;
     assert_eq!(teams[0]["__members"][1]["identity"]["id"], "id-2");
-    let teams = items(&ado, Kind::Team, json!({}), &[]).await;
+    let teams = items(&ado, Kind::TEAM, json!({}), &[]).await;
     assert!(teams[0].get("__members").is_none());
 
     let repos = items(
         &ado,
-        Kind::Repository,
+        Kind::REPOSITORY,
         json!({"includedFiles": ["README.md"]}),
         &[],
     )
@@ -93,7 +134,7 @@ async fn enrichment_fields_hold_the_parent_payloads() {
     };
     assert_eq!(files("r-web"), Some(json!({"README.md": "# Web\n"})));
     assert_eq!(files("r-old"), Some(json!({"README.md": null})));
-    let plain = items(&ado, Kind::Repository, json!({}), &[]).await;
+    let plain = items(&ado, Kind::REPOSITORY, json!({}), &[]).await;
     assert!(plain[0].get("__includedFiles").is_none());
 }
 
@@ -110,7 +151,7 @@ async fn default_team_fetches_each_project() {
         .expect(1)
         .mount(&ado)
         .await;
-    let projects = items(&ado, Kind::Project, json!({"defaultTeam": "true"}), &[]).await;
+    let projects = items(&ado, Kind::PROJECT, json!({"defaultTeam": "true"}), &[]).await;
     assert_eq!(projects[0]["defaultTeam"]["name"], "Web Team");
     assert_eq!(projects[0]["__organizationName"], "fabrikam");
 }
@@ -130,32 +171,32 @@ async fn excluded_tags_leave_projects_and_their_contents_out() {
         .await;
     let excluded = ["archived".to_owned()];
     assert!(
-        items(&ado, Kind::Project, json!({}), &excluded)
+        items(&ado, Kind::PROJECT, json!({}), &excluded)
             .await
             .is_empty()
     );
     assert!(
-        items(&ado, Kind::Repository, json!({}), &excluded)
+        items(&ado, Kind::REPOSITORY, json!({}), &excluded)
             .await
             .is_empty()
     );
     assert!(
-        items(&ado, Kind::Team, json!({}), &excluded)
+        items(&ado, Kind::TEAM, json!({}), &excluded)
             .await
             .is_empty()
     );
     let other = ["legacy".to_owned()];
-    assert_eq!(items(&ado, Kind::Project, json!({}), &other).await.len(), 1);
+    assert_eq!(items(&ado, Kind::PROJECT, json!({}), &other).await.len(), 1);
 }
 
 #[tokio::test]
 async fn pipelines_and_releases() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let pipelines = items(&ado, Kind::Pipeline, json!({}), &[]).await;
+    let pipelines = items(&ado, Kind::PIPELINE, json!({}), &[]).await;
     assert_eq!(pipelines[0]["name"], "web-ci");
     assert_eq!(pipelines[0]["__projectId"], "aaaa-1111");
-    let releases = items(&ado, Kind::Release, json!({"expand": "environments"}), &[]).await;
+    let releases = items(&ado, Kind::RELEASE, json!({"expand": "environments"}), &[]).await;
     assert_eq!(releases[0]["name"], "Release-70");
     let requests = ado.received_requests().await.expect("recorded");
     let release_call = requests
@@ -250,7 +291,7 @@ async fn fetch_pull_requests(
         .mount(&ado)
         .await;
     let options: Map<String, Value> = serde_json::from_value(options).expect("object");
-    let request = KindRequest::new(Kind::PullRequest, &options).expect("valid");
+    let request = KindRequest::new(Kind::PULL_REQUEST, &options).expect("valid");
     let client = ado_client_with(&ado, "fabrikam", profile);
     let prs: Vec<Value> = fetch(client, &request, &[])
         .try_collect()
@@ -313,7 +354,7 @@ async fn max_results_caps_each_closed_status_on_a_server() {
 async fn branches_are_synthesized_per_healthy_repository() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let branches = items(&ado, Kind::Branch, json!({}), &[]).await;
+    let branches = items(&ado, Kind::BRANCH, json!({}), &[]).await;
     assert_eq!(branches.len(), 2, "the disabled repository is skipped");
     let main = &branches[0];
     assert_eq!(main["name"], "main");
@@ -346,7 +387,7 @@ async fn branches_are_synthesized_per_healthy_repository() {
 async fn members_carry_their_team_id() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let members = items(&ado, Kind::Member, json!({}), &[]).await;
+    let members = items(&ado, Kind::MEMBER, json!({}), &[]).await;
     assert_eq!(members.len(), 2);
     assert_eq!(members[0]["identity"]["id"], "id-1");
     assert_eq!(members[0]["isTeamAdmin"], true);
@@ -357,7 +398,7 @@ async fn members_carry_their_team_id() {
 async fn iterations_carry_their_project_and_team() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let iterations = items(&ado, Kind::Iteration, json!({}), &[]).await;
+    let iterations = items(&ado, Kind::ITERATION, json!({}), &[]).await;
     let names: Vec<&Value> = iterations.iter().map(|i| &i["name"]).collect();
     assert_eq!(names, [&json!("Sprint 1"), &json!("Sprint 2")]);
     assert_eq!(iterations[1]["attributes"]["timeFrame"], "current");
@@ -369,7 +410,7 @@ async fn iterations_carry_their_project_and_team() {
 async fn area_paths_are_flattened_with_parents_and_normalized_paths() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let areas = items(&ado, Kind::AreaPath, json!({}), &[]).await;
+    let areas = items(&ado, Kind::AREA_PATH, json!({}), &[]).await;
     let summary: Vec<(Value, Value, Value)> = areas
         .iter()
         .map(|a| {
@@ -399,7 +440,7 @@ async fn area_paths_are_flattened_with_parents_and_normalized_paths() {
     assert!(areas.iter().all(|a| a.get("children").is_none()));
     assert!(areas.iter().all(|a| a["__project"]["id"] == "aaaa-1111"));
 
-    items(&ado, Kind::AreaPath, json!({"depth": 1}), &[]).await;
+    items(&ado, Kind::AREA_PATH, json!({"depth": 1}), &[]).await;
     let requests = ado.received_requests().await.expect("recorded");
     let depths: Vec<String> = requests
         .iter()
@@ -416,7 +457,7 @@ async fn release_definitions_carry_their_project() {
     mount_sample_org(&ado, "fabrikam").await;
     let definitions = items(
         &ado,
-        Kind::ReleaseDefinition,
+        Kind::RELEASE_DEFINITION,
         json!({"tagFilter": ["prod"]}),
         &[],
     )
@@ -440,11 +481,11 @@ async fn group_one_kinds_on_server_2019() {
     mount_sample_org(&ado, "fabrikam").await;
     let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2019);
     for kind in [
-        Kind::Branch,
-        Kind::Member,
-        Kind::Iteration,
-        Kind::AreaPath,
-        Kind::ReleaseDefinition,
+        Kind::BRANCH,
+        Kind::MEMBER,
+        Kind::ITERATION,
+        Kind::AREA_PATH,
+        Kind::RELEASE_DEFINITION,
     ] {
         let request = KindRequest::new(kind, &Map::new()).expect("valid");
         let fetched: Vec<Value> = fetch(client.clone(), &request, &[])
@@ -512,7 +553,7 @@ async fn work_items_are_read_in_batches_of_200_with_their_project() {
     mount_work_items(&ado, 450).await;
     let work_items = items(
         &ado,
-        Kind::WorkItem,
+        Kind::WORK_ITEM,
         json!({"wiql": "[System.State] <> 'Closed'", "expand": "relations"}),
         &[],
     )
@@ -564,7 +605,7 @@ async fn work_items_carry_relations_and_links_by_default_on_every_profile() {
         let ado = MockServer::start().await;
         mount_sample_org(&ado, "fabrikam").await;
         mount_work_items(&ado, 2).await;
-        let request = KindRequest::new(Kind::WorkItem, &Map::new()).expect("valid");
+        let request = KindRequest::new(Kind::WORK_ITEM, &Map::new()).expect("valid");
         let client = ado_client_with(&ado, "fabrikam", profile);
         let work_items: Vec<Value> = fetch(client, &request, &[])
             .try_collect()
@@ -604,7 +645,7 @@ async fn work_items_carry_relations_and_links_by_default_on_every_profile() {
 async fn boards_merge_their_details_and_columns_split_per_state_mapping() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
-    let boards = items(&ado, Kind::Board, json!({}), &[]).await;
+    let boards = items(&ado, Kind::BOARD, json!({}), &[]).await;
     assert_eq!(boards.len(), 1);
     assert_eq!(boards[0]["name"], "Stories");
     assert_eq!(
@@ -613,7 +654,7 @@ async fn boards_merge_their_details_and_columns_split_per_state_mapping() {
     );
     assert_eq!(boards[0]["__project"]["id"], "aaaa-1111");
 
-    let columns = items(&ado, Kind::Column, json!({}), &[]).await;
+    let columns = items(&ado, Kind::COLUMN, json!({}), &[]).await;
     let pairs: Vec<(Value, Value, Value)> = columns
         .iter()
         .map(|c| {
@@ -652,7 +693,7 @@ async fn boards_when_a_team_answers(response: ResponseTemplate) -> ado_client::R
         response,
     )
     .await;
-    try_items(&ado, Kind::Board, json!({}), &[]).await
+    try_items(&ado, Kind::BOARD, json!({}), &[]).await
 }
 
 #[tokio::test]
@@ -680,7 +721,7 @@ async fn group_two_kinds_on_server_2019() {
     mount_sample_org(&ado, "fabrikam").await;
     mount_work_items(&ado, 3).await;
     let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2019);
-    for kind in [Kind::WorkItem, Kind::Board, Kind::Column] {
+    for kind in [Kind::WORK_ITEM, Kind::BOARD, Kind::COLUMN] {
         let request = KindRequest::new(kind, &Map::new()).expect("valid");
         let fetched: Vec<Value> = fetch(client.clone(), &request, &[])
             .try_collect()
@@ -729,7 +770,7 @@ async fn test_runs_carry_results_by_default_and_coverage_on_request() {
     mount_sample_org(&ado, "fabrikam").await;
     mount_test_runs(&ado).await;
 
-    let runs = items(&ado, Kind::TestRun, json!({}), &[]).await;
+    let runs = items(&ado, Kind::TEST_RUN, json!({}), &[]).await;
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0]["__testResults"][0]["outcome"], "Passed");
     assert_eq!(runs[1]["__testResults"], json!([]));
@@ -737,7 +778,7 @@ async fn test_runs_carry_results_by_default_and_coverage_on_request() {
 
     let runs = items(
         &ado,
-        Kind::TestRun,
+        Kind::TEST_RUN,
         json!({"includeResults": false, "codeCoverage": {"flags": 1}}),
         &[],
     )
@@ -800,11 +841,11 @@ async fn group_members_are_looked_up_subjects_with_their_group() {
         .mount(&ado)
         .await;
 
-    let groups = items(&ado, Kind::Group, json!({}), &[]).await;
+    let groups = items(&ado, Kind::GROUP, json!({}), &[]).await;
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[0]["displayName"], "Web Contributors");
 
-    let members = items(&ado, Kind::GroupMember, json!({}), &[]).await;
+    let members = items(&ado, Kind::GROUP_MEMBER, json!({}), &[]).await;
     let names: Vec<&Value> = members.iter().map(|m| &m["displayName"]).collect();
     assert_eq!(
         names,
@@ -822,7 +863,7 @@ async fn group_members_are_looked_up_subjects_with_their_group() {
 async fn graph_kinds_are_unsupported_on_a_server() {
     let ado = MockServer::start().await;
     let client = ado_client_with(&ado, "fabrikam", ApiProfile::Server2022);
-    for kind in [Kind::Group, Kind::GroupMember] {
+    for kind in [Kind::GROUP, Kind::GROUP_MEMBER] {
         let request = KindRequest::new(kind, &Map::new()).expect("valid");
         let error = fetch(client.clone(), &request, &[])
             .try_collect::<Vec<Value>>()
@@ -852,7 +893,7 @@ async fn advanced_security_alerts_carry_repository_and_project_ids() {
     .await;
     let alerts = items(
         &ado,
-        Kind::AdvancedSecurityAlert,
+        Kind::ADVANCED_SECURITY_ALERT,
         json!({"criteria": {"states": ["active"], "severity": ["critical"]}}),
         &[],
     )
@@ -881,7 +922,7 @@ async fn alerts_when_a_repository_answers(
     mount_sample_org(&ado, "fabrikam").await;
     let route = "/aaaa-1111/_apis/alert/repositories/r-web/alerts";
     common::override_route(&ado, "fabrikam", route, response).await;
-    try_items(&ado, Kind::AdvancedSecurityAlert, json!({}), &[]).await
+    try_items(&ado, Kind::ADVANCED_SECURITY_ALERT, json!({}), &[]).await
 }
 
 #[tokio::test]
@@ -938,14 +979,14 @@ async fn wiki_pages_carry_their_wiki_and_project_and_content_on_request() {
         .mount(&ado)
         .await;
 
-    let pages = items(&ado, Kind::Wiki, json!({}), &[]).await;
+    let pages = items(&ado, Kind::WIKI, json!({}), &[]).await;
     assert_eq!(pages.len(), 2);
     assert!(pages.iter().all(|p| p.get("content").is_none()));
     assert!(pages.iter().all(|p| p["__project"]["id"] == "aaaa-1111"));
 
     let pages = items(
         &ado,
-        Kind::Wiki,
+        Kind::WIKI,
         json!({"wikiType": "codeWiki", "includeContent": true}),
         &[],
     )
@@ -1010,7 +1051,7 @@ async fn folders_match_their_pattern_at_the_pattern_branch() {
 
     let folders = items(
         &ado,
-        Kind::Folder,
+        Kind::FOLDER,
         json!({
             "project_name": "fabrikam web",
             "folders": [{"path": "/services/*/deploy", "repos": [{"name": "web", "branch": "release"}, "old"]}],
@@ -1043,7 +1084,7 @@ async fn folders_match_their_pattern_at_the_pattern_branch() {
 
     let elsewhere = items(
         &ado,
-        Kind::Folder,
+        Kind::FOLDER,
         json!({"project_name": "Other", "folders": [{"path": "/services/*"}]}),
         &[],
     )
@@ -1109,7 +1150,7 @@ async fn files_are_read_parsed_and_paired_with_their_repository() {
 
     let files = items(
         &ado,
-        Kind::File,
+        Kind::FILE,
         json!({
             "files": {"path": ["/services/**/PORT.yml", "/catalog.json", "/missing.yml"], "repos": ["web"]},
             "includedFiles": ["owners.txt"]
@@ -1146,7 +1187,7 @@ async fn files_are_read_parsed_and_paired_with_their_repository() {
 
     let other = items(
         &ado,
-        Kind::File,
+        Kind::FILE,
         json!({"files": {"path": "/catalog.json", "repos": ["api"]}}),
         &[],
     )

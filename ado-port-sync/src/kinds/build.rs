@@ -1,23 +1,64 @@
-//! `build` and `pipeline-stage`.
+//! `build`.
 
 use std::sync::Arc;
 
-use ado_client::models::Build;
+use ado_client::models::Build as ListedBuild;
 use ado_client::{AdoClient, BuildQuery, BuildQueryOrder, Listed};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{FAN_OUT, ItemStream, enrich, for_each, projects_of};
+use super::item::{ItemKey, Lookup, LookupResult, found, one};
+use super::listing::{enrich, for_each, projects_of};
+use super::options::OptionError;
+use super::{ItemStream, KindSource};
 use crate::org::{OrgScope, ProjectEntry, SharedList, listed_once};
+
+/// `build`, which has no selector options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Build;
+
+impl KindSource for Build {
+    const NAME: &str = "build";
+    const CALLS: &[&str] = &[
+        "GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project",
+        "incremental: GET {project}/_apis/build/builds?queryOrder=queueTimeDescending&minTime, then ?queryOrder=finishTimeDescending&minTime per project",
+    ];
+    const ENRICHMENT: &[&str] = &["__projectId", "__project"];
+    const LISTS_CHANGES: bool = true;
+
+    /// Every project's builds, newest first, with `__projectId` and `__project`. With
+    /// `since`, only the builds queued at or after it, then those finished at or after it that
+    /// were queued before (the others were in the first listing).
+    fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
+        let scope = Arc::clone(org);
+        for_each(projects_of(org), move |project| {
+            listed_builds(&scope, &project, since)
+                .map_ok(move |build| build_item(build.raw, &project))
+        })
+    }
+
+    /// A build read by id.
+    async fn lookup(&self, org: &OrgScope, project: &ProjectEntry, key: &ItemKey) -> LookupResult {
+        let ItemKey::Build { id, .. } = key else {
+            return Ok(Lookup::other_kind(Self::NAME));
+        };
+        let read = found(org.client.build(&project.id, *id).await)?;
+        Ok(one(read.map(|b| build_item(b.raw, project)), None))
+    }
+
+    fn parse(_: &Map<String, Value>) -> Result<Self, OptionError> {
+        Ok(Self)
+    }
+}
 
 /// A project's builds, newest first; listed once when `build` and `pipeline-stage` both read
 /// them.
 fn project_builds(
     org: &OrgScope,
     project: &ProjectEntry,
-) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
+) -> BoxStream<'static, ado_client::Result<Listed<ListedBuild>>> {
     let builds = org.client.builds(
         &project.id,
         &BuildQuery::new().order(BuildQueryOrder::QueueTimeDescending),
@@ -25,22 +66,12 @@ fn project_builds(
     listed_once(org, SharedList::Builds, &project.id, builds)
 }
 
-/// `build`: every project's builds, newest first, with `__projectId` and `__project`. With
-/// `since`, only the builds queued at or after it, then those finished at or after it that
-/// were queued before (the others were in the first listing).
-pub(super) fn builds(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        listed_builds(&scope, &project, since).map_ok(move |build| build_item(build.raw, &project))
-    })
-}
-
 /// A project's builds: all of them, or with `since` only those changed since it.
-fn listed_builds(
+pub(super) fn listed_builds(
     org: &OrgScope,
     project: &ProjectEntry,
     since: Option<Timestamp>,
-) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
+) -> BoxStream<'static, ado_client::Result<Listed<ListedBuild>>> {
     match since {
         None => project_builds(org, project),
         Some(since) => changed_builds(&org.client, &project.id, since),
@@ -53,7 +84,7 @@ pub(super) fn changed_builds(
     client: &AdoClient,
     project: &str,
     since: Timestamp,
-) -> BoxStream<'static, ado_client::Result<Listed<Build>>> {
+) -> BoxStream<'static, ado_client::Result<Listed<ListedBuild>>> {
     let listing = |order| client.builds(project, &BuildQuery::new().order(order).min_time(since));
     let queued = listing(BuildQueryOrder::QueueTimeDescending);
     let finished = listing(BuildQueryOrder::FinishTimeDescending).try_filter(move |build| {
@@ -64,7 +95,7 @@ pub(super) fn changed_builds(
 }
 
 /// A `build` item: the build with `__projectId` and `__project`.
-pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
+fn build_item(build: Value, project: &ProjectEntry) -> Value {
     enrich(
         build,
         [
@@ -72,44 +103,4 @@ pub(super) fn build_item(build: Value, project: &ProjectEntry) -> Value {
             ("__project", project.raw.clone()),
         ],
     )
-}
-
-/// `pipeline-stage`: the `Stage` records of every build's timeline, with `__project` and
-/// `__build`; with `since`, of the builds changed since it only.
-pub(super) fn stages(org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
-    let scope = Arc::clone(org);
-    for_each(projects_of(org), move |project| {
-        let client = scope.client.clone();
-        let project = Arc::new(project);
-        listed_builds(&scope, &project, since)
-            .map_ok(move |build| build_stages(&client, Arc::clone(&project), build))
-            .try_flatten_unordered(FAN_OUT)
-    })
-}
-
-/// The `pipeline-stage` items of one build: its timeline's `Stage` records, with `__project`
-/// and `__build`.
-pub(super) fn build_stages(
-    client: &AdoClient,
-    project: Arc<ProjectEntry>,
-    build: Listed<Build>,
-) -> BoxStream<'static, ado_client::Result<Value>> {
-    let id = build.item.id;
-    let build = Arc::new(build.raw);
-    client
-        .build_timeline(&project.id, id)
-        .try_filter(|record| {
-            let stage = record.item.record_type.as_deref() == Some("Stage");
-            async move { stage }
-        })
-        .map_ok(move |record| {
-            enrich(
-                record.raw,
-                [
-                    ("__project", project.raw.clone()),
-                    ("__build", Value::clone(&build)),
-                ],
-            )
-        })
-        .boxed()
 }

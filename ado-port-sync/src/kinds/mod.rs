@@ -1,120 +1,146 @@
-//! The registry of kinds: which Azure DevOps calls each kind makes, in which order, and which
-//! enrichment fields it adds to the raw items.
+//! The kinds this crate syncs. Each kind lives in its own module: its name, the Azure DevOps
+//! calls it makes, the enrichment fields it adds, its selector options (parsing and defaults),
+//! how it lists its items (fully, or only those changed since a time) and how a live event
+//! reads one of them. One registry, [`Kind::all`], lists them.
 //!
 //! Every item of every kind also carries `__organizationUrl` (the organization URL as
 //! configured, without a trailing slash) and `__organizationName`.
 
+mod advanced_security_alert;
+mod area_path;
+mod board;
+mod branch;
 mod build;
-mod core;
-mod files;
-mod git;
+mod column;
+mod environment;
+mod file;
+mod folder;
 mod glob;
-mod identity;
+mod group;
+mod group_member;
 mod item;
+mod iteration;
+mod listing;
+mod member;
 mod options;
-mod pipelines;
-mod test;
+mod pipeline;
+mod pipeline_deployment;
+mod pipeline_run;
+mod pipeline_stage;
+mod project;
+mod pull_request;
+mod release;
+mod release_definition;
+mod release_deployment;
+mod repository;
+mod repository_policy;
+mod team;
+mod test_run;
+mod user;
 mod wiki;
-mod work;
+mod work_item;
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
+pub use self::area_path::DEFAULT_AREA_DEPTH;
+use self::item::LookupResult;
 pub(crate) use self::item::{ItemKey, Lookup};
-pub(crate) use self::options::KindOptions;
-pub use self::options::{
-    DEFAULT_AREA_DEPTH, DEFAULT_COVERAGE_FLAGS, DEFAULT_PR_MAX_RESULTS,
-    DEFAULT_PR_MIN_TIME_IN_DAYS, DEFAULT_RELEASE_DEFINITION_EXPAND, DEFAULT_WORK_ITEM_EXPAND,
-    OptionError,
-};
-use crate::org::{OrgScope, ProjectEntry, RepoEntry};
+pub use self::options::OptionError;
+pub use self::pull_request::{DEFAULT_PR_MAX_RESULTS, DEFAULT_PR_MIN_TIME_IN_DAYS};
+pub use self::release_definition::DEFAULT_RELEASE_DEFINITION_EXPAND;
+pub use self::test_run::DEFAULT_COVERAGE_FLAGS;
+pub use self::work_item::DEFAULT_WORK_ITEM_EXPAND;
+use crate::org::{OrgScope, ProjectEntry};
+
+/// Declares a [`Kind`] constant per kind and [`REGISTRY`], the list of them all.
+macro_rules! registry {
+    ($($(#[$doc:meta])* $constant:ident = $kind:ty,)*) => {
+        impl Kind {
+            $($(#[$doc])* pub const $constant: Kind = Kind::of::<$kind>();)*
+        }
+
+        /// Every kind, in the order an unknown kind's error lists them: the one list of kinds.
+        static REGISTRY: &[Kind] = &[$(Kind::$constant),*];
+    };
+}
+
+registry! {
+    /// `project`
+    PROJECT = project::Project,
+    /// `repository`
+    REPOSITORY = repository::Repository,
+    /// `repository-policy`
+    REPOSITORY_POLICY = repository_policy::RepositoryPolicy,
+    /// `user`
+    USER = user::User,
+    /// `team`
+    TEAM = team::Team,
+    /// `pull-request`
+    PULL_REQUEST = pull_request::PullRequest,
+    /// `build`
+    BUILD = build::Build,
+    /// `pipeline-stage`
+    PIPELINE_STAGE = pipeline_stage::PipelineStage,
+    /// `pipeline-run`
+    PIPELINE_RUN = pipeline_run::PipelineRun,
+    /// `environment`
+    ENVIRONMENT = environment::Environment,
+    /// `release-deployment`
+    RELEASE_DEPLOYMENT = release_deployment::ReleaseDeployment,
+    /// `pipeline-deployment`
+    PIPELINE_DEPLOYMENT = pipeline_deployment::PipelineDeployment,
+    /// `pipeline`
+    PIPELINE = pipeline::Pipeline,
+    /// `release`
+    RELEASE = release::Release,
+    /// `branch`
+    BRANCH = branch::Branch,
+    /// `member`
+    MEMBER = member::Member,
+    /// `iteration`
+    ITERATION = iteration::Iteration,
+    /// `area-path`
+    AREA_PATH = area_path::AreaPath,
+    /// `release-definition`
+    RELEASE_DEFINITION = release_definition::ReleaseDefinition,
+    /// `work-item`
+    WORK_ITEM = work_item::WorkItem,
+    /// `board`
+    BOARD = board::Board,
+    /// `column`
+    COLUMN = column::Column,
+    /// `test-run`
+    TEST_RUN = test_run::TestRun,
+    /// `group`
+    GROUP = group::Group,
+    /// `group-member`
+    GROUP_MEMBER = group_member::GroupMember,
+    /// `advanced-security-alert`
+    ADVANCED_SECURITY_ALERT = advanced_security_alert::AdvancedSecurityAlert,
+    /// `wiki`
+    WIKI = wiki::Wiki,
+    /// `folder`
+    FOLDER = folder::Folder,
+    /// `file`
+    FILE = file::File,
+}
 
 /// Raw items of one kind, enriched; an `Err` reports a failed call and the stream goes on.
 pub type ItemStream = BoxStream<'static, Result<Value, ado_client::Error>>;
 
-/// Concurrent follow-up calls (one per build, team, environment...) within one kind; the
-/// client's request budget bounds what is really in flight.
-const FAN_OUT: usize = 16;
-
-/// Projects or repositories whose listings [`for_each`] reads at the same time: each listing
-/// holds a page (up to 1,000 items) in memory, so this bounds the memory of a resync.
-const LISTS_AT_ONCE: usize = 5;
-
-/// A kind this crate can sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Kind {
-    /// `project`
-    Project,
-    /// `repository`
-    Repository,
-    /// `repository-policy`
-    RepositoryPolicy,
-    /// `user`
-    User,
-    /// `team`
-    Team,
-    /// `pull-request`
-    PullRequest,
-    /// `build`
-    Build,
-    /// `pipeline-stage`
-    PipelineStage,
-    /// `pipeline-run`
-    PipelineRun,
-    /// `environment`
-    Environment,
-    /// `release-deployment`
-    ReleaseDeployment,
-    /// `pipeline-deployment`
-    PipelineDeployment,
-    /// `pipeline`
-    Pipeline,
-    /// `release`
-    Release,
-    /// `branch`
-    Branch,
-    /// `member`
-    Member,
-    /// `iteration`
-    Iteration,
-    /// `area-path`
-    AreaPath,
-    /// `release-definition`
-    ReleaseDefinition,
-    /// `work-item`
-    WorkItem,
-    /// `board`
-    Board,
-    /// `column`
-    Column,
-    /// `test-run`
-    TestRun,
-    /// `group`
-    Group,
-    /// `group-member`
-    GroupMember,
-    /// `advanced-security-alert`
-    AdvancedSecurityAlert,
-    /// `wiki`
-    Wiki,
-    /// `folder`
-    Folder,
-    /// `file`
-    File,
-}
-
 /// What a kind does, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindSpec {
-    /// The kind.
-    pub kind: Kind,
     /// Its name in a mapping.
     pub name: &'static str,
     /// The Azure DevOps calls it makes, in order.
@@ -123,321 +149,132 @@ pub struct KindSpec {
     pub enrichment: &'static [&'static str],
     /// Its selector options.
     pub options: &'static [&'static str],
+    /// Whether an incremental resync lists only its items changed since a time (its calls say
+    /// how); a kind that does not is listed fully.
+    pub lists_changes: bool,
 }
 
-/// Every kind this crate syncs.
-pub const KINDS: &[KindSpec] = &[
-    KindSpec {
-        kind: Kind::Project,
-        name: "project",
-        calls: &[
-            "GET _apis/projects",
-            "with defaultTeam: GET _apis/projects/{id} per project",
-        ],
-        enrichment: &[],
-        options: &["defaultTeam"],
-    },
-    KindSpec {
-        kind: Kind::Repository,
-        name: "repository",
-        calls: &[
-            "GET {project}/_apis/git/repositories per project",
-            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per file, default branch",
-        ],
-        enrichment: &["__includedFiles"],
-        options: &["includedFiles"],
-    },
-    KindSpec {
-        kind: Kind::RepositoryPolicy,
-        name: "repository-policy",
-        calls: &[
-            "GET {project}/_apis/git/policy/configurations?repositoryId&refName={defaultBranch} per healthy repository",
-        ],
-        enrichment: &["__repository"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::User,
-        name: "user",
-        calls: &["GET {vsaex}/_apis/userentitlements, or GET {vssps}/_apis/graph/users"],
-        enrichment: &[],
-        options: &["source", "includeFields", "subjectTypes", "apiVersion"],
-    },
-    KindSpec {
-        kind: Kind::Team,
-        name: "team",
-        calls: &[
-            "GET _apis/teams",
-            "with includeMembers: GET _apis/projects/{project}/teams/{team}/members per team",
-        ],
-        enrichment: &["__members"],
-        options: &["includeMembers"],
-    },
-    KindSpec {
-        kind: Kind::PullRequest,
-        name: "pull-request",
-        calls: &[
-            "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays, or since the cursor when incremental and later (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
-        ],
-        enrichment: &[],
-        options: &["minTimeInDays", "maxResults"],
-    },
-    KindSpec {
-        kind: Kind::Build,
-        name: "build",
-        calls: &[
-            "GET {project}/_apis/build/builds?queryOrder=queueTimeDescending per project",
-            "incremental: GET {project}/_apis/build/builds?queryOrder=queueTimeDescending&minTime, then ?queryOrder=finishTimeDescending&minTime per project",
-        ],
-        enrichment: &["__projectId", "__project"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::PipelineStage,
-        name: "pipeline-stage",
-        calls: &[
-            "GET {project}/_apis/build/builds per project",
-            "GET {project}/_apis/build/builds/{id}/timeline per build, records of type Stage",
-            "incremental: the builds of `build` changed since the cursor, then their timelines",
-        ],
-        enrichment: &["__project", "__build"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::PipelineRun,
-        name: "pipeline-run",
-        calls: &[
-            "GET {project}/_apis/pipelines per project",
-            "GET {project}/_apis/pipelines/{id}/runs per pipeline",
-            "incremental: GET {project}/_apis/pipelines and the builds of `build` changed since the cursor per project, then GET {project}/_apis/pipelines/{pipelineId}/runs/{buildId} per build of a listed pipeline",
-        ],
-        enrichment: &["__project", "__pipeline"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Environment,
-        name: "environment",
-        calls: &["GET {project}/_apis/distributedtask/environments per project"],
-        enrichment: &[],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::ReleaseDeployment,
-        name: "release-deployment",
-        calls: &[
-            "GET {vsrm}/{project}/_apis/release/deployments per project (incremental: &minModifiedTime)",
-        ],
-        enrichment: &[],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::PipelineDeployment,
-        name: "pipeline-deployment",
-        calls: &[
-            "GET {project}/_apis/distributedtask/environments per project",
-            "GET {project}/_apis/distributedtask/environments/{id}/environmentdeploymentrecords per environment",
-        ],
-        enrichment: &["__project"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Pipeline,
-        name: "pipeline",
-        calls: &["GET {project}/_apis/pipelines per project"],
-        enrichment: &["__projectId"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Release,
-        name: "release",
-        calls: &[
-            "GET {vsrm}/{project}/_apis/release/releases per project, with the selector's filters",
-            "incremental: GET {vsrm}/{project}/_apis/release/releases?minCreatedTime (the selector's own checked here), GET {vsrm}/{project}/_apis/release/deployments?minModifiedTime&deploymentStatus=all, then GET {vsrm}/{project}/_apis/release/releases?releaseIdFilter per 100 releases of those deployments not listed yet, with the selector's filters",
-        ],
-        enrichment: &[],
-        options: &[
-            "expand",
-            "statusFilter",
-            "tagFilter",
-            "sourceBranchFilter",
-            "minCreatedTime",
-            "maxCreatedTime",
-        ],
-    },
-    KindSpec {
-        kind: Kind::Branch,
-        name: "branch",
-        calls: &[
-            "GET {project}/_apis/git/repositories/{id}/refs?filter=heads/ per healthy repository",
-        ],
-        enrichment: &["__repository"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Member,
-        name: "member",
-        calls: &[
-            "GET _apis/teams",
-            "GET _apis/projects/{project}/teams/{team}/members per team",
-        ],
-        enrichment: &["__teamId"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Iteration,
-        name: "iteration",
-        calls: &[
-            "GET _apis/projects/{project}/teams per project",
-            "GET {project}/{team}/_apis/work/teamsettings/iterations per team",
-        ],
-        enrichment: &["__project", "__team"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::AreaPath,
-        name: "area-path",
-        calls: &["GET {project}/_apis/wit/classificationnodes/Areas?$depth per project"],
-        enrichment: &["__project", "__parentIdentifier", "__normalizedPath"],
-        options: &["depth"],
-    },
-    KindSpec {
-        kind: Kind::ReleaseDefinition,
-        name: "release-definition",
-        calls: &["GET {vsrm}/{project}/_apis/release/definitions per project"],
-        enrichment: &["__project"],
-        options: &["expand", "tagFilter"],
-    },
-    KindSpec {
-        kind: Kind::WorkItem,
-        name: "work-item",
-        calls: &[
-            "POST {project}/_apis/wit/wiql?$top=19999 per project, by ascending id ranges until a page is short (incremental: AND [System.ChangedDate] >= cursor, &timePrecision=true)",
-            "POST {project}/_apis/wit/workitemsbatch per 200 ids, with $expand (default all) and no fields",
-        ],
-        enrichment: &["__projectId", "__project"],
-        options: &["wiql", "expand"],
-    },
-    KindSpec {
-        kind: Kind::Board,
-        name: "board",
-        calls: &[
-            "GET _apis/projects/{project}/teams per project",
-            "GET {project}/{team}/_apis/work/boards per team",
-            "GET {project}/{team}/_apis/work/boards/{id} per board",
-        ],
-        enrichment: &["__project"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::Column,
-        name: "column",
-        calls: &["the board calls; one item per board column and mapped work item type"],
-        enrichment: &["__board", "__stateType", "__stateName"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::TestRun,
-        name: "test-run",
-        calls: &[
-            "GET {project}/_apis/test/runs?includeRunDetails=true per project",
-            "incremental instead: GET {project}/_apis/test/runs?minLastUpdatedDate&maxLastUpdatedDate&$top=100 per project and window of at most 7 days up to now (continuation token; runs without `build`, `revision`, `comment`... of the query form)",
-            "with includeResults (default): GET {project}/_apis/test/runs/{id}/results per run",
-            "with codeCoverage: GET {project}/_apis/test/codecoverage?buildId&flags per run with a build (`build`, or the query form's `buildConfiguration`)",
-        ],
-        enrichment: &["__testResults", "__codeCoverage"],
-        options: &["includeResults", "codeCoverage"],
-    },
-    KindSpec {
-        kind: Kind::Group,
-        name: "group",
-        calls: &["GET {vssps}/_apis/graph/groups"],
-        enrichment: &[],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::GroupMember,
-        name: "group-member",
-        calls: &[
-            "GET {vssps}/_apis/graph/groups",
-            "GET {vssps}/_apis/graph/memberships/{descriptor}?direction=down per group",
-            "POST {vssps}/_apis/graph/subjectlookup per 500 members",
-        ],
-        enrichment: &["__group"],
-        options: &[],
-    },
-    KindSpec {
-        kind: Kind::AdvancedSecurityAlert,
-        name: "advanced-security-alert",
-        calls: &[
-            "GET {advsec}/{project}/_apis/alert/repositories/{id}/alerts per healthy repository (400: Advanced Security off, skipped; incremental: &criteria.modifiedSince)",
-        ],
-        enrichment: &["__repositoryId", "__projectId"],
-        options: &["criteria"],
-    },
-    KindSpec {
-        kind: Kind::Wiki,
-        name: "wiki",
-        calls: &[
-            "GET {project}/_apis/wiki/wikis per project",
-            "POST {project}/_apis/wiki/wikis/{id}/pagesbatch per wiki",
-            "with includeContent: GET {project}/_apis/wiki/wikis/{id}/pages/{pageId}?includeContent=true per page",
-        ],
-        enrichment: &["__wiki", "__project"],
-        options: &["wikiType", "includeContent"],
-    },
-    KindSpec {
-        kind: Kind::Folder,
-        name: "folder",
-        calls: &[
-            "GET {project}/_apis/git/repositories/{id}/items?scopePath={pattern base}&recursionLevel per healthy repository and pattern, at the pattern's branch",
-            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per folder and file",
-        ],
-        enrichment: &["__repository", "__branch", "__pattern", "__includedFiles"],
-        options: &["project_name", "folders", "includedFiles"],
-    },
-    KindSpec {
-        kind: Kind::File,
-        name: "file",
-        calls: &[
-            "for a pattern: GET {project}/_apis/git/repositories/{id}/items?scopePath={pattern base}&recursionLevel per healthy repository, default branch",
-            "GET {project}/_apis/git/repositories/{id}/items?path&includeContent per file",
-            "with includedFiles: GET {project}/_apis/git/repositories/{id}/items per file and included file",
-        ],
-        enrichment: &["__includedFiles"],
-        options: &["files", "includedFiles"],
-    },
-];
+/// One kind, implemented in the kind's module by the kind's validated selector options, and
+/// registered with one line in [`REGISTRY`]: what it is ([`KindSpec`]), how it lists its
+/// items, how a live event reads one, and how its selector options are read.
+pub(crate) trait KindSource: fmt::Debug + Send + Sync + Sized + 'static {
+    /// Its name in a mapping.
+    const NAME: &'static str;
+    /// The Azure DevOps calls it makes, in order.
+    const CALLS: &'static [&'static str];
+    /// The enrichment fields it adds, besides the organization fields.
+    const ENRICHMENT: &'static [&'static str] = &[];
+    /// Its selector options.
+    const OPTIONS: &'static [&'static str] = &[];
+    /// Whether it lists only its items changed since a time, when given one.
+    const LISTS_CHANGES: bool = false;
 
-impl Kind {
-    /// This kind's registry entry.
-    #[must_use]
-    pub fn spec(self) -> &'static KindSpec {
-        KINDS
-            .iter()
-            .find(|spec| spec.kind == self)
-            .unwrap_or(&KINDS[0])
+    /// Streams the kind's enriched raw items for one organization, without the organization
+    /// fields; `since` is only given to a kind that lists changes, which then lists only the
+    /// items changed at or after it.
+    fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream;
+
+    /// The items a live event's `key` names in `project`, enriched as [`items`](Self::items)
+    /// lists them, without the organization fields. The kinds no event names keep this
+    /// default.
+    fn lookup(
+        &self,
+        _org: &OrgScope,
+        _project: &ProjectEntry,
+        _key: &ItemKey,
+    ) -> impl Future<Output = LookupResult> + Send {
+        std::future::ready(Ok(Lookup::other_kind(Self::NAME)))
     }
 
-    /// Whether an incremental resync can list only this kind's items changed since a time:
-    /// `build` (queued or finished since), `pipeline-run` and `pipeline-stage` (of those
-    /// builds), `pull-request` (closed since; active ones are always listed), `work-item`
-    /// (changed since), `release-deployment` (modified since), `release` (created since, or
-    /// with a deployment modified since), `test-run` (updated since) and
-    /// `advanced-security-alert` (modified since). Every other kind is listed fully.
+    /// Validates a resource's selector options (without `query`); options the kind does not
+    /// know are left alone.
+    fn parse(options: &Map<String, Value>) -> Result<Self, OptionError>;
+}
+
+/// A registered kind, whatever the type of its options.
+trait Registered: Sync {
+    fn spec(&self) -> &'static KindSpec;
+    fn request(&self, options: &Map<String, Value>) -> Result<Arc<dyn Selected>, OptionError>;
+}
+
+/// The registration of the kind `K`.
+struct Entry<K>(PhantomData<fn() -> K>);
+
+impl<K: KindSource> Entry<K> {
+    const SPEC: KindSpec = KindSpec {
+        name: K::NAME,
+        calls: K::CALLS,
+        enrichment: K::ENRICHMENT,
+        options: K::OPTIONS,
+        lists_changes: K::LISTS_CHANGES,
+    };
+}
+
+impl<K: KindSource> Registered for Entry<K> {
+    fn spec(&self) -> &'static KindSpec {
+        &Self::SPEC
+    }
+
+    fn request(&self, options: &Map<String, Value>) -> Result<Arc<dyn Selected>, OptionError> {
+        Ok(Arc::new(K::parse(options)?))
+    }
+}
+
+/// A kind's validated options, whatever their type.
+trait Selected: fmt::Debug + Send + Sync {
+    fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream;
+    fn lookup<'a>(
+        &'a self,
+        org: &'a OrgScope,
+        project: &'a ProjectEntry,
+        key: &'a ItemKey,
+    ) -> BoxFuture<'a, LookupResult>;
+}
+
+impl<K: KindSource> Selected for K {
+    fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
+        KindSource::items(self, org, since)
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        org: &'a OrgScope,
+        project: &'a ProjectEntry,
+        key: &'a ItemKey,
+    ) -> BoxFuture<'a, LookupResult> {
+        Box::pin(KindSource::lookup(self, org, project, key))
+    }
+}
+
+/// A kind this crate can sync: [`Kind::all`] lists them, each also has a constant
+/// ([`Kind::PULL_REQUEST`]...), and a kind parses from its name in a mapping
+/// (`"pull-request".parse::<Kind>()`).
+#[derive(Clone, Copy)]
+pub struct Kind(&'static dyn Registered);
+
+impl Kind {
+    /// The handle of the kind `K`, for its constant.
+    const fn of<K: KindSource>() -> Self {
+        Self(&Entry::<K>(PhantomData))
+    }
+
+    /// Every kind this crate syncs.
+    #[must_use]
+    pub fn all() -> &'static [Kind] {
+        REGISTRY
+    }
+
+    /// What this kind does.
+    #[must_use]
+    pub fn spec(self) -> &'static KindSpec {
+        self.0.spec()
+    }
+
+    /// Whether an incremental resync can list only this kind's items changed since a time
+    /// ([`KindSpec::lists_changes`]); every other kind is listed fully.
     #[must_use]
     pub fn lists_changes(self) -> bool {
-        matches!(
-            self,
-            Self::Build
-                | Self::PipelineRun
-                | Self::PipelineStage
-                | Self::PullRequest
-                | Self::WorkItem
-                | Self::ReleaseDeployment
-                | Self::Release
-                | Self::TestRun
-                | Self::AdvancedSecurityAlert
-        )
+        self.spec().lists_changes
     }
 
     /// The kind's name in a mapping (`pull-request`).
@@ -447,13 +284,45 @@ impl Kind {
     }
 }
 
+impl PartialEq for Kind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Kind {}
+
+impl Hash for Kind {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Kind").field(&self.as_str()).finish()
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// A kind name that is not in [`KINDS`].
+/// A kind name that is not in [`Kind::all`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KindNameError {
     /// A name no integration knows.
@@ -465,18 +334,19 @@ impl FromStr for Kind {
     type Err = KindNameError;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        KINDS
+        REGISTRY
             .iter()
-            .find(|spec| spec.name == name)
-            .map(|spec| spec.kind)
+            .find(|kind| kind.as_str() == name)
+            .copied()
             .ok_or_else(|| KindNameError::Unknown(name.to_owned()))
     }
 }
 
 /// A kind with validated selector options: what to fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct KindRequest {
-    options: KindOptions,
+    kind: Kind,
+    options: Arc<dyn Selected>,
 }
 
 impl KindRequest {
@@ -488,183 +358,40 @@ impl KindRequest {
     /// [`OptionError`] naming the first unusable option.
     pub fn new(kind: Kind, options: &Map<String, Value>) -> Result<Self, OptionError> {
         Ok(Self {
-            options: KindOptions::parse(kind, options)?,
+            kind,
+            options: kind.0.request(options)?,
         })
     }
 
     /// The kind.
     #[must_use]
     pub fn kind(&self) -> Kind {
-        self.options.kind()
+        self.kind
     }
 
     /// Streams the enriched raw items of this kind for one organization; with `since`, a kind
     /// that [lists changes](Kind::lists_changes) lists only the items changed at or after it.
     pub(crate) fn items(&self, org: &Arc<OrgScope>, since: Option<Timestamp>) -> ItemStream {
-        let items = match &self.options {
-            KindOptions::Project { default_team } => core::projects(org, *default_team),
-            KindOptions::Team { include_members } => core::teams(org, *include_members),
-            KindOptions::User {
-                source,
-                select,
-                subject_types,
-                legacy_paging,
-            } => core::users(
-                org,
-                *source,
-                select.clone(),
-                subject_types.clone(),
-                *legacy_paging,
-            ),
-            KindOptions::Repository { included_files } => {
-                git::repositories(org, included_files.clone())
-            }
-            KindOptions::RepositoryPolicy => git::policies(org),
-            KindOptions::PullRequest {
-                min_time_in_days,
-                max_results,
-            } => git::pull_requests(org, *min_time_in_days, *max_results, since),
-            KindOptions::Build => build::builds(org, since),
-            KindOptions::PipelineStage => build::stages(org, since),
-            KindOptions::PipelineRun => pipelines::runs(org, since),
-            KindOptions::Environment => pipelines::environments(org),
-            KindOptions::PipelineDeployment => pipelines::deployments(org),
-            KindOptions::ReleaseDeployment => pipelines::release_deployments(org, since),
-            KindOptions::Pipeline => pipelines::pipelines(org),
-            KindOptions::Release(query) => pipelines::releases(org, query.clone(), since),
-            KindOptions::ReleaseDefinition(query) => {
-                pipelines::release_definitions(org, query.clone())
-            }
-            KindOptions::Branch => git::branches(org),
-            KindOptions::Member => core::members(org),
-            KindOptions::Iteration => work::iterations(org),
-            KindOptions::AreaPath { depth } => work::area_paths(org, *depth),
-            KindOptions::WorkItem { condition, expand } => {
-                work::work_items(org, condition.clone(), *expand, since)
-            }
-            KindOptions::Board => work::boards(org),
-            KindOptions::Column => work::columns(org),
-            KindOptions::TestRun {
-                include_results,
-                coverage_flags,
-            } => test::test_runs(org, *include_results, *coverage_flags, since),
-            KindOptions::Group => identity::groups(org),
-            KindOptions::GroupMember => identity::group_members(org),
-            KindOptions::Wiki {
-                wiki_type,
-                include_content,
-            } => wiki::wiki_pages(org, *wiki_type, *include_content),
-            KindOptions::Folder(query) => git::folders(org, query.clone()),
-            KindOptions::File(query) => files::files(org, query.clone()),
-            KindOptions::AdvancedSecurityAlert(query) => {
-                git::advanced_security_alerts(org, query.clone(), since)
-            }
-        };
+        let items = self.options.items(org, since);
         let org = Arc::clone(org);
         items.map_ok(move |item| org.stamp(item)).boxed()
-    }
-}
-
-/// Adds enrichment fields to a raw item.
-pub(crate) fn enrich<const N: usize>(mut item: Value, fields: [(&str, Value); N]) -> Value {
-    if let Value::Object(map) = &mut item {
-        for (name, value) in fields {
-            map.insert(name.to_owned(), value);
-        }
-    }
-    item
-}
-
-/// A listed item with the item's own payload (as read one by one) on top.
-pub(crate) fn merged(listed: Value, detail: Value) -> Value {
-    match (listed, detail) {
-        (Value::Object(mut base), Value::Object(detail)) => {
-            base.extend(detail);
-            Value::Object(base)
-        }
-        (_, detail) => detail,
-    }
-}
-
-/// Items of a list the organization scope caches (projects, repositories), one inner stream
-/// per entry, [`LISTS_AT_ONCE`] inner streams at a time.
-pub(crate) fn for_each<T, L, F, S>(list: L, per_entry: F) -> ItemStream
-where
-    T: Clone + Send + Sync + 'static,
-    L: Future<Output = ado_client::Result<Arc<[T]>>> + Send + 'static,
-    F: Fn(T) -> S + Send + Sync + 'static,
-    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
-{
-    for_each_at(LISTS_AT_ONCE, list, per_entry)
-}
-
-/// [`for_each`] with `at_once` inner streams at a time, for entries whose streams hold little
-/// (one small request each) and can all run within the request budget.
-pub(crate) fn for_each_at<T, L, F, S>(at_once: usize, list: L, per_entry: F) -> ItemStream
-where
-    T: Clone + Send + Sync + 'static,
-    L: Future<Output = ado_client::Result<Arc<[T]>>> + Send + 'static,
-    F: Fn(T) -> S + Send + Sync + 'static,
-    S: Stream<Item = ado_client::Result<Value>> + Send + 'static,
-{
-    let per_entry = Arc::new(per_entry);
-    stream::once(list)
-        .map_ok(move |entries| {
-            let per_entry = Arc::clone(&per_entry);
-            stream::iter(entries.to_vec())
-                .map(move |entry| per_entry(entry).boxed())
-                .flatten_unordered(at_once)
-        })
-        .try_flatten()
-        .boxed()
-}
-
-/// Projects, for [`for_each`].
-pub(crate) fn projects_of(
-    org: &Arc<OrgScope>,
-) -> impl Future<Output = ado_client::Result<Arc<[ProjectEntry]>>> + Send + 'static {
-    let org = Arc::clone(org);
-    async move { org.projects().await }
-}
-
-/// Healthy repositories, for [`for_each`].
-pub(crate) fn healthy_repositories_of(
-    org: &Arc<OrgScope>,
-) -> impl Future<Output = ado_client::Result<Arc<[RepoEntry]>>> + Send + 'static {
-    let org = Arc::clone(org);
-    async move {
-        let repos = org.repositories().await?;
-        Ok(repos.iter().filter(|r| r.healthy).cloned().collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn details_override_the_listed_item() {
-        assert_eq!(
-            merged(
-                json!({"id": "b", "name": "Stories", "url": "u"}),
-                json!({"id": "b", "columns": []})
-            ),
-            json!({"id": "b", "name": "Stories", "url": "u", "columns": []})
-        );
-        assert_eq!(merged(json!("odd"), json!({"id": 1})), json!({"id": 1}));
-    }
 
     #[test]
     fn names_round_trip() {
-        for spec in KINDS {
-            assert_eq!(spec.name.parse::<Kind>(), Ok(spec.kind));
-            assert_eq!(spec.kind.as_str(), spec.name);
+        for &kind in Kind::all() {
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            assert_eq!(kind.spec().name, kind.as_str());
         }
         // Every kind of the reference integration.
-        assert_eq!(KINDS.len(), 29);
-        let distinct: std::collections::BTreeSet<Kind> = KINDS.iter().map(|s| s.kind).collect();
-        assert_eq!(distinct.len(), KINDS.len());
+        assert_eq!(Kind::all().len(), 29);
+        let distinct: std::collections::BTreeSet<Kind> = Kind::all().iter().copied().collect();
+        assert_eq!(distinct.len(), Kind::all().len());
         assert_eq!(
             "widget".parse::<Kind>(),
             Err(KindNameError::Unknown("widget".into()))

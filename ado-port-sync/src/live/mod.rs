@@ -36,7 +36,7 @@ use crate::gitops::GitOps;
 use crate::kinds::{ItemKey, Kind, KindRequest, Lookup};
 use crate::org::OrgScope;
 use crate::resync::plan;
-use crate::sink::{EntitySink, SinkError, WriteOptions, WriteOutcome};
+use crate::sink::{EntityRef, EntitySink, SinkError, WriteOptions, WriteOutcome};
 
 /// A mapping that cannot serve live events.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -80,27 +80,6 @@ impl LiveError {
             Self::Sink(SinkError::Port(error)) => error.is_retryable(),
             Self::Envelope(_) | Self::Mapping(_) | Self::Sink(_) => false,
         }
-    }
-}
-
-/// An entity named by blueprint and identifier.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct EntityRef {
-    /// Blueprint.
-    pub blueprint: String,
-    /// Identifier (a search identifier as JSON text).
-    pub identifier: String,
-}
-
-impl EntityRef {
-    fn of(entity: &Entity) -> Option<Self> {
-        Some(Self {
-            blueprint: entity.blueprint.as_str()?.to_owned(),
-            identifier: match &entity.identifier {
-                Value::String(id) => id.clone(),
-                other => other.to_string(),
-            },
-        })
     }
 }
 
@@ -443,10 +422,7 @@ impl LiveEvents {
         };
         let dependents = self.mapping.settings.delete_dependent_entities;
         for entity in doomed {
-            if store
-                .delete_one(&entity.blueprint, &entity.identifier, dependents)
-                .await?
-            {
+            if store.delete_one(&entity, dependents).await? {
                 report.deleted.push(entity);
             }
         }

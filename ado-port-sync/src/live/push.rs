@@ -11,7 +11,7 @@ use crate::kinds::{ItemKey, Kind};
 use crate::org::{OrgScope, repo_entry};
 
 /// The kinds a push can touch besides branches.
-pub(super) const PATH_KINDS: [Kind; 3] = [Kind::File, Kind::Folder, Kind::Wiki];
+pub(super) const PATH_KINDS: [Kind; 3] = [Kind::FILE, Kind::FOLDER, Kind::WIKI];
 
 /// The keys of the files, folders and wikis of `kinds` that `push` touches on each branch it
 /// moved (deleted branches aside): every path changed by any of its commits (the old path of
@@ -47,7 +47,7 @@ pub(super) async fn pushed_paths(
     };
     let repo = Arc::new(repo_entry(read.item, read.raw, &project.id));
     let mut keys = Vec::new();
-    if kinds.contains(&Kind::Wiki) {
+    if kinds.contains(&Kind::WIKI) {
         let before = push
             .ref_updates
             .iter()
@@ -61,7 +61,7 @@ pub(super) async fn pushed_paths(
             before,
         });
     }
-    if !kinds.contains(&Kind::File) && !kinds.contains(&Kind::Folder) {
+    if !kinds.contains(&Kind::FILE) && !kinds.contains(&Kind::FOLDER) {
         return Ok(keys);
     }
     let mut files = BTreeSet::new();
@@ -91,14 +91,14 @@ pub(super) async fn pushed_paths(
     }
     for branch in branches {
         let branch = branch.to_owned();
-        if kinds.contains(&Kind::File) {
+        if kinds.contains(&Kind::FILE) {
             keys.extend(files.iter().map(|path| ItemKey::File {
                 repo: Arc::clone(&repo),
                 branch: branch.clone(),
                 path: path.clone(),
             }));
         }
-        if kinds.contains(&Kind::Folder) {
+        if kinds.contains(&Kind::FOLDER) {
             keys.extend(folders.iter().map(|path| ItemKey::Folder {
                 repo: Arc::clone(&repo),
                 branch: branch.clone(),

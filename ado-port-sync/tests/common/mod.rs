@@ -55,10 +55,17 @@ resources:
 
 /// Serves the sample organization (`tests/fixtures/sample-org.json`) under `/{org}`.
 pub async fn mount_sample_org(server: &MockServer, org: &str) {
-    let fixture: Value = serde_json::from_str(&fixture_text("sample-org.json")).expect("json");
+    mount_routes(server, org, "sample-org.json").await;
+}
+
+/// Serves the `routes` of a fixture file under `/{org}`: each a `path` (with an optional
+/// `method`, GET by default, and `query`) answered with its `body`.
+pub async fn mount_routes(server: &MockServer, org: &str, fixture: &str) {
+    let fixture: Value = serde_json::from_str(&fixture_text(fixture)).expect("json");
     for route in fixture["routes"].as_array().expect("routes") {
         let route_path = route["path"].as_str().expect("path");
-        let mut mock = Mock::given(method("GET")).and(path(format!("/{org}{route_path}")));
+        let verb = route["method"].as_str().unwrap_or("GET");
+        let mut mock = Mock::given(method(verb)).and(path(format!("/{org}{route_path}")));
         if let Some(query) = route["query"].as_object() {
             for (name, value) in query {
                 mock = mock.and(query_param(name.as_str(), value.as_str().expect("string")));

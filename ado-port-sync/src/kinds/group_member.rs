@@ -1,41 +1,50 @@
-//! `group` and `group-member` (Graph; Azure DevOps Services only).
+//! `group-member` (Graph; Azure DevOps Services only).
 
 use std::sync::Arc;
 
 use ado_client::AdoClient;
 use ado_client::pager::SUBJECT_LOOKUP_BATCH;
 use futures::{StreamExt, TryStreamExt, stream};
-use serde_json::Value;
+use jiff::Timestamp;
+use serde_json::{Map, Value};
 
-use super::{FAN_OUT, ItemStream, enrich};
+use super::listing::{enrich, fan_out, flattened};
+use super::options::OptionError;
+use super::{ItemStream, KindSource};
 use crate::org::OrgScope;
 
-/// `group`: the organization's Graph groups.
-pub(super) fn groups(org: &Arc<OrgScope>) -> ItemStream {
-    org.client.graph_groups().map_ok(|group| group.raw).boxed()
-}
+/// `group-member`, which has no selector options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GroupMember;
 
-/// `group-member`: the direct members of every Graph group, each the member's subject (user
-/// or group) with `__group`. Subjects are looked up [`SUBJECT_LOOKUP_BATCH`] at a time.
-pub(super) fn group_members(org: &Arc<OrgScope>) -> ItemStream {
-    let client = org.client.clone();
-    org.client
-        .graph_groups()
-        .map_ok(move |group| {
+impl KindSource for GroupMember {
+    const NAME: &str = "group-member";
+    const CALLS: &[&str] = &[
+        "GET {vssps}/_apis/graph/groups",
+        "GET {vssps}/_apis/graph/memberships/{descriptor}?direction=down per group",
+        "POST {vssps}/_apis/graph/subjectlookup per 500 members",
+    ];
+    const ENRICHMENT: &[&str] = &["__group"];
+
+    /// The direct members of every Graph group, each the member's subject (user or group)
+    /// with `__group`. Subjects are looked up [`SUBJECT_LOOKUP_BATCH`] at a time.
+    fn items(&self, org: &Arc<OrgScope>, _since: Option<Timestamp>) -> ItemStream {
+        let client = org.client.clone();
+        fan_out(org.client.graph_groups(), move |group| {
             let client = client.clone();
-            let group_raw = Arc::new(group.raw);
+            let group_raw = group.raw;
             match group.item.descriptor {
                 Some(descriptor) => {
-                    stream::once(async move { members_of(&client, &descriptor, &group_raw).await })
-                        .map_ok(|members| stream::iter(members.into_iter().map(Ok)))
-                        .try_flatten()
-                        .boxed()
+                    flattened(async move { members_of(&client, &descriptor, &group_raw).await })
                 }
                 None => stream::empty().boxed(),
             }
         })
-        .try_flatten_unordered(FAN_OUT)
-        .boxed()
+    }
+
+    fn parse(_: &Map<String, Value>) -> Result<Self, OptionError> {
+        Ok(Self)
+    }
 }
 
 /// A group's direct members, in membership order, as looked-up subjects with `__group`.
