@@ -60,6 +60,9 @@ pub(crate) struct OrgScope {
 pub(crate) enum SharedList {
     /// A project's builds: `build` and `pipeline-stage`.
     Builds,
+    /// A project's builds changed since a cursor, in an incremental resync: `build`,
+    /// `pipeline-stage` and `pipeline-run`.
+    ChangedBuilds,
     /// A project's environments: `environment` and `pipeline-deployment`.
     Environments,
     /// A repository's policy configurations: every `repository-policy` resource.
@@ -69,8 +72,9 @@ pub(crate) enum SharedList {
 }
 
 impl SharedList {
-    const ALL: [SharedList; 4] = [
+    const ALL: [SharedList; 5] = [
         Self::Builds,
+        Self::ChangedBuilds,
         Self::Environments,
         Self::Policies,
         Self::Teams,
@@ -79,6 +83,7 @@ impl SharedList {
     fn readers(self) -> &'static [Kind] {
         match self {
             Self::Builds => &[Kind::BUILD, Kind::PIPELINE_STAGE],
+            Self::ChangedBuilds => &[Kind::BUILD, Kind::PIPELINE_STAGE, Kind::PIPELINE_RUN],
             Self::Environments => &[Kind::ENVIRONMENT, Kind::PIPELINE_DEPLOYMENT],
             Self::Policies => &[Kind::REPOSITORY_POLICY],
             Self::Teams => &[Kind::TEAM, Kind::MEMBER],

@@ -354,6 +354,7 @@ async fn a_cursor_of_another_kind_at_the_same_position_is_not_used() {
 async fn work_items_pull_requests_and_release_deployments_are_listed_since_the_cursor() {
     let ado = MockServer::start().await;
     mount_sample_org(&ado, "fabrikam").await;
+    mount_project_pull_requests(&ado, json!([]), json!([]), json!([])).await;
     Mock::given(method("POST"))
         .and(path("/fabrikam/aaaa-1111/_apis/wit/wiql"))
         .respond_with(
@@ -914,4 +915,111 @@ async fn an_incremental_run_after_a_build_completes_reads_only_that_builds_stage
         .map(|r| r.url.path())
         .collect();
     assert_eq!(timelines, [format!("{BUILDS}/10/timeline")]);
+}
+
+#[tokio::test]
+async fn incremental_pull_requests_are_listed_per_project_for_its_healthy_repositories() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let pr = |id: u64, repository: &str| json!({"pullRequestId": id, "id": id, "repository": {"id": repository, "name": repository}});
+    mount_project_pull_requests(
+        &ado,
+        // `r-old` is disabled: its pull requests are not synced.
+        json!([pr(1, "r-web"), pr(2, "r-old")]),
+        json!([pr(3, "r-web"), pr(4, "r-web"), pr(5, "r-web")]),
+        json!([]),
+    )
+    .await;
+    let (cursor, since) = cursor_ago(1);
+    let mapping = one_resource("pull-request", ", maxResults: 2");
+    let (entities, requests) = resync_once(&ado, mapping, "pull-request", Some(cursor)).await;
+
+    // At most two of each closed status per repository.
+    assert_eq!(identifiers(&entities, "item"), ["1", "3", "4"]);
+    let listings: Vec<&wiremock::Request> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/pullrequests"))
+        .collect();
+    assert_eq!(listings.len(), 3, "one per status for the project");
+    for listing in listings {
+        let closed = query(listing, "searchCriteria.status").as_deref() != Some("active");
+        let min_time = query(listing, "searchCriteria.minTime");
+        assert_eq!(
+            min_time,
+            closed.then(|| since.to_string()),
+            "{}",
+            listing.url
+        );
+    }
+    ado.verify().await;
+}
+
+/// Serves the pull requests of project `aaaa-1111` (no repository in the query) by status,
+/// each listing asked for once.
+async fn mount_project_pull_requests(
+    ado: &MockServer,
+    active: Value,
+    completed: Value,
+    abandoned: Value,
+) {
+    for (status, value) in [
+        ("active", active),
+        ("completed", completed),
+        ("abandoned", abandoned),
+    ] {
+        Mock::given(method("GET"))
+            .and(path("/fabrikam/aaaa-1111/_apis/git/pullrequests"))
+            .and(query_param("searchCriteria.status", status))
+            .and(query_param_is_missing("searchCriteria.repositoryId"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "value": value })))
+            .expect(1)
+            .mount(ado)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn the_changed_builds_are_listed_once_for_builds_their_stages_and_runs() {
+    let ado = MockServer::start().await;
+    mount_sample_org(&ado, "fabrikam").await;
+    let (cursor, since) = cursor_ago(1);
+    mount_changed_builds(&ado, since, json!([{"id": 10}]), json!([])).await;
+    let yaml = r#"
+resources:
+  - kind: build
+    selector: {query: 'true'}
+    port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"build"'}}}
+  - kind: pipeline-stage
+    selector: {query: 'true'}
+    port: {entity: {mappings: {identifier: .id, blueprint: '"stage"'}}}
+  - kind: pipeline-run
+    selector: {query: 'true'}
+    port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"run"'}}}
+"#;
+    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
+    let file = state_file("shared-builds");
+    let store = Arc::new(FileCursors::new(&file));
+    store
+        .save(&cursors(&[
+            (0, "build", cursor),
+            (1, "pipeline-stage", cursor),
+            (2, "pipeline-run", cursor),
+        ]))
+        .await
+        .expect("saved");
+    let report = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])
+        .expect("loads")
+        .incremental(store)
+        .run(&ado_port_sync::MemorySink::new())
+        .await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    let requests = ado.received_requests().await.expect("recorded");
+    let listings: Vec<Option<String>> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/_apis/build/builds"))
+        .map(|r| query(r, "queryOrder"))
+        .collect();
+    // Queued since, then finished since: once for the three resources.
+    assert_eq!(listings.len(), 2, "{listings:?}");
+    std::fs::remove_file(&file).expect("cleanup");
 }

@@ -56,6 +56,32 @@ impl Changes {
         }
         builds
     }
+
+    /// Project `p`'s pull requests of this status, of one repository (`None` for one the
+    /// project lacks) or of the whole project; the closed ones closed a day before `at`,
+    /// within any listing window.
+    fn pull_requests(
+        &self,
+        p: usize,
+        repository: Option<&String>,
+        status: &str,
+    ) -> Option<Vec<Value>> {
+        let repositories = match repository {
+            Some(id) => vec![org::repository(p, id)?],
+            None => (0..org::REPOSITORIES).collect(),
+        };
+        let closed = (self.at - jiff::SignedDuration::from_hours(24)).to_string();
+        let mut pull_requests: Vec<Value> = repositories
+            .into_iter()
+            .flat_map(|r| org::pull_requests(p, r, status))
+            .collect();
+        for pr in &mut pull_requests {
+            if pr.get("closedDate").is_some() {
+                pr["closedDate"] = json!(closed);
+            }
+        }
+        Some(pull_requests)
+    }
 }
 
 /// Keeps the items whose `field` is at or after the time in query parameter `since`, when the
@@ -119,6 +145,19 @@ impl AzureDevOps {
             [project, "_apis", path @ ..] => {
                 let p = org.project(project)?;
                 match path {
+                    ["git", "pullrequests"] => {
+                        let status = query.get("searchCriteria.status")?;
+                        let repository = query.get("searchCriteria.repositoryId");
+                        let pull_requests = self.changes.pull_requests(p, repository, status)?;
+                        let closed = query.get("searchCriteria.queryTimeRangeType");
+                        let field = match closed.map(String::as_str) {
+                            Some("closed") => "closedDate",
+                            _ => "creationDate",
+                        };
+                        let since = query.get("searchCriteria.minTime");
+                        let pull_requests = changed_since(pull_requests, field, since);
+                        (Endpoint::PullRequests, pull_requests)
+                    }
                     ["build", "builds"] => {
                         let order = match query.get("queryOrder").map(String::as_str) {
                             Some("finishTimeDescending" | "finishTimeAscending") => "finishTime",
@@ -151,31 +190,6 @@ fn project_route(p: usize, path: &[&str], query: &Query) -> Option<(Endpoint, Ve
             Endpoint::PolicyConfigurations,
             org::policies(p, repository("repositoryId")?),
         ),
-        ["git", "pullrequests"] => {
-            let status = query.get("searchCriteria.status")?;
-            // Without a repository: those of the whole project.
-            let pull_requests = match query.get("searchCriteria.repositoryId") {
-                Some(_) => {
-                    org::pull_requests(p, repository("searchCriteria.repositoryId")?, status)
-                }
-                None => (0..org::REPOSITORIES)
-                    .flat_map(|r| org::pull_requests(p, r, status))
-                    .collect(),
-            };
-            let closed = query
-                .get("searchCriteria.queryTimeRangeType")
-                .map(String::as_str);
-            let field = if closed == Some("closed") {
-                "closedDate"
-            } else {
-                "creationDate"
-            };
-            let since = query.get("searchCriteria.minTime");
-            (
-                Endpoint::PullRequests,
-                changed_since(pull_requests, field, since),
-            )
-        }
         ["build", "builds", id, "timeline"] => {
             let id = number(id).filter(|id| org::has_build(p, *id))?;
             (Endpoint::Timeline, org::timeline(id))

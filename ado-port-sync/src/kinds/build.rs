@@ -53,8 +53,7 @@ impl KindSource for Build {
     }
 }
 
-/// A project's builds, newest first; listed once when `build` and `pipeline-stage` both read
-/// them.
+/// A project's builds, newest first.
 fn project_builds(
     org: &OrgScope,
     project: &ProjectEntry,
@@ -66,7 +65,8 @@ fn project_builds(
     listed_once(org, SharedList::Builds, &project.id, builds)
 }
 
-/// A project's builds: all of them, or with `since` only those changed since it.
+/// A project's builds: all of them, or with `since` only those changed since it; each
+/// listed once when several kinds of the resync read it.
 pub(super) fn listed_builds(
     org: &OrgScope,
     project: &ProjectEntry,
@@ -74,13 +74,17 @@ pub(super) fn listed_builds(
 ) -> BoxStream<'static, ado_client::Result<Listed<ListedBuild>>> {
     match since {
         None => project_builds(org, project),
-        Some(since) => changed_builds(&org.client, &project.id, since),
+        Some(since) => {
+            let changed = changed_builds(&org.client, &project.id, since);
+            let key = format!("{}@{since}", project.id);
+            listed_once(org, SharedList::ChangedBuilds, &key, changed)
+        }
     }
 }
 
 /// A project's builds queued at or after `since`, then those finished at or after it and
 /// queued before.
-pub(super) fn changed_builds(
+fn changed_builds(
     client: &AdoClient,
     project: &str,
     since: Timestamp,

@@ -3,13 +3,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ado_client::AdoClient;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use super::build::changed_builds;
+use super::build::listed_builds;
 use super::item::{ItemKey, Lookup, LookupResult, found, one};
 use super::listing::{FAN_OUT, enrich, for_each, nested, projects_of};
 use super::options::OptionError;
@@ -50,7 +49,7 @@ impl KindSource for PipelineRun {
             Some(since) => {
                 let scope = Arc::clone(org);
                 for_each(projects_of(org), move |project| {
-                    changed_runs(scope.client.clone(), Arc::new(project), since)
+                    changed_runs(Arc::clone(&scope), Arc::new(project), since)
                 })
             }
         }
@@ -78,10 +77,11 @@ impl KindSource for PipelineRun {
 /// The runs of a project's pipelines whose builds were queued or finished at or after
 /// `since`; a run no longer found is left out.
 fn changed_runs(
-    client: AdoClient,
+    org: Arc<OrgScope>,
     project: Arc<ProjectEntry>,
     since: Timestamp,
 ) -> BoxStream<'static, ado_client::Result<Value>> {
+    let client = org.client.clone();
     let pipelines = client
         .pipelines(&project.id)
         .map_ok(|pipeline| (pipeline.item.id, Arc::new(pipeline.raw)))
@@ -90,7 +90,7 @@ fn changed_runs(
         .map_ok(move |pipelines| {
             let client = client.clone();
             let project = Arc::clone(&project);
-            changed_builds(&client, &project.id, since)
+            listed_builds(&org, &project, Some(since))
                 .try_filter_map(move |build| {
                     let pipeline = build.item.definition.and_then(|definition| {
                         let raw = pipelines.get(&definition.id)?;

@@ -1,9 +1,12 @@
 //! `pull-request`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use ado_client::models::PullRequest as ListedPullRequest;
-use ado_client::{Operation, PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+use ado_client::pager::Listed;
+use ado_client::{AdoClient, Operation, PullRequestQuery, PullRequestStatus, PullRequestTimeRange};
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
@@ -31,66 +34,24 @@ pub(crate) struct PullRequest {
 impl KindSource for PullRequest {
     const NAME: &str = "pull-request";
     const CALLS: &[&str] = &[
-        "GET {project}/_apis/git/pullrequests per healthy repository: active, then abandoned and completed closed within minTimeInDays, or since the cursor when incremental and later (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
+        "GET {project}/_apis/git/pullrequests?searchCriteria.repositoryId per healthy repository: active, then abandoned and completed closed within minTimeInDays (at most maxResults each; searchCriteria.minTime where the api-version has it, else closedDate checked here, stopping at the first older one)",
+        "incremental: GET {project}/_apis/git/pullrequests per project with a healthy repository: active, then abandoned and completed closed since the cursor (and within minTimeInDays), kept to healthy repositories and maxResults per repository",
     ];
     const OPTIONS: &[&str] = &["minTimeInDays", "maxResults"];
     const LISTS_CHANGES: bool = true;
 
-    /// Per healthy repository, the active pull requests, then the abandoned and completed ones
-    /// closed within `minTimeInDays` (at most `maxResults` of each).
-    ///
-    /// Where the profile's api-version has the time filters (7.1), the server applies the
-    /// window (`searchCriteria.minTime` with `queryTimeRangeType=closed`). Elsewhere (Azure
-    /// DevOps Server) it is applied here to `closedDate`: closed pull requests come most
-    /// recently closed first, so the listing stops at the first one closed before the window,
-    /// without asking for more pages.
+    /// The active pull requests and those closed within `minTimeInDays`: per healthy
+    /// repository, or per project since the cursor of an incremental resync.
     fn items(&self, org: &Arc<OrgScope>, changed_since: Option<Timestamp>) -> ItemStream {
-        let scope = Arc::clone(org);
-        let max_results = self.max_results;
         let window = Timestamp::now()
             .saturating_sub(SignedDuration::from_hours(
                 24 * i64::from(self.min_time_in_days),
             ))
             .unwrap_or(Timestamp::MIN);
-        // An incremental resync lists the pull requests closed since its cursor; the active
-        // ones are always listed, as they change without a time to filter on.
-        let since = changed_since.map_or(window, |changed| changed.max(window));
-        for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
-            let client = scope.client.clone();
-            let time_filters = client
-                .profile()
-                .api_version(Operation::ListPullRequestsByTime)
-                .is_some();
-            let base = PullRequestQuery::new().repository_id(repo.id.clone());
-            let active = client
-                .pull_requests(
-                    &repo.project_id,
-                    &base.clone().status(PullRequestStatus::Active),
-                )
-                .boxed();
-            let closed =
-                [PullRequestStatus::Abandoned, PullRequestStatus::Completed].map(|status| {
-                    let query = base.clone().status(status);
-                    let listing = if time_filters {
-                        let query = query
-                            .min_time(since)
-                            .time_range(PullRequestTimeRange::Closed);
-                        client.pull_requests(&repo.project_id, &query).boxed()
-                    } else {
-                        client
-                            .pull_requests(&repo.project_id, &query)
-                            .try_take_while(move |pr| {
-                                std::future::ready(Ok(!closed_before(&pr.item, since)))
-                            })
-                            .boxed()
-                    };
-                    listing.take(max_results).boxed()
-                });
-            // The three statuses are listed at the same time.
-            stream::iter([active].into_iter().chain(closed))
-                .flatten_unordered(3)
-                .map_ok(|pr| pr.raw)
-        })
+        match changed_since {
+            Some(changed) => self.changed(org, changed.max(window)),
+            None => self.listed(org, window),
+        }
     }
 
     /// A pull request read by id.
@@ -107,6 +68,118 @@ impl KindSource for PullRequest {
             min_time_in_days: positive(options, "minTimeInDays", DEFAULT_PR_MIN_TIME_IN_DAYS)?,
             max_results: positive(options, "maxResults", DEFAULT_PR_MAX_RESULTS)?,
         })
+    }
+}
+
+impl PullRequest {
+    /// Per healthy repository, the active pull requests and those closed since `since` (at
+    /// most `maxResults` of each closed status).
+    fn listed(&self, org: &Arc<OrgScope>, since: Timestamp) -> ItemStream {
+        let scope = Arc::clone(org);
+        let max_results = self.max_results;
+        for_each(healthy_repositories_of(org), move |repo: RepoEntry| {
+            let client = scope.client.clone();
+            let base = PullRequestQuery::new().repository_id(repo.id.clone());
+            let active = client
+                .pull_requests(
+                    &repo.project_id,
+                    &base.clone().status(PullRequestStatus::Active),
+                )
+                .boxed();
+            let closed =
+                [PullRequestStatus::Abandoned, PullRequestStatus::Completed].map(|status| {
+                    let query = base.clone().status(status);
+                    closed_since(&client, &repo.project_id, query, since)
+                        .take(max_results)
+                        .boxed()
+                });
+            // The three statuses are listed at the same time.
+            stream::iter([active].into_iter().chain(closed))
+                .flatten_unordered(3)
+                .map_ok(|pr| pr.raw)
+        })
+    }
+
+    /// An incremental listing: per project, its active pull requests and those closed since
+    /// `since` (the active ones always, as they change without a time to filter on), kept to
+    /// its healthy repositories and to `maxResults` per repository and closed status. Three
+    /// listings per project instead of three per repository.
+    fn changed(&self, org: &Arc<OrgScope>, since: Timestamp) -> ItemStream {
+        let scope = Arc::clone(org);
+        let max_results = self.max_results;
+        let repositories = healthy_repositories_of(org);
+        let projects = async move {
+            let mut projects: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for repo in repositories.await?.iter() {
+                projects
+                    .entry(repo.project_id.clone())
+                    .or_default()
+                    .insert(repo.id.clone());
+            }
+            Ok(projects
+                .into_iter()
+                .map(|(project, healthy)| (project, Arc::new(healthy)))
+                .collect::<Arc<[_]>>())
+        };
+        for_each(
+            projects,
+            move |(project, healthy): (String, Arc<BTreeSet<String>>)| {
+                let client = scope.client.clone();
+                let listings = [
+                    PullRequestStatus::Active,
+                    PullRequestStatus::Abandoned,
+                    PullRequestStatus::Completed,
+                ]
+                .map(|status| {
+                    let query = PullRequestQuery::new().status(status);
+                    let listing = if status == PullRequestStatus::Active {
+                        client.pull_requests(&project, &query).boxed()
+                    } else {
+                        closed_since(&client, &project, query, since)
+                    };
+                    let healthy = Arc::clone(&healthy);
+                    let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+                    listing.try_filter(move |pr| {
+                        let repository = pr.raw["repository"]["id"].as_str().unwrap_or_default();
+                        let count = listed.entry(repository.to_owned()).or_default();
+                        *count += 1;
+                        let within = status == PullRequestStatus::Active || *count <= max_results;
+                        std::future::ready(within && healthy.contains(repository))
+                    })
+                });
+                stream::iter(listings)
+                    .flatten_unordered(3)
+                    .map_ok(|pr| pr.raw)
+            },
+        )
+    }
+}
+
+/// The pull requests of `query` (a closed status) closed since `since`, most recently closed
+/// first. Where the profile's api-version has the time filters (7.1), the server applies
+/// them (`searchCriteria.minTime` with `queryTimeRangeType=closed`); elsewhere (Azure DevOps
+/// Server) `closedDate` is checked here and the listing stops at the first one closed before
+/// `since`, without asking for more pages.
+fn closed_since(
+    client: &AdoClient,
+    project: &str,
+    query: PullRequestQuery,
+    since: Timestamp,
+) -> BoxStream<'static, ado_client::Result<Listed<ListedPullRequest>>> {
+    let time_filters = client
+        .profile()
+        .api_version(Operation::ListPullRequestsByTime)
+        .is_some();
+    if time_filters {
+        let query = query
+            .min_time(since)
+            .time_range(PullRequestTimeRange::Closed);
+        client.pull_requests(project, &query).boxed()
+    } else {
+        client
+            .pull_requests(project, &query)
+            .try_take_while(move |pr| std::future::ready(Ok(!closed_before(&pr.item, since))))
+            .boxed()
     }
 }
 
