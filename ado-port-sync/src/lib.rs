@@ -54,6 +54,7 @@ pub mod kinds;
 mod live;
 mod memory;
 mod org;
+mod plan;
 mod progress;
 pub mod reconcile;
 mod report;
@@ -83,6 +84,7 @@ pub use crate::live::{
     subscribed_events,
 };
 pub use crate::memory::MemorySink;
+pub use crate::plan::SyncPlan;
 pub use crate::progress::{ProgressEvent, ProgressFn};
 pub use crate::report::{
     KindCounts, KindReport, KindStatus, MAX_MESSAGES, ReconcileReport, ReconcileStatus,

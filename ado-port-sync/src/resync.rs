@@ -14,8 +14,9 @@ use crate::cancel::{CancelHandle, Latch};
 use crate::cursor::{Cursor, CursorStore, Cursors, resource_key};
 use crate::error::LoadError;
 use crate::gitops::{self, GitOps};
-use crate::kinds::{Kind, KindNameError, KindRequest};
+use crate::kinds::{Kind, KindRequest};
 use crate::org::OrgScope;
+use crate::plan::SyncPlan;
 use crate::progress::{ProgressEvent, ProgressFn};
 use crate::reconcile::{Produced, reconcile, snapshot};
 use crate::report::{
@@ -60,12 +61,9 @@ const WRITE_BATCH: usize = port_client::MAX_BULK_UPSERT;
 /// # }
 /// ```
 pub struct Resync {
-    mapping: Arc<Mapping>,
-    plans: Vec<KindRequest>,
+    plan: SyncPlan,
     /// For each resource, the earlier resources it waits for.
     waits_for: Vec<Vec<usize>>,
-    organizations: Vec<AdoClient>,
-    excluded_tags: Arc<[String]>,
     org_concurrency: usize,
     write_concurrency: usize,
     skip_unchanged: bool,
@@ -83,9 +81,7 @@ pub struct Resync {
 impl std::fmt::Debug for Resync {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Resync")
-            .field("plans", &self.plans)
-            .field("organizations", &self.organizations)
-            .field("excluded_tags", &self.excluded_tags)
+            .field("plan", &self.plan)
             .field("org_concurrency", &self.org_concurrency)
             .field("write_concurrency", &self.write_concurrency)
             .field("incremental", &self.incremental)
@@ -95,29 +91,24 @@ impl std::fmt::Debug for Resync {
 
 impl Resync {
     /// Checks every resource's kind and selector options and prepares a resync of
-    /// `organizations`.
+    /// `organizations` (a [`SyncPlan`] of its own).
     ///
     /// # Errors
     ///
     /// [`LoadError`] for an unknown kind, an unusable selector option, or no organization.
     pub fn new(mapping: Mapping, organizations: Vec<AdoClient>) -> Result<Self, LoadError> {
-        if organizations.is_empty() {
-            return Err(LoadError::NoOrganization);
-        }
-        let plans = mapping
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
-            .collect::<Result<_, _>>()?;
+        Ok(Self::with_plan(SyncPlan::new(mapping, organizations)?))
+    }
+
+    /// Prepares a resync of `plan`.
+    #[must_use]
+    pub fn with_plan(plan: SyncPlan) -> Self {
+        let mapping = &plan.mapping;
         let gitops = GitOps::new(&mapping.spec_files).filter(|_| mapping.spec_files.explicit);
-        Ok(Self {
+        Self {
             gitops,
             waits_for: resource_order(&mapping.resources),
-            mapping: Arc::new(mapping),
-            plans,
-            organizations,
-            excluded_tags: Arc::from(Vec::new()),
+            plan,
             org_concurrency: DEFAULT_ORG_CONCURRENCY,
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
             skip_unchanged: true,
@@ -126,18 +117,7 @@ impl Resync {
             cancel: CancelHandle::new(),
             cursors: None,
             incremental: false,
-        })
-    }
-
-    /// Leaves out projects carrying any of these tags (`excludedTags`), and everything in them.
-    #[must_use]
-    pub fn excluded_tags<I, S>(mut self, tags: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.excluded_tags = tags.into_iter().map(Into::into).collect();
-        self
+        }
     }
 
     /// Organizations synced at the same time (default [`DEFAULT_ORG_CONCURRENCY`], at least 1).
@@ -219,7 +199,7 @@ impl Resync {
     /// The compiled mapping.
     #[must_use]
     pub fn mapping(&self) -> &Mapping {
-        &self.mapping
+        &self.plan.mapping
     }
 
     /// Runs one resync into `sink`: resources in mapping order, organizations concurrently;
@@ -279,7 +259,7 @@ impl Resync {
         };
         let stop = &shared.stop;
 
-        let mut runs = stream::iter(self.organizations.iter().enumerate())
+        let mut runs = stream::iter(self.plan.organizations.iter().enumerate())
             .map(|(position, client)| {
                 let shared = &shared;
                 async move {
@@ -355,7 +335,7 @@ impl Resync {
                     &produced,
                     started,
                     existing_before,
-                    &self.mapping.settings,
+                    &self.plan.mapping.settings,
                 )
                 .await
             }
@@ -368,7 +348,7 @@ impl Resync {
                 if status == ResyncOutcome::Completed
                     && reconciliation.status != ReconcileStatus::Failed =>
             {
-                let settings = &self.mapping.settings;
+                let settings = &self.plan.mapping.settings;
                 let deleted =
                     gitops::delete_undeclared(side, &declared, started, gitops_existing, settings)
                         .await;
@@ -481,35 +461,45 @@ impl Resync {
         gitops: Option<(&GitOps, &dyn EntitySink)>,
         shared: &RunShared,
     ) -> OrgRun {
-        let kinds: Vec<Kind> = self.plans.iter().map(KindRequest::kind).collect();
-        let org = OrgScope::for_kinds(client, Arc::clone(&self.excluded_tags), &kinds);
-        let done: Vec<Latch> = self.plans.iter().map(|_| Latch::default()).collect();
-        let resources = self.plans.iter().enumerate().map(|(position, plan)| {
-            let (org, done) = (&org, &done);
-            async move {
-                // A resource starts once the earlier resources of its blueprints are done: were
-                // it to list while its writes wait, its idle requests would hold the
-                // organization's request budget that those resources need to finish.
-                for &earlier in &self.waits_for[position] {
-                    done[earlier].wait().await;
+        let kinds: Vec<Kind> = self.plan.kinds().collect();
+        let org = OrgScope::for_kinds(client, Arc::clone(&self.plan.excluded_tags), &kinds);
+        let done: Vec<Latch> = self
+            .plan
+            .requests
+            .iter()
+            .map(|_| Latch::default())
+            .collect();
+        let resources = self
+            .plan
+            .requests
+            .iter()
+            .enumerate()
+            .map(|(position, plan)| {
+                let (org, done) = (&org, &done);
+                async move {
+                    // A resource starts once the earlier resources of its blueprints are done: were
+                    // it to list while its writes wait, its idle requests would hold the
+                    // organization's request budget that those resources need to finish.
+                    for &earlier in &self.waits_for[position] {
+                        done[earlier].wait().await;
+                    }
+                    let left_out =
+                        self.incremental && self.changed_kinds_only && !plan.kind().lists_changes();
+                    let outcome =
+                        if left_out || self.cancel.is_cancelled() || shared.stop.is_stopped() {
+                            None
+                        } else {
+                            let writer = Writer {
+                                sink,
+                                shared,
+                                options: self.plan.write_options(),
+                            };
+                            Some(self.run_resource(org, position, plan, &writer).await)
+                        };
+                    done[position].set();
+                    outcome
                 }
-                let left_out =
-                    self.incremental && self.changed_kinds_only && !plan.kind().lists_changes();
-                let outcome = if left_out || self.cancel.is_cancelled() || shared.stop.is_stopped()
-                {
-                    None
-                } else {
-                    let writer = Writer {
-                        sink,
-                        shared,
-                        options: self.write_options(),
-                    };
-                    Some(self.run_resource(org, position, plan, &writer).await)
-                };
-                done[position].set();
-                outcome
-            }
-        });
+            });
         let mut run = OrgRun::default();
         for (report, produced) in futures::future::join_all(resources)
             .await
@@ -521,8 +511,8 @@ impl Resync {
         }
         if let Some((gitops, side)) = gitops {
             // After the resources, so that what a spec file declares is written last.
-            let index = self.plans.len();
-            let options = self.write_options();
+            let index = self.plan.requests.len();
+            let options = self.plan.write_options();
             let work = gitops::sync_organization(gitops, &org, side, &options, index);
             let aborted = || {
                 let mut report = KindReport::new(org.name(), index, gitops::KIND);
@@ -539,15 +529,6 @@ impl Resync {
         run
     }
 
-    /// How the mapping's flags say entities are written.
-    fn write_options(&self) -> WriteOptions {
-        let settings = &self.mapping.settings;
-        WriteOptions {
-            merge: settings.enable_merge_entity,
-            create_missing_related_entities: settings.create_missing_related_entities,
-        }
-    }
-
     /// One resource for one organization.
     async fn run_resource(
         &self,
@@ -556,7 +537,7 @@ impl Resync {
         plan: &KindRequest,
         writer: &Writer<'_>,
     ) -> (KindReport, Produced) {
-        let kind = &self.mapping.resources[position].kind;
+        let kind = &self.plan.mapping.resources[position].kind;
         self.emit(&ProgressEvent::KindStarted {
             organization: org.name().to_owned(),
             resource_index: position,
@@ -791,7 +772,7 @@ impl ResourceRun<'_> {
 
     /// Maps raw items on the blocking pool.
     async fn map(&self, items: Vec<Value>) -> Result<Vec<Mapped>, String> {
-        let mapping = Arc::clone(&self.resync.mapping);
+        let mapping = Arc::clone(&self.resync.plan.mapping);
         let position = self.position;
         tokio::task::spawn_blocking(move || {
             mapping
@@ -862,7 +843,7 @@ impl ResourceRun<'_> {
     /// A kind the server lacks produced nothing: keep every entity of its blueprint, or of
     /// every blueprint when its blueprint is not a constant.
     fn protect_unsupported(&mut self) {
-        match self.resync.mapping.resources[self.position].constant_blueprint() {
+        match self.resync.plan.mapping.resources[self.position].constant_blueprint() {
             Some(blueprint) => self.produced.protect_blueprint(blueprint),
             None => self.produced.block(format!(
                 "{} resources[{}] ({}) is not supported by the server and its blueprint is not \
@@ -887,30 +868,6 @@ impl ResourceRun<'_> {
                 self.produced.protect_blueprint(blueprint);
             }
         }
-    }
-}
-
-/// Validates one resource's kind and options.
-pub(crate) fn plan(
-    index: usize,
-    kind: &str,
-    options: &serde_json::Map<String, Value>,
-) -> Result<KindRequest, LoadError> {
-    match kind.parse::<Kind>() {
-        Ok(kind) => KindRequest::new(kind, options).map_err(|error| LoadError::InvalidOption {
-            index,
-            kind: kind.to_string(),
-            error,
-        }),
-        Err(KindNameError::Unknown(kind)) => Err(LoadError::UnknownKind {
-            index,
-            kind,
-            known: Kind::all()
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
     }
 }
 
@@ -1137,7 +1094,7 @@ mod tests {
             "resources:\n  - kind: file\n    selector:\n      query: 'true'\n      files: {{path: port.yml}}\n{RESOURCE}"
         );
         let resync = load(&yaml).expect("file loads");
-        assert_eq!(resync.plans[0].kind(), Kind::FILE);
+        assert_eq!(resync.plan.requests[0].kind(), Kind::FILE);
         let mapping = Mapping::from_yaml(&yaml, Options::default()).expect("valid");
         assert!(matches!(
             Resync::new(mapping, Vec::new()),

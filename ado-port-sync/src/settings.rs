@@ -35,7 +35,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::Resync;
+use crate::{Resync, SyncPlan};
 
 /// Prefix of the Azure DevOps variables (`OCEAN__INTEGRATION__CONFIG__ORGANIZATION_URL`...).
 const CONFIG_PREFIX: &str = "OCEAN__INTEGRATION__CONFIG__";
@@ -586,7 +586,17 @@ impl Settings {
     /// A [`SettingsError`] for unusable organizations or credentials, or a mapping whose
     /// kinds or selector options do not load.
     pub fn resync(&self, mapping: Mapping) -> Result<Resync, SettingsError> {
-        Ok(Resync::new(mapping, self.organizations()?)?
+        Ok(Resync::with_plan(self.plan(mapping)?))
+    }
+
+    /// The [`SyncPlan`] of `mapping` for the configured organizations, leaving out the
+    /// projects that carry an excluded tag: what a resync and live events share.
+    ///
+    /// # Errors
+    ///
+    /// As [`resync`](Self::resync).
+    pub fn plan(&self, mapping: Mapping) -> Result<SyncPlan, SettingsError> {
+        Ok(SyncPlan::new(mapping, self.organizations()?)?
             .excluded_tags(self.integration.config.excluded_tags.clone()))
     }
 }

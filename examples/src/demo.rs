@@ -5,6 +5,7 @@ use crate::Failure;
 use crate::signals::Shutdown;
 use crate::sync;
 use ado_port_examples::sample_org::{DEFAULT_MAPPING, SampleOrganization};
+use ado_port_sync::SyncPlan;
 use mapping_engine::{Mapping, Options};
 use std::path::PathBuf;
 
@@ -28,9 +29,7 @@ pub async fn run(args: &DemoArgs, shutdown: &Shutdown) -> Result<(), Failure> {
     let client = organization.client()?;
     let mapping = Mapping::from_yaml(DEFAULT_MAPPING, Options::default())?;
     let report = sync::resync(
-        mapping,
-        vec![client],
-        Vec::new(),
+        SyncPlan::new(mapping, vec![client])?,
         None,
         &sync::ndjson_sink(&args.output)?,
         shutdown,

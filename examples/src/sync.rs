@@ -5,13 +5,11 @@
 use crate::Failure;
 use crate::mapping_source;
 use crate::signals::Shutdown;
-use ado_client::AdoClient;
 use ado_port_sync::{
     CursorStore, EntitySink, FileCursors, KindStatus, NdjsonSink, PortCursors, PortSink,
-    ProgressEvent, Resync, ResyncReport, Settings,
+    ProgressEvent, Resync, ResyncReport, Settings, SyncPlan,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use mapping_engine::Mapping;
 use port_client::PortClient;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -100,14 +98,13 @@ impl SyncArgs {
 }
 
 impl CursorPlan {
-    /// The store: the file, or Port's cursors of `mapping`'s resources for `organizations`
+    /// The store: the file, or Port's cursors of `plan`'s resources and organizations
     /// (through `port`, else a client of `settings`).
     fn open(
         self,
         port: Option<&PortClient>,
         settings: &Settings,
-        mapping: &Mapping,
-        organizations: &[AdoClient],
+        plan: &SyncPlan,
     ) -> Result<KeptCursors, Failure> {
         let store: Arc<dyn CursorStore> = match self.location {
             StateLocation::File(path) => Arc::new(FileCursors::new(path)),
@@ -116,12 +113,12 @@ impl CursorPlan {
                     Some(port) => port.clone(),
                     None => settings.require_port_client()?,
                 },
-                mapping
+                plan.mapping()
                     .resources
                     .iter()
                     .enumerate()
                     .map(|(index, resource)| (index, resource.kind.clone())),
-                organizations
+                plan.organizations()
                     .iter()
                     .map(|client| client.organization().name().to_owned()),
             )),
@@ -152,11 +149,12 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
             let mapping = shutdown
                 .interruptible(mapping_source::mapping(flag, &settings))
                 .await?;
+            let plan = SyncPlan::new(mapping, organizations)?.excluded_tags(excluded);
             let cursors = cursors
-                .map(|plan| plan.open(None, &settings, &mapping, &organizations))
+                .map(|cursors| cursors.open(None, &settings, &plan))
                 .transpose()?;
             let sink = ndjson_sink(path)?;
-            resync(mapping, organizations, excluded, cursors, &sink, shutdown).await
+            resync(plan, cursors, &sink, shutdown).await
         }
         None => {
             let port = settings.require_port_client()?;
@@ -165,11 +163,12 @@ pub async fn run(args: &SyncArgs, shutdown: &Shutdown) -> Result<(), Failure> {
                     flag, &settings, &port,
                 ))
                 .await?;
+            let plan = SyncPlan::new(mapping, organizations)?.excluded_tags(excluded);
             let cursors = cursors
-                .map(|plan| plan.open(Some(&port), &settings, &mapping, &organizations))
+                .map(|cursors| cursors.open(Some(&port), &settings, &plan))
                 .transpose()?;
             let sink = PortSink::new(port);
-            resync(mapping, organizations, excluded, cursors, &sink, shutdown).await
+            resync(plan, cursors, &sink, shutdown).await
         }
     }?;
     conclude(&report, shutdown)
@@ -190,18 +189,14 @@ pub fn ndjson_sink(path: &std::path::Path) -> Result<NdjsonSink, Failure> {
 /// the resync keeps its cursors there, and lists only the changes since them when
 /// incremental.
 pub async fn resync(
-    mapping: Mapping,
-    organizations: Vec<AdoClient>,
-    excluded_tags: Vec<String>,
+    plan: SyncPlan,
     cursors: Option<KeptCursors>,
     sink: &dyn EntitySink,
     shutdown: &Shutdown,
 ) -> Result<ResyncReport, Failure> {
     let display = Arc::new(Progress::new());
     let events = Arc::clone(&display);
-    let mut resync = Resync::new(mapping, organizations)
-        .map_err(|e| Failure::Message(e.to_string()))?
-        .excluded_tags(excluded_tags)
+    let mut resync = Resync::with_plan(plan)
         .on_progress(Arc::new(move |event: &ProgressEvent| events.show(event)));
     resync = match cursors {
         Some(KeptCursors {

@@ -33,10 +33,10 @@ pub use self::subscriptions::{
 pub use self::webhook::{WEBHOOK_PATHS, WebhookAuth};
 use crate::error::LoadError;
 use crate::gitops::GitOps;
-use crate::kinds::{ItemKey, Kind, KindRequest, Lookup};
+use crate::kinds::{ItemKey, Kind, Lookup};
 use crate::org::OrgScope;
-use crate::resync::plan;
-use crate::sink::{EntityRef, EntitySink, SinkError, WriteOptions, WriteOutcome};
+use crate::plan::SyncPlan;
+use crate::sink::{EntityRef, EntitySink, SinkError, WriteOutcome};
 
 /// A mapping that cannot serve live events.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -124,10 +124,7 @@ pub struct LiveReport {
 /// # }
 /// ```
 pub struct LiveEvents {
-    mapping: Arc<Mapping>,
-    plans: Vec<KindRequest>,
-    organizations: Vec<AdoClient>,
-    excluded_tags: Arc<[String]>,
+    plan: SyncPlan,
     sink: Arc<dyn EntitySink>,
     /// The spec files a push is read for (Port's defaults unless the mapping sets them).
     gitops: Option<GitOps>,
@@ -136,16 +133,14 @@ pub struct LiveEvents {
 impl std::fmt::Debug for LiveEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveEvents")
-            .field("plans", &self.plans)
-            .field("organizations", &self.organizations)
-            .field("excluded_tags", &self.excluded_tags)
+            .field("plan", &self.plan)
             .finish_non_exhaustive()
     }
 }
 
 impl LiveEvents {
     /// Compiles the mapping `config` (the port app config as JSON) and checks every
-    /// resource's kind and selector options.
+    /// resource's kind and selector options (a [`SyncPlan`] of its own).
     ///
     /// # Errors
     ///
@@ -161,37 +156,26 @@ impl LiveEvents {
             return Err(LoadError::NoOrganization.into());
         }
         let mapping = Mapping::from_value(config, options)?;
-        let plans = mapping
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(index, resource)| plan(index, &resource.kind, &resource.selector_options))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            gitops: GitOps::new(&mapping.spec_files),
-            mapping: Arc::new(mapping),
-            plans,
-            organizations,
-            excluded_tags: Arc::from(Vec::new()),
+        Ok(Self::with_plan(
+            SyncPlan::new(mapping, organizations)?,
             sink,
-        })
+        ))
     }
 
-    /// Ignores items of projects carrying any of these tags (`excludedTags`).
+    /// Handles the events of `plan`'s organizations, writing through `sink`.
     #[must_use]
-    pub fn excluded_tags<I, S>(mut self, tags: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.excluded_tags = tags.into_iter().map(Into::into).collect();
-        self
+    pub fn with_plan(plan: SyncPlan, sink: Arc<dyn EntitySink>) -> Self {
+        Self {
+            gitops: GitOps::new(&plan.mapping.spec_files),
+            plan,
+            sink,
+        }
     }
 
     /// The compiled mapping.
     #[must_use]
     pub fn mapping(&self) -> &Mapping {
-        &self.mapping
+        &self.plan.mapping
     }
 
     /// Checks that `payload` is a service-hook envelope [`handle`](Self::handle) can read,
@@ -232,15 +216,15 @@ impl LiveEvents {
             ));
             return Ok(report);
         };
-        let Some(client) = envelope.route(&self.organizations) else {
+        let Some(client) = envelope.route(&self.plan.organizations) else {
             report
                 .ignored
                 .push("the event comes from no configured organization".into());
             return Ok(report);
         };
         report.organization = Some(client.organization().name().to_owned());
-        let org = OrgScope::new(client.clone(), Arc::clone(&self.excluded_tags));
-        let kinds: BTreeSet<Kind> = self.plans.iter().map(KindRequest::kind).collect();
+        let org = OrgScope::new(client.clone(), Arc::clone(&self.plan.excluded_tags));
+        let kinds: BTreeSet<Kind> = self.plan.kinds().collect();
         let mut gitops = None;
         if let Some((project, push)) = envelope.push()? {
             keys.extend(push::pushed_paths(&org, &project, &push, &kinds).await?);
@@ -293,7 +277,7 @@ impl LiveEvents {
         report: &mut LiveReport,
     ) -> Result<(), LiveError> {
         let kind = key.kind();
-        for (position, request) in self.plans.iter().enumerate() {
+        for (position, request) in self.plan.requests.iter().enumerate() {
             if request.kind() != kind {
                 continue;
             }
@@ -342,7 +326,7 @@ impl LiveEvents {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mapping = Arc::clone(&self.mapping);
+        let mapping = Arc::clone(&self.plan.mapping);
         tokio::task::spawn_blocking(move || {
             let resource = mapping.resources.get(position).ok_or_else(|| {
                 LiveError::Mapping(format!("resources[{position}] is missing from the mapping"))
@@ -364,12 +348,7 @@ impl LiveEvents {
         if entities.is_empty() {
             return Ok(());
         }
-        let settings = &self.mapping.settings;
-        let options = WriteOptions {
-            merge: settings.enable_merge_entity,
-            create_missing_related_entities: settings.create_missing_related_entities,
-        };
-        let outcomes = sink.write(entities, &options).await?;
+        let outcomes = sink.write(entities, &self.plan.write_options()).await?;
         sink.flush().await?;
         for (entity, outcome) in entities.iter().zip(outcomes) {
             let Some(mut written) = EntityRef::of(entity) else {
@@ -420,7 +399,7 @@ impl LiveEvents {
             ));
             return Ok(());
         };
-        let dependents = self.mapping.settings.delete_dependent_entities;
+        let dependents = self.plan.mapping.settings.delete_dependent_entities;
         for entity in doomed {
             if store.delete_one(&entity, dependents).await? {
                 report.deleted.push(entity);

@@ -23,8 +23,9 @@ use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    LiveEvents, PortSink, Settings, WebhookAuth, WebhookTarget, ensure_subscriptions,
+    LiveEvents, PortSink, Settings, SyncPlan, WebhookAuth, WebhookTarget, ensure_subscriptions,
 };
+use mapping_engine::Mapping;
 use metrics::{Metrics, Upstream};
 use queue::{Queue, Retry};
 use routes::App;
@@ -87,15 +88,15 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
             &port,
         ))
         .await?;
-    let excluded = settings.integration.config.excluded_tags.clone();
-    let live = LiveEvents::new(
-        &config,
-        mapping_engine::Options::default(),
-        organizations.clone(),
+    let mapping = Mapping::from_value(&config, mapping_engine::Options::default())
+        .map_err(|e| Failure::Message(format!("{origin}: {e}")))?;
+    let plan = SyncPlan::new(mapping, organizations.clone())
+        .map_err(|e| Failure::Message(format!("{origin}: {e}")))?
+        .excluded_tags(settings.integration.config.excluded_tags.clone());
+    let live = LiveEvents::with_plan(
+        plan.clone(),
         Arc::new(PortSink::new(port.clone()).report_resync_state(false)),
-    )
-    .map_err(|e| Failure::Message(format!("{origin}: {e}")))?
-    .excluded_tags(excluded.clone());
+    );
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| Failure::Message(format!("cannot listen on {}: {e}", args.bind)))?;
@@ -114,9 +115,7 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         RETRY,
     );
     let schedule = scheduler::Schedule {
-        config,
-        organizations: organizations.clone(),
-        excluded_tags: excluded,
+        plan,
         sink: PortSink::new(port.clone()),
         interval: settings.scheduled_resync_interval,
         incremental_interval: settings.incremental_resync_interval,

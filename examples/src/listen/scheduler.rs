@@ -8,22 +8,15 @@ use super::metrics::Metrics;
 use crate::Failure;
 use crate::signals::Shutdown;
 use crate::sync::{self, KeptCursors, Listing};
-use ado_client::AdoClient;
-use ado_port_sync::{CursorStore, MemoryCursors, PortSink};
-use mapping_engine::{Mapping, Options};
-use serde_json::Value;
+use ado_port_sync::{CursorStore, MemoryCursors, PortSink, SyncPlan};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// What a resync needs.
 pub struct Schedule {
-    /// The mapping, uncompiled (each resync compiles its own).
-    pub config: Value,
-    /// The organizations.
-    pub organizations: Vec<AdoClient>,
-    /// `excludedTags`.
-    pub excluded_tags: Vec<String>,
+    /// The mapping, organizations and excluded projects (those of the live events too).
+    pub plan: SyncPlan,
     /// Port, reporting the resync state.
     pub sink: PortSink,
     /// Time between full resyncs; `None`: only the one at start.
@@ -84,22 +77,17 @@ async fn resync_once(
     };
     metrics.resync_started();
     let started = std::time::Instant::now();
-    let report = match Mapping::from_value(&schedule.config, Options::default()) {
-        Ok(mapping) => sync::resync(
-            mapping,
-            schedule.organizations.clone(),
-            schedule.excluded_tags.clone(),
-            Some(cursors),
-            &schedule.sink,
-            shutdown,
-        )
-        .await
-        .map_err(|failure| match failure {
-            Failure::Message(message) => message,
-            Failure::Interrupted(signal) => format!("stopped by {}", signal.name()),
-        }),
-        Err(error) => Err(format!("the mapping does not compile: {error}")),
-    };
+    let report = sync::resync(
+        schedule.plan.clone(),
+        Some(cursors),
+        &schedule.sink,
+        shutdown,
+    )
+    .await
+    .map_err(|failure| match failure {
+        Failure::Message(message) => message,
+        Failure::Interrupted(signal) => format!("stopped by {}", signal.name()),
+    });
     let elapsed = started.elapsed();
     match &report {
         Ok(report) => {
