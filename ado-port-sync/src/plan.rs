@@ -64,6 +64,19 @@ impl SyncPlan {
         })
     }
 
+    /// The same organizations and excluded projects with another mapping, checked as
+    /// [`new`](Self::new) checks it.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] for an unknown kind or an unusable selector option.
+    pub fn with_mapping(&self, mapping: Mapping) -> Result<Self, LoadError> {
+        Ok(Self {
+            excluded_tags: Arc::clone(&self.excluded_tags),
+            ..Self::new(mapping, self.organizations.clone())?
+        })
+    }
+
     /// Leaves out projects carrying any of these tags (`excludedTags`), and everything in them.
     #[must_use]
     pub fn excluded_tags<I, S>(mut self, tags: I) -> Self

@@ -128,6 +128,11 @@ pub struct Settings {
     /// (fractions allowed); unset: none.
     #[serde(default, deserialize_with = "minutes")]
     pub incremental_resync_interval: Option<Duration>,
+    /// `eventListenerInterval`, `OCEAN__EVENT_LISTENER__INTERVAL`: how often a long-running
+    /// process asks Port whether a resync was requested, in seconds (fractions allowed);
+    /// unset: every 60 s.
+    #[serde(default, deserialize_with = "seconds")]
+    pub event_listener_interval: Option<Duration>,
     /// PEM bundles both clients trust besides the platform's store. With `SSL_CERT_FILE` or
     /// `SSL_CERT_DIR` set, the platform store holds only the certificates they name, so the
     /// system's bundle is added here: trusted are the system's roots plus those.
@@ -386,22 +391,30 @@ impl Settings {
             &mut self.integration.identifier,
             env("OCEAN__INTEGRATION__IDENTIFIER"),
         );
-        for (variable, interval) in [
+        let intervals: [(_, _, ParseDuration); 3] = [
             (
                 "OCEAN__SCHEDULED_RESYNC_INTERVAL",
                 &mut self.scheduled_resync_interval,
+                parse_minutes,
             ),
             (
                 "OCEAN__INCREMENTAL_RESYNC_INTERVAL",
                 &mut self.incremental_resync_interval,
+                parse_minutes,
             ),
-        ] {
+            (
+                "OCEAN__EVENT_LISTENER__INTERVAL",
+                &mut self.event_listener_interval,
+                parse_seconds,
+            ),
+        ];
+        for (variable, interval, parse) in intervals {
             if let Some(value) = env(variable).filter(|value| !value.is_empty()) {
-                let minutes = Var {
+                let text = Var {
                     variable: variable.to_owned(),
                     value,
                 };
-                *interval = Some(minutes.parse_with(parse_minutes)?);
+                *interval = Some(text.parse_with(parse)?);
             }
         }
         let var = |field: &str| {
@@ -656,13 +669,25 @@ fn parse_list(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// A positive number of minutes (`60`, `0.5`) as a duration.
+/// Reads a duration written in some unit.
+type ParseDuration = fn(&str) -> Result<Duration, String>;
+
 fn parse_minutes(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("expected a positive number of minutes, found `{text}`");
-    let minutes: f64 = text.trim().parse().map_err(|_| invalid())?;
-    if minutes <= 0.0 {
+    parse_positive(text, "minutes", 60.0)
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    parse_positive(text, "seconds", 1.0)
+}
+
+/// A positive number of `unit`s (of `seconds_per_unit` seconds each), fractions allowed.
+fn parse_positive(text: &str, unit: &str, seconds_per_unit: f64) -> Result<Duration, String> {
+    let invalid = || format!("expected a positive number of {unit}, found `{text}`");
+    let count: f64 = text.trim().parse().map_err(|_| invalid())?;
+    if count <= 0.0 {
         return Err(invalid());
     }
-    Duration::try_from_secs_f64(minutes * 60.0).map_err(|_| invalid())
+    Duration::try_from_secs_f64(count * seconds_per_unit).map_err(|_| invalid())
 }
 
 /// Service URL templates keyed by service name.
@@ -714,16 +739,28 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     }
 }
 
-/// `scheduledResyncInterval:` of the file: minutes, as a number or a string.
+/// A number of minutes of the file, as a number or a string.
 fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d, "minutes", parse_minutes)
+}
+
+/// A number of seconds of the file, as a number or a string.
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d, "seconds", parse_seconds)
+}
+
+/// A duration of the file in `unit`s, read by `parse`.
+fn duration<'de, D: Deserializer<'de>>(
+    d: D,
+    unit: &str,
+    parse: ParseDuration,
+) -> Result<Option<Duration>, D::Error> {
     match Value::deserialize(d)? {
         Value::Null => Ok(None),
-        Value::String(text) => parse_minutes(&text).map(Some).map_err(D::Error::custom),
-        Value::Number(n) => parse_minutes(&n.to_string())
-            .map(Some)
-            .map_err(D::Error::custom),
+        Value::String(text) => parse(&text).map(Some).map_err(D::Error::custom),
+        Value::Number(n) => parse(&n.to_string()).map(Some).map_err(D::Error::custom),
         other => Err(D::Error::custom(format!(
-            "expected a number of minutes, found {other}"
+            "expected a number of {unit}, found {other}"
         ))),
     }
 }
@@ -803,6 +840,7 @@ mod tests {
             ("OCEAN__INTEGRATION__CONFIG__ACCOUNT_MODE", ""),
             ("OCEAN__SCHEDULED_RESYNC_INTERVAL", "1.5"),
             ("OCEAN__INCREMENTAL_RESYNC_INTERVAL", "0.25"),
+            ("OCEAN__EVENT_LISTENER__INTERVAL", "2.5"),
         ];
         let s = Settings::load(Some(&file), env(&vars)).expect("valid settings");
         assert_eq!(s.port.client_id.as_deref(), Some("from-env"));
@@ -820,6 +858,7 @@ mod tests {
         assert_eq!(s.mapping, Some(dir.join("mapping.yaml")));
         assert_eq!(s.scheduled_resync_interval, Some(Duration::from_secs(90)));
         assert_eq!(s.incremental_resync_interval, Some(Duration::from_secs(15)));
+        assert_eq!(s.event_listener_interval, Some(Duration::from_millis(2500)));
         let debug = format!("{s:?}");
         assert!(
             !debug.contains("pat-value") && !debug.contains("sp-secret"),

@@ -707,6 +707,49 @@ async fn incremental_resyncs_run_between_full_ones() {
 }
 
 #[tokio::test]
+async fn a_resync_port_asks_for_runs_once() {
+    let (ado, port) = (ado_stand_in(Duration::ZERO).await, port_stand_in().await);
+    let asked = |at: &str| {
+        Mock::given(method("GET"))
+            .and(path("/v1/integration/my-ado/resync-request"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"ok": true, "request": {"updatedAt": at}})),
+            )
+    };
+    // Asked before the service started: the resync at start answers it.
+    asked("2026-01-01T00:00:00Z")
+        .with_priority(2)
+        .mount(&port)
+        .await;
+    let mut env = settings(&ado, &port);
+    env.push(("OCEAN__EVENT_LISTENER__INTERVAL", "0.1".into()));
+    let server = listen(env, &[]).await;
+    wait_for_states(&port, 2).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        common::states(&port).await.len(),
+        2,
+        "no resync was asked for"
+    );
+    asked("2026-01-01T00:05:00Z")
+        .with_priority(1)
+        .mount(&port)
+        .await;
+    server.line_with("Port asked for a resync").await;
+    let states = wait_for_states(&port, 4).await;
+    assert_eq!(states[2..4], ["running", "completed"]);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        common::states(&port).await.len(),
+        4,
+        "asked once, resynced once"
+    );
+    let (code, _) = server.stop("-TERM").await;
+    assert_eq!(code, Some(143));
+}
+
+#[tokio::test]
 async fn sigterm_during_a_resync_exits_143_with_the_resync_failed_in_port() {
     let (ado, port) = (
         ado_stand_in(Duration::from_secs(60)).await,

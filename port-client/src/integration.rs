@@ -151,6 +151,25 @@ impl PortClient {
             .query("index", index.to_string()))
     }
 
+    /// When a resync was last asked for in Port (`GET /v1/integration/{id}/resync-request`,
+    /// the integration's Resync button or an API call); `None` when never.
+    pub async fn resync_requested_at(&self) -> Result<Option<Timestamp>> {
+        let identifier = &self.identity().identifier;
+        let request = self.request(Method::GET, &["integration", identifier, "resync-request"])?;
+        let read = |r: &ApiResponse| {
+            let answer: ResyncRequestAnswer = r.json("get resync request")?;
+            answer
+                .request
+                .and_then(|request| request.updated_at)
+                .map(|time| timestamp("get resync request", "updatedAt", &time))
+                .transpose()
+        };
+        match self.send(&request, read).await {
+            Err(error) if error.is_not_found() => Ok(None),
+            other => other,
+        }
+    }
+
     /// Posts example raw items of a kind, shown in Port's mapping editor. Not retried.
     pub async fn post_kind_examples(&self, kind: &str, examples: &[Value]) -> Result<()> {
         let identifier = &self.identity().identifier;
@@ -162,6 +181,27 @@ impl PortClient {
             .json(&serde_json::json!({ "examples": examples }))?;
         self.send(&request, |_| Ok(())).await
     }
+}
+
+/// `text` as a time; a decode error of `what` naming `field` otherwise.
+fn timestamp(what: &'static str, field: &str, text: &str) -> Result<Timestamp> {
+    text.parse().map_err(|error| {
+        Error::decode(what)(serde::de::Error::custom(format!(
+            "{field} `{text}`: {error}"
+        )))
+    })
+}
+
+/// Port's answer to a resync-request read.
+#[derive(Deserialize)]
+struct ResyncRequestAnswer {
+    request: Option<ResyncRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResyncRequest {
+    updated_at: Option<String>,
 }
 
 /// The body Port stores as a cursor.
@@ -187,13 +227,7 @@ impl CursorAnswer {
     fn primary(self) -> Result<Option<Timestamp>> {
         let primary = self.cursor.and_then(|c| c.primary).or(self.primary);
         primary
-            .map(|time| {
-                time.parse().map_err(|error| {
-                    Error::decode("get cursor")(serde::de::Error::custom(format!(
-                        "cursor `{time}`: {error}"
-                    )))
-                })
-            })
+            .map(|time| timestamp("get cursor", "cursor", &time))
             .transpose()
     }
 }

@@ -11,6 +11,7 @@
 //! handled events to `{APP_HOST}/integration/webhook` in every organization, keeping those
 //! already in place (see [`ado_port_sync::ensure_subscriptions`]).
 
+mod current;
 mod metrics;
 mod queue;
 mod readiness;
@@ -23,8 +24,9 @@ use crate::mapping_source;
 use crate::signals::Shutdown;
 use ado_client::AdoClient;
 use ado_port_sync::{
-    LiveEvents, PortSink, Settings, SyncPlan, WebhookAuth, WebhookTarget, ensure_subscriptions,
+    PortSink, Settings, SyncPlan, WebhookAuth, WebhookTarget, ensure_subscriptions,
 };
+use current::Current;
 use mapping_engine::Mapping;
 use metrics::{Metrics, Upstream};
 use queue::{Queue, Retry};
@@ -47,6 +49,9 @@ const RETRY: Retry = Retry {
     first_delay: Duration::from_secs(1),
     max_delay: Duration::from_secs(30),
 };
+/// How often Port is asked whether a resync was requested, unless
+/// `OCEAN__EVENT_LISTENER__INTERVAL` says.
+const RESYNC_REQUESTS_EVERY: Duration = Duration::from_secs(60);
 /// How long stopping may take: open calls, queued events and the resync in progress.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(15);
 
@@ -88,15 +93,17 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
             &port,
         ))
         .await?;
+    // A mapping in Port is read again when Port asks for a resync; a file is not.
+    let from_port = args.mapping.is_none() && settings.mapping.is_none();
     let mapping = Mapping::from_value(&config, mapping_engine::Options::default())
         .map_err(|e| Failure::Message(format!("{origin}: {e}")))?;
     let plan = SyncPlan::new(mapping, organizations.clone())
         .map_err(|e| Failure::Message(format!("{origin}: {e}")))?
         .excluded_tags(settings.integration.config.excluded_tags.clone());
-    let live = LiveEvents::with_plan(
-        plan.clone(),
+    let current = Arc::new(Current::new(
+        plan,
         Arc::new(PortSink::new(port.clone()).report_resync_state(false)),
-    );
+    ));
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| Failure::Message(format!("cannot listen on {}: {e}", args.bind)))?;
@@ -108,17 +115,24 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
         port: port.clone(),
     });
     let (queue, workers) = Queue::start(
-        Arc::new(live),
+        Arc::clone(&current),
         Arc::clone(&metrics),
         WORKERS,
         QUEUE_CAPACITY,
         RETRY,
     );
     let schedule = scheduler::Schedule {
-        plan,
+        current,
         sink: PortSink::new(port.clone()),
         interval: settings.scheduled_resync_interval,
         incremental_interval: settings.incremental_resync_interval,
+    };
+    let requests = scheduler::Requests {
+        port: port.clone(),
+        every: settings
+            .event_listener_interval
+            .unwrap_or(RESYNC_REQUESTS_EVERY),
+        mapping: from_port.then_some(config),
     };
     eprintln!("listening on http://{address}");
     if let Some(app_host) = &settings.integration.config.app_host {
@@ -150,7 +164,7 @@ pub async fn run(args: &ListenArgs, shutdown: &Shutdown) -> Result<(), Failure> 
     // The resync in progress is cancelled by the signal; it then reports its state.
     let resyncs = async {
         tokio::select! {
-            () = scheduler::run(schedule, metrics, shutdown) => {}
+            () = scheduler::run(schedule, requests, metrics, shutdown) => {}
             () = async {
                 shutdown.requested().await;
                 tokio::time::sleep(DRAIN_DEADLINE).await;

@@ -5,8 +5,9 @@
 //! go to the same worker, so they are applied in the order they arrived. A transient failure
 //! of Azure DevOps or Port is retried with backoff; the final failure is logged and counted.
 
+use super::current::Current;
 use super::metrics::{EventStep, Metrics};
-use ado_port_sync::{LiveError, LiveEvents};
+use ado_port_sync::LiveError;
 use serde_json::Value;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
@@ -59,9 +60,10 @@ pub struct Queue {
 }
 
 impl Queue {
-    /// Starts `workers` workers handling events with `live`, holding at most `capacity` events.
+    /// Starts `workers` workers handling events with the current live events, holding at most
+    /// `capacity` events.
     pub fn start(
-        live: Arc<LiveEvents>,
+        current: Arc<Current>,
         metrics: Arc<Metrics>,
         workers: usize,
         capacity: usize,
@@ -73,7 +75,7 @@ impl Queue {
                 let (sender, receiver) = mpsc::unbounded_channel();
                 tasks.spawn(work(
                     receiver,
-                    Arc::clone(&live),
+                    Arc::clone(&current),
                     Arc::clone(&metrics),
                     retry,
                 ));
@@ -157,12 +159,13 @@ fn shard(key: &str, shards: usize) -> usize {
 /// Handles the events of one shard in order.
 async fn work(
     mut jobs: mpsc::UnboundedReceiver<Job>,
-    live: Arc<LiveEvents>,
+    current: Arc<Current>,
     metrics: Arc<Metrics>,
     retry: Retry,
 ) {
     while let Some(job) = jobs.recv().await {
         let event_type = job.event_type.as_str();
+        let live = current.live();
         let result = with_retries(retry, LiveError::is_retryable, |attempt| {
             if attempt > 0 {
                 metrics.event(event_type, EventStep::Retried);

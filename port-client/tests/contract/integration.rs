@@ -158,3 +158,30 @@ async fn a_cursor_that_is_not_a_time_is_an_error_naming_it() {
         .to_string();
     assert!(error.contains("last tuesday"), "{error}");
 }
+
+#[tokio::test]
+async fn reads_when_a_resync_was_last_asked_for() {
+    let server = common::server().await;
+    common::mount_token(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/integration/ado-test/resync-request"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "request": {"updatedAt": "2025-03-04T05:06:07.890Z"}
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/integration/ado-test/resync-request"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"ok": false})))
+        .mount(&server)
+        .await;
+    let port = common::client(&server);
+    assert_eq!(
+        port.resync_requested_at().await.expect("read"),
+        Some("2025-03-04T05:06:07.890Z".parse().expect("time"))
+    );
+    // Port without the route (or without a request): never asked.
+    assert_eq!(port.resync_requested_at().await.expect("read"), None);
+}

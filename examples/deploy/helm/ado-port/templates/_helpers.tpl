@@ -90,6 +90,7 @@ map) as JSON. */}}
 {{- include "ado-port.envVar" (list "OCEAN__INTEGRATION__CONFIG__SERVICE_URLS" $c.serviceUrls) }}
 {{- include "ado-port.envVar" (list "OCEAN__SCHEDULED_RESYNC_INTERVAL" .Values.scheduledResyncInterval) }}
 {{- include "ado-port.envVar" (list "OCEAN__INCREMENTAL_RESYNC_INTERVAL" .Values.incrementalResyncInterval) }}
+{{- include "ado-port.envVar" (list "OCEAN__EVENT_LISTENER__INTERVAL" .Values.eventListenerInterval) }}
 {{- include "ado-port.envVar" (list "RUST_LOG" .Values.logLevel) }}
 {{- if .Values.extraCaCertsConfigMap }}
 - name: SSL_CERT_FILE
