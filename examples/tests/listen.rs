@@ -586,6 +586,7 @@ async fn health_readiness_and_the_resync_at_start_are_reported() {
         "ado_port_resyncs_total{status=\"completed\"} 1",
         "ado_port_last_resync_status{status=\"completed\"} 1",
         "ado_port_last_resync_organization_failed_kinds{organization=\"fabrikam\"} 0",
+        "ado_port_last_resync_organization_status{organization=\"fabrikam\",status=\"completed\"} 1",
         "ado_port_resync_running 0",
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");

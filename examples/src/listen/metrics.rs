@@ -96,6 +96,7 @@ struct OrgResync {
     failed_kinds: usize,
     upserted: usize,
     rejected: usize,
+    requests: usize,
 }
 
 impl Metrics {
@@ -294,13 +295,37 @@ fn render_last(out: &mut String, last: &LastResync) {
             "ado_port_last_resync_organization_rejected",
             "Entities rejected or items failing in the last resync, per organization.",
         ),
+        (
+            "ado_port_last_resync_organization_requests",
+            "Azure DevOps requests of the last resync, per organization.",
+        ),
     ];
     for (position, (name, help)) in per_org.into_iter().enumerate() {
         header(out, name, "gauge", help);
         for (organization, org) in &last.organizations {
-            let value = [org.failed_kinds, org.upserted, org.rejected][position];
+            let value = [org.failed_kinds, org.upserted, org.rejected, org.requests][position];
             sample(out, name, &[("organization", organization)], value);
         }
+    }
+    let name = "ado_port_last_resync_organization_status";
+    header(
+        out,
+        name,
+        "gauge",
+        "1 for the status of the last resync, per organization.",
+    );
+    for (organization, org) in &last.organizations {
+        let status = if org.failed_kinds > 0 {
+            "failed"
+        } else {
+            "completed"
+        };
+        sample(
+            out,
+            name,
+            &[("organization", organization), ("status", status)],
+            1,
+        );
     }
 }
 
@@ -312,6 +337,7 @@ fn organizations(report: &ResyncReport) -> BTreeMap<String, OrgResync> {
         org.failed_kinds += usize::from(kind.status == KindStatus::Failed);
         org.upserted += kind.counts.upserted;
         org.rejected += kind.counts.failed;
+        org.requests += kind.counts.requests as usize;
     }
     organizations
 }
