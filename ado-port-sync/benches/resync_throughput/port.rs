@@ -68,16 +68,30 @@ impl Catalog {
         }
     }
 
-    /// Every entity held, as the datasource listing returns them.
-    fn listing(&self) -> Vec<Value> {
+    /// A page of the datasource listing, as Port answers the request `body`: at most
+    /// `limit` of the entities last updated before `before` (when given), from the position
+    /// `from`, and the position of the next page.
+    fn listing(&self, body: &Value) -> Value {
+        let limit = body["limit"].as_u64().map_or(usize::MAX, |l| l as usize);
+        let from = body["from"].as_u64().unwrap_or(0) as usize;
+        let time = |text: &str| text.parse::<jiff::Timestamp>().ok();
+        let before = body["before"].as_str().and_then(time);
         let held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        held.values()
+        let mut listed = held
+            .values()
+            .filter(|(_, updated)| before.is_none_or(|before| time(updated) < Some(before)))
+            .skip(from);
+        let page: Vec<Value> = listed
+            .by_ref()
+            .take(limit)
             .map(|(entity, updated)| {
                 let mut listed = serde_json::to_value(entity).unwrap_or_default();
                 listed["updatedAt"] = json!(updated);
                 listed
             })
-            .collect()
+            .collect();
+        let next = listed.next().map(|_| json!(from + page.len()));
+        json!({"ok": true, "entities": page, "next": next})
     }
 
     /// Forgets the entities of a bulk delete from `blueprint`.
@@ -121,10 +135,9 @@ impl Respond for Port {
                     json!({"ok": true, "entities": created, "errors": []}),
                 )
             }
-            ("POST", ["v1", "blueprints", "entities", "datasource-entities"]) => (
-                DATASOURCE_LISTING,
-                json!({"ok": true, "entities": self.catalog.listing(), "next": null}),
-            ),
+            ("POST", ["v1", "blueprints", "entities", "datasource-entities"]) => {
+                (DATASOURCE_LISTING, self.catalog.listing(&body()))
+            }
             ("PATCH", ["v1", "integration", _, "resync-state"]) => {
                 (RESYNC_STATE, json!({"ok": true}))
             }

@@ -15,7 +15,7 @@ pub(super) const FAN_OUT: usize = 16;
 
 /// Projects or repositories whose listings [`for_each`] reads at the same time: each listing
 /// holds a page (up to 1,000 items) in memory, so this bounds the memory of a resync.
-const LISTS_AT_ONCE: usize = 5;
+const LISTS_AT_ONCE: usize = 4;
 
 /// Adds enrichment fields to a raw item.
 pub(super) fn enrich<const N: usize>(mut item: Value, fields: [(&str, Value); N]) -> Value {
