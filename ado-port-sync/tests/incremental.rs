@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ado_port_sync::{
-    CURSOR_OVERLAP, Cursor, CursorStore, Cursors, FileCursors, KindStatus, PortSink,
+    CURSOR_OVERLAP, Cursor, CursorStore, Cursors, FileCursors, KindStatus, MemoryCursors, PortSink,
     ReconcileStatus, Resync, ResyncOutcome, resource_key,
 };
 use common::{ado_client, builds_and_projects, mock_port, mount_sample_org, override_route};
@@ -376,25 +376,9 @@ resources:
     selector: {query: 'true'}
     port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"deployment"'}}}
 "#;
-    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
     // Within the pull requests' default window of 7 days, whenever the test runs.
     let (cursor, since) = cursor_ago(1);
-    let file = state_file("queries");
-    let store = Arc::new(FileCursors::new(&file));
-    store
-        .save(&cursors(&[
-            (0, "work-item", cursor),
-            (1, "pull-request", cursor),
-            (2, "release-deployment", cursor),
-        ]))
-        .await
-        .expect("saved");
-
-    let resync = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
-        .incremental(store);
-    let report = resync.run(&ado_port_sync::MemorySink::new()).await;
-    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    incremental_from(&ado, yaml, cursor).await;
 
     let requests = ado.received_requests().await.expect("recorded");
     let wiql: Vec<&wiremock::Request> = requests
@@ -433,7 +417,6 @@ resources:
         query(deployments[0], "minModifiedTime"),
         Some(since.to_string())
     );
-    std::fs::remove_file(&file).expect("cleanup");
 }
 
 /// One resource of `kind` with these extra selector options (flow YAML, `, name: value`...),
@@ -996,23 +979,7 @@ resources:
     selector: {query: 'true'}
     port: {entity: {mappings: {identifier: .id | tostring, blueprint: '"run"'}}}
 "#;
-    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
-    let file = state_file("shared-builds");
-    let store = Arc::new(FileCursors::new(&file));
-    store
-        .save(&cursors(&[
-            (0, "build", cursor),
-            (1, "pipeline-stage", cursor),
-            (2, "pipeline-run", cursor),
-        ]))
-        .await
-        .expect("saved");
-    let report = Resync::new(mapping, vec![ado_client(&ado, "fabrikam")])
-        .expect("loads")
-        .incremental(store)
-        .run(&ado_port_sync::MemorySink::new())
-        .await;
-    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
+    incremental_from(&ado, yaml, cursor).await;
     let requests = ado.received_requests().await.expect("recorded");
     let listings: Vec<Option<String>> = requests
         .iter()
@@ -1021,5 +988,24 @@ resources:
         .collect();
     // Queued since, then finished since: once for the three resources.
     assert_eq!(listings.len(), 2, "{listings:?}");
-    std::fs::remove_file(&file).expect("cleanup");
+}
+
+/// An incremental resync of the mapping `yaml` over organization `fabrikam` of `ado`, every
+/// resource from `cursor`, into a sink that keeps what it is sent; it must complete.
+async fn incremental_from(ado: &MockServer, yaml: &str, cursor: Timestamp) {
+    let mapping = Mapping::from_yaml(yaml, Options::default()).expect("valid mapping");
+    let kinds: Vec<String> = mapping.resources.iter().map(|r| r.kind.clone()).collect();
+    let resources: Vec<(usize, &str, Timestamp)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(index, kind)| (index, kind.as_str(), cursor))
+        .collect();
+    let store = Arc::new(MemoryCursors::default());
+    store.save(&cursors(&resources)).await.expect("saved");
+    let report = Resync::new(mapping, vec![ado_client(ado, "fabrikam")])
+        .expect("loads")
+        .incremental(store)
+        .run(&ado_port_sync::MemorySink::new())
+        .await;
+    assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
 }
