@@ -1,5 +1,5 @@
 //! Resyncs while serving: a full one at start, then one every interval and whenever Port asks
-//! for one (its mapping read again first when it came from Port), and incremental ones in
+//! for one (each reading the mapping again first when it came from Port), and incremental ones in
 //! between when configured (the kinds that can list their changes, since the last resync of
 //! each resource; cursors held in memory; nothing deleted); never two at once (a resync that
 //! overruns its interval skips the ticks it missed). A failure is logged and shown in
@@ -40,7 +40,7 @@ pub struct Requests {
     pub port: PortClient,
     /// How often Port is asked.
     pub every: Duration,
-    /// The mapping in Port when the service uses it, to read again before a requested
+    /// The mapping in Port when the service uses it, to read again before each full
     /// resync; `None` when the mapping is a file.
     pub mapping: Option<Value>,
 }
@@ -147,10 +147,12 @@ pub async fn run(
                 }
                 answered = asked;
                 eprintln!("Port asked for a resync");
-                requests.reload(&schedule.current).await;
                 Listing::Full
             }
         };
+        if listing == Listing::Full {
+            requests.reload(&schedule.current).await;
+        }
         resync(listing).await;
     }
 }
