@@ -165,21 +165,22 @@ pub struct MemoryCursors {
     cursors: std::sync::Mutex<Cursors>,
 }
 
+impl MemoryCursors {
+    fn held(&self) -> std::sync::MutexGuard<'_, Cursors> {
+        self.cursors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[async_trait]
 impl CursorStore for MemoryCursors {
     async fn load(&self) -> Result<Cursors, CursorError> {
-        Ok(self
-            .cursors
-            .lock()
-            .map_or_else(|e| e.into_inner().clone(), |c| c.clone()))
+        Ok(self.held().clone())
     }
 
     async fn save(&self, cursors: &Cursors) -> Result<(), CursorError> {
-        let mut held = self
-            .cursors
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        held.clone_from(cursors);
+        self.held().clone_from(cursors);
         Ok(())
     }
 }

@@ -75,6 +75,13 @@ fn times(cursors: &Cursors) -> Vec<(String, Timestamp)> {
         .collect()
 }
 
+/// A store in `file` holding the cursors of `fabrikam` for these resources.
+async fn stored(file: &std::path::Path, entries: &[(usize, &str, Timestamp)]) -> Arc<FileCursors> {
+    let store = Arc::new(FileCursors::new(file));
+    store.save(&cursors(entries)).await.expect("saved");
+    store
+}
+
 fn at(time: &str) -> Timestamp {
     time.parse().expect("a time")
 }
@@ -135,11 +142,7 @@ async fn an_incremental_run_lists_the_builds_changed_since_the_cursor_less_the_o
     )
     .await;
     let file = state_file("builds");
-    let store = Arc::new(FileCursors::new(&file));
-    store
-        .save(&cursors(&[(0, "build", cursor)]))
-        .await
-        .expect("saved");
+    let store = stored(&file, &[(0, "build", cursor)]).await;
 
     let resync = sample.resync().incremental(store.clone());
     let report = resync.run(&sample.sink).await;
@@ -244,11 +247,7 @@ async fn a_failed_kind_keeps_its_cursor_and_a_succeeded_one_advances() {
     .await;
     let file = state_file("failed");
     let old = at("2026-11-30T10:00:00Z");
-    let store = Arc::new(FileCursors::new(&file));
-    store
-        .save(&cursors(&[(0, "build", old), (1, "project", old)]))
-        .await
-        .expect("saved");
+    let store = stored(&file, &[(0, "build", old), (1, "project", old)]).await;
 
     let resync = sample.resync().incremental(store.clone());
     let report = resync.run(&sample.sink).await;
@@ -269,11 +268,7 @@ async fn changed_kinds_only_leaves_out_the_kinds_that_cannot_list_changes() {
     let sample = sample().await;
     let file = state_file("changed-only");
     let old = at("2026-11-30T10:00:00Z");
-    let store = Arc::new(FileCursors::new(&file));
-    store
-        .save(&cursors(&[(0, "build", old), (1, "project", old)]))
-        .await
-        .expect("saved");
+    let store = stored(&file, &[(0, "build", old), (1, "project", old)]).await;
     let since = old.saturating_sub(CURSOR_OVERLAP).expect("in range");
     mount_changed_builds(&sample.ado, since, json!([{"id": 11}]), json!([])).await;
 
@@ -326,16 +321,8 @@ async fn a_cursor_of_another_kind_at_the_same_position_is_not_used() {
     let sample = sample().await;
     let file = state_file("moved");
     // The mapping used to have a project resource first; now a build resource is first.
-    let store = FileCursors::new(&file);
-    store
-        .save(&cursors(&[(0, "project", at("2026-11-30T10:00:00Z"))]))
-        .await
-        .expect("saved");
-    let report = sample
-        .resync()
-        .incremental(Arc::new(store))
-        .run(&sample.sink)
-        .await;
+    let store = stored(&file, &[(0, "project", at("2026-11-30T10:00:00Z"))]).await;
+    let report = sample.resync().incremental(store).run(&sample.sink).await;
     assert_eq!(report.status, ResyncOutcome::Completed, "{report:#?}");
     // The builds were listed fully, not since the project's cursor.
     assert_eq!(identifiers(&sample.state.upserted(), "build"), ["10"]);
@@ -463,11 +450,7 @@ async fn resync_once(
     let file = state_file(kind);
     let resync = match cursor {
         Some(cursor) => {
-            let store = Arc::new(FileCursors::new(&file));
-            store
-                .save(&cursors(&[(0, kind, cursor)]))
-                .await
-                .expect("saved");
+            let store = stored(&file, &[(0, kind, cursor)]).await;
             resync.incremental(store)
         }
         None => resync,

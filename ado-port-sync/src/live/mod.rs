@@ -178,6 +178,12 @@ impl LiveEvents {
         &self.plan.mapping
     }
 
+    /// The plan the events are handled with.
+    #[must_use]
+    pub fn plan(&self) -> &SyncPlan {
+        &self.plan
+    }
+
     /// Checks that `payload` is a service-hook envelope [`handle`](Self::handle) can read,
     /// without reading anything from Azure DevOps, and returns its `eventType`: a server can
     /// refuse a bad call at once and queue the others.

@@ -4,9 +4,9 @@
 use ado_port_sync::{EntitySink, LiveEvents, SyncPlan};
 use std::sync::{Arc, PoisonError, RwLock};
 
-/// The current plan and the live events of it.
+/// The live events of the current plan.
 pub struct Current {
-    plan: RwLock<(SyncPlan, Arc<LiveEvents>)>,
+    live: RwLock<Arc<LiveEvents>>,
     /// Where live events write.
     sink: Arc<dyn EntitySink>,
 }
@@ -14,30 +14,26 @@ pub struct Current {
 impl Current {
     /// Live events of `plan` write through `sink`.
     pub fn new(plan: SyncPlan, sink: Arc<dyn EntitySink>) -> Self {
-        let live = Arc::new(LiveEvents::with_plan(plan.clone(), Arc::clone(&sink)));
+        let live = Arc::new(LiveEvents::with_plan(plan, Arc::clone(&sink)));
         Self {
-            plan: RwLock::new((plan, live)),
+            live: RwLock::new(live),
             sink,
         }
     }
 
     /// The plan resyncs run now.
     pub fn plan(&self) -> SyncPlan {
-        self.read().0.clone()
+        self.live().plan().clone()
     }
 
     /// The live events handled now.
     pub fn live(&self) -> Arc<LiveEvents> {
-        Arc::clone(&self.read().1)
+        Arc::clone(&self.live.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Syncs `plan` from now on: events handled from now, and the next resync.
     pub fn replace(&self, plan: SyncPlan) {
-        let live = Arc::new(LiveEvents::with_plan(plan.clone(), Arc::clone(&self.sink)));
-        *self.plan.write().unwrap_or_else(PoisonError::into_inner) = (plan, live);
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, (SyncPlan, Arc<LiveEvents>)> {
-        self.plan.read().unwrap_or_else(PoisonError::into_inner)
+        let live = Arc::new(LiveEvents::with_plan(plan, Arc::clone(&self.sink)));
+        *self.live.write().unwrap_or_else(PoisonError::into_inner) = live;
     }
 }
